@@ -1,0 +1,37 @@
+"""Exceptions the library raises for problems a user can act on.
+
+The CLI turns each into one line on stderr and an exit code; nothing else is shown.
+"""
+from __future__ import annotations
+
+
+class PreserveError(Exception):
+    """A problem with the user's input or environment: one clear sentence, no traceback.
+
+    ``exit_code`` is 2 for usage and input errors, 1 for invalid metadata or damage.
+    """
+
+    exit_code = 2
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class InputError(PreserveError):
+    """Bad input: a missing or unreadable source, a malformed config or sheet (exit 2)."""
+
+
+class MetadataError(PreserveError):
+    """A record that does not satisfy the metadata schema (exit 1)."""
+
+    exit_code = 1
+
+
+class LockedError(PreserveError):
+    """Another run holds the lock on the output folder (exit 2)."""
