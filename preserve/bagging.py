@@ -1,0 +1,202 @@
+"""Bag a collection: discover releases, describe and check them, write one bag per release.
+
+The library entry points are :func:`bag_collection` (a whole SOURCE folder) and
+:func:`bag_release` (one release). Neither prints; both return outcomes the CLI formats.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import SOFTWARE_NAME, __version__
+from .bag import BagBuilder, remove_stale_staging
+from .bagreader import read_bag
+from .bagfiles import encode_path, field_values
+from .config import CollectionConfig, load_config
+from .errors import InputError, PreserveError
+from .fixity import DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, normalise_algorithms
+from .lock import locked
+from .release import Discovery, Release, discover
+
+FINGERPRINT_FIELD = "Preserve-Fingerprint"
+
+
+@dataclass(frozen=True)
+class BagOptions:
+    """How bags are written."""
+
+    algorithms: tuple[str, ...] = DEFAULT_ALGORITHMS
+    force: bool = False
+    jobs: int | None = None
+    package_type: str = "SIP"
+    fsync: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "algorithms", normalise_algorithms(self.algorithms))
+        if self.package_type not in ("SIP", "AIP"):
+            raise InputError(f"unknown package type {self.package_type!r}; choose SIP or AIP")
+
+
+@dataclass
+class BagOutcome:
+    """What happened to one release: created, replaced, skipped (identical), refused or invalid."""
+
+    release_id: str
+    name: str
+    status: str
+    path: Path
+    message: str = ""
+    files: int = 0
+    bytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("created", "replaced", "skipped")
+
+    def as_dict(self) -> dict:
+        return {"release": self.release_id, "name": self.name, "status": self.status,
+                "path": str(self.path), "message": self.message, "files": self.files, "bytes": self.bytes}
+
+
+@dataclass
+class CollectionResult:
+    """Outcomes for every release, plus warnings (skipped symlinks, special files)."""
+
+    outcomes: list[BagOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if any(o.status == "refused" for o in self.outcomes):
+            return 2
+        return 0 if all(o.ok for o in self.outcomes) else 1
+
+    def as_dict(self) -> dict:
+        return {"ok": self.exit_code == 0, "warnings": self.warnings,
+                "bags": [o.as_dict() for o in self.outcomes]}
+
+
+def check_output(source: Path, out: Path) -> None:
+    """Refuse an output folder that is a file, inside SOURCE, or not writable."""
+    src, dst = source.resolve(), out.resolve()
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: is a file, not a folder; choose another --out")
+    if dst == src or src in dst.parents:
+        raise InputError(f"{out}: is inside the source folder {source}; choose an --out outside it")
+    probe = out if out.exists() else next((p for p in out.resolve().parents if p.exists()), None)
+    if probe is None or not os.access(probe, os.W_OK | os.X_OK):
+        raise InputError(f"{out}: not writable; choose a writable --out")
+
+
+def content_path(relpath: str) -> str:
+    """Where a release file goes inside data/."""
+    return relpath
+
+
+def fingerprint(release: Release, fixities: Sequence[Fixity], config: CollectionConfig,
+                options: BagOptions, metadata: object = None) -> str:
+    """A digest of everything a bag is made from (source bytes, names, metadata, options), not of time."""
+    doc = {
+        "release": release.id, "name": release.name,
+        "files": [[f.relpath, fx.size, dict(sorted(fx.digests.items()))] for f, fx in zip(release.files, fixities)],
+        "empty_dirs": list(release.empty_dirs), "config": config.as_dict(), "metadata": metadata,
+        "algorithms": list(options.algorithms), "package_type": options.package_type,
+    }
+    blob = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return "sha256:" + hashlib.sha256(blob).hexdigest()
+
+
+def existing_fingerprint(bag: Path) -> str | None:
+    """The fingerprint recorded in an existing bag's bag-info.txt, if any."""
+    values = field_values(read_bag(bag).info, FINGERPRINT_FIELD)
+    return values[0] if values else None
+
+
+def bag_release(release: Release, out: Path, *, config: CollectionConfig | None = None,
+                options: BagOptions | None = None, progress: ProgressFn | None = None) -> BagOutcome:
+    """Write one release as a bag at out/<release id>/, atomically; never touches the source."""
+    config = config or CollectionConfig()
+    options = options or BagOptions()
+    dest = Path(out) / release.id
+    outcome = BagOutcome(release.id, release.name, "created", dest, files=len(release.files), bytes=release.size)
+    metadata = None
+    if dest.exists():
+        fixities = copy_and_hash_many([(f.path, None) for f in release.files], options.algorithms,
+                                      jobs=options.jobs, progress=progress)
+        wanted = fingerprint(release, fixities, config, options, metadata)
+        if existing_fingerprint(dest) == wanted:
+            outcome.status, outcome.message = "skipped", "identical bag already present"
+            return outcome
+        if not options.force:
+            outcome.status = "refused"
+            outcome.message = "a different bag already exists here; use --force to replace it"
+            return outcome
+        outcome.status = "replaced"
+    created = datetime.now(timezone.utc)
+    with BagBuilder(dest, options.algorithms, jobs=options.jobs, fsync=options.fsync,
+                    progress=progress, replace=options.force) as bag:
+        added = bag.add_files([(content_path(f.relpath), f.path) for f in release.files])
+        fixities = [added[content_path(f.relpath)] for f in release.files]
+        for folder in release.empty_dirs:
+            bag.add_empty_dir(content_path(folder))
+        info = bag_info_fields(release, config, created)
+        info += [("Preserve-Empty-Directory", encode_path(content_path(d))) for d in release.empty_dirs]
+        info.append((FINGERPRINT_FIELD, fingerprint(release, fixities, config, options, metadata)))
+        bag.finish(info)
+    return outcome
+
+
+def bag_info_fields(release: Release, config: CollectionConfig, created: datetime) -> list[tuple[str, str]]:
+    """bag-info.txt fields (before Payload-Oxum, which the writer adds)."""
+    fields = list(config.bag_info().items())
+    fields += [
+        ("Internal-Sender-Identifier", release.name),
+        ("Bagging-Date", created.date().isoformat()),
+        ("Bag-Software-Agent", f"{SOFTWARE_NAME} {__version__}"),
+    ]
+    return fields
+
+
+def prepare(source: Path, out: Path) -> tuple[Discovery, CollectionConfig]:
+    """Every input check that can fail before anything is written."""
+    source, out = Path(source), Path(out)
+    found = discover(source)
+    check_output(source, out)
+    return found, load_config(source)
+
+
+def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *,
+                   progress: ProgressFn | None = None,
+                   on_outcome: Callable[[BagOutcome], None] | None = None,
+                   found: Discovery | None = None) -> CollectionResult:
+    """Bag every release in SOURCE into OUT (one bag each), under OUT's lock."""
+    options = options or BagOptions()
+    source, out = Path(source), Path(out)
+    if found is None:
+        found, config = prepare(source, out)
+    else:
+        config = load_config(source)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{out}: cannot create ({exc.strerror}); choose a writable --out") from None
+    result = CollectionResult(warnings=list(found.warnings))
+    with locked(out):
+        remove_stale_staging(out)
+        for release in found.releases:
+            try:
+                outcome = bag_release(release, out, config=config, options=options, progress=progress)
+            except PreserveError as exc:
+                outcome = BagOutcome(release.id, release.name, "failed", out / release.id, exc.message)
+            except OSError as exc:
+                outcome = BagOutcome(release.id, release.name, "failed", out / release.id,
+                                     f"{exc.filename or release.path}: {exc.strerror or exc}")
+            result.outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+    return result

@@ -1,0 +1,162 @@
+"""The ``preserve`` command: parse options, call the library, format the result, pick the exit code.
+
+Exit codes: 0 success; 1 damage found or a release not bagged (invalid metadata); 2 usage and
+input errors; 130 / 143 interrupted by SIGINT / SIGTERM. No traceback ever reaches the user.
+"""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import click
+
+from . import __version__
+from .bagging import BagOptions, BagOutcome, bag_collection, prepare
+from .errors import PreserveError
+from .fixity import ProgressFn
+from .verify import BagReport, find_bags, verify_bag
+
+
+class Interrupted(BaseException):
+    """Raised in the main thread when SIGTERM arrives, so clean-up (staging removal) runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_sigterm(signum, frame):  # pragma: no cover - exercised in subprocess tests
+    raise Interrupted(signum)
+
+
+def err(message: str) -> None:
+    """One line on stderr."""
+    click.echo(f"preserve: {message}", err=True)
+
+
+@contextmanager
+def progress_bar(total_bytes: int, label: str, enabled: bool) -> Iterator[ProgressFn | None]:
+    """A bytes progress bar on stderr when it is a terminal; a thread-safe update function."""
+    if not enabled or not sys.stderr.isatty() or total_bytes <= 0:
+        yield None
+        return
+    lock = threading.Lock()
+    with click.progressbar(length=total_bytes, label=label, file=sys.stderr,
+                           show_pos=False, show_percent=True, show_eta=True) as bar:
+        def update(files: int, nbytes: int) -> None:
+            if nbytes:
+                with lock:
+                    bar.update(nbytes)
+        yield update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="preserve")
+def cli() -> None:
+    """Package releases as BagIt 1.0 bags with Dublin Core, METS and PREMIS; verify them."""
+
+
+@cli.command()
+@click.argument("source", default="seeds", type=click.Path(path_type=Path))
+@click.option("--out", "out", default="bags", type=click.Path(path_type=Path), show_default=True,
+              help="Folder that receives one bag per release.")
+@click.option("--algorithm", "algorithms", multiple=True, metavar="NAME",
+              help="Checksum algorithm (repeatable). Default: sha256 and sha512.")
+@click.option("--force", is_flag=True, help="Replace existing bags that differ (atomically).")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="Worker threads (default: all cores).")
+@click.option("--package-type", type=click.Choice(["SIP", "AIP"]), default="SIP", show_default=True,
+              help="OAIS package type recorded in the METS.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-bag lines.")
+def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs: int | None,
+        package_type: str, as_json: bool, quiet: bool) -> None:
+    """Bag every release in SOURCE (default: seeds/) into --out (default: bags/)."""
+    options = BagOptions(algorithms=algorithms, force=force, jobs=jobs, package_type=package_type)
+    found, _ = prepare(source, out)
+    for warning in found.warnings:
+        err(f"warning: {warning}")
+    total = sum(r.size for r in found.releases)
+
+    def report(outcome: BagOutcome) -> None:
+        if not as_json and not quiet:
+            line = f"{outcome.status:8} {outcome.path}"
+            click.echo(line + (f"  ({outcome.message})" if outcome.message and not outcome.ok else ""))
+
+    with progress_bar(total, "bagging", not quiet) as progress:
+        result = bag_collection(source, out, options, progress=progress, on_outcome=report, found=found)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    bad = [o for o in result.outcomes if not o.ok]
+    for outcome in bad:
+        err(f"{outcome.name}: not bagged: {outcome.message}")
+    if not as_json and not quiet:
+        made = sum(o.status in ("created", "replaced") for o in result.outcomes)
+        skipped = sum(o.status == "skipped" for o in result.outcomes)
+        click.echo(f"{made} bagged, {skipped} unchanged, {len(bad)} not bagged, in {out}")
+    sys.exit(result.exit_code)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fast", is_flag=True, help="Payload-Oxum and completeness only (no hashing).")
+@click.option("--completeness-only", is_flag=True, help="File names only: no hashing, no sizes.")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="Worker threads (default: all cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Only the summary line (and problems).")
+def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: int | None,
+           as_json: bool, quiet: bool) -> None:
+    """Verify bags: PATH is a bag or a folder of bags (default: bags/). Never writes."""
+    level = "completeness" if completeness_only else "fast" if fast else "full"
+    bags = find_bags(list(paths) or [Path("bags")])
+    reports: list[BagReport] = []
+    for path in bags:
+        report = verify_bag(path, level=level, jobs=jobs)
+        reports.append(report)
+        if not as_json:
+            click.echo(f"{'OK' if report.ok else 'FAILED':6} {report.path}")
+            for problem in report.problems:
+                click.echo(f"    {problem}")
+    failed = sum(not r.ok for r in reports)
+    if as_json:
+        doc = {"tool": f"preserve {__version__}", "level": level, "ok": failed == 0,
+               "bags": [r.as_dict() for r in reports]}
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{len(reports) - failed} intact, {failed} damaged, {len(reports)} bags verified ({level})")
+    sys.exit(1 if failed else 0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI, turning every error into one line and an exit code."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        cli.main(args=argv, prog_name="preserve", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        err(exc.format_message().splitlines()[0] if exc.format_message() else "usage error")
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err("interrupted")
+        sys.exit(130)
+    except PreserveError as exc:
+        err(f"error: {exc.message}")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err("interrupted; no partial bag was left")
+        sys.exit(130)
+    except Interrupted:
+        err("terminated; no partial bag was left")
+        sys.exit(143)
+    except OSError as exc:
+        err(f"error: {exc.filename + ': ' if exc.filename else ''}{exc.strerror or exc}")
+        sys.exit(2)
+    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
+        err(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+        sys.exit(1)

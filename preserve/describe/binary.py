@@ -1,0 +1,73 @@
+"""Describe a file by its bytes alone: MIME type from its signature or name, DCMI type."""
+from __future__ import annotations
+
+import mimetypes
+
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x1f\x8b", "application/gzip"),
+    (b"ID3", "audio/mpeg"),
+    (b"OggS", "audio/ogg"),
+    (b"fLaC", "audio/flac"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
+    (b"{\\rtf", "application/rtf"),
+)
+_OOXML = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+          ".odt": "application/vnd.oasis.opendocument.text",
+          ".epub": "application/epub+zip"}
+_OLE = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+        ".ppt": "application/vnd.ms-powerpoint"}
+
+
+def sniff_mime(head: bytes, name: str) -> tuple[str, str]:
+    """(MIME type, how it was found) from the first bytes and, failing that, the name."""
+    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    for magic, mime in _SIGNATURES:
+        if head.startswith(magic):
+            if mime == "application/zip" and suffix in _OOXML:
+                return _OOXML[suffix], f"file signature (ZIP) and extension {suffix}"
+            if mime == "application/x-ole-storage" and suffix in _OLE:
+                return _OLE[suffix], f"file signature (OLE2) and extension {suffix}"
+            return mime, "file signature"
+    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        return "audio/wav", "file signature"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "file signature"
+    if head[4:8] == b"ftyp":
+        return "video/mp4", "file signature"
+    guessed, _ = mimetypes.guess_type(name, strict=False)
+    if guessed:
+        return guessed, f"file extension {suffix}"
+    return "application/octet-stream", "unknown signature and extension"
+
+
+def dcmi_type(mime: str) -> str | None:
+    """The DCMI Type a MIME type implies, or None when it implies none."""
+    major = mime.split("/", 1)[0]
+    if major == "text" or mime in ("application/pdf", "application/rtf", "application/msword",
+                                   "application/epub+zip") or "wordprocessingml" in mime \
+            or "opendocument.text" in mime:
+        return "Text"
+    if major == "image":
+        return "StillImage"
+    if major == "audio":
+        return "Sound"
+    if major == "video":
+        return "MovingImage"
+    if "spreadsheet" in mime or mime in ("text/csv", "application/vnd.ms-excel", "application/json"):
+        return "Dataset"
+    return None
+
+
+def describe_size(size: int, mime: str, how: str) -> str:
+    """A one-line factual description of a non-text file."""
+    return f"Binary file of {size} bytes ({mime}, by {how}); no text extracted."

@@ -1,0 +1,265 @@
+"""Find dates in text and resolve a document's issue date, with the evidence for it.
+
+Dates never gain a component the text does not give: no year -> EDTF ``XXXX-MM-DD``;
+month only -> ``YYYY-MM``. Numeric dates whose day and month could swap (04/11/2016) are
+resolved from evidence (a weekday name beside the date, other numeric dates in the text
+whose order is unambiguous, month-named dates nearby in time, the publisher's locale);
+without evidence only the year is kept and a note says why.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from typing import Iterable, Sequence
+
+_EN_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}
+_AR_MONTHS = {
+    "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "ابريل": 4, "إبريل": 4, "مايو": 5,
+    "يونيو": 6, "يوليو": 7, "أغسطس": 8, "اغسطس": 8, "سبتمبر": 9, "أكتوبر": 10, "اكتوبر": 10,
+    "نوفمبر": 11, "ديسمبر": 12,
+    "كانون الثاني": 1, "شباط": 2, "آذار": 3, "اذار": 3, "نيسان": 4, "أيار": 5, "ايار": 5,
+    "حزيران": 6, "تموز": 7, "آب": 8, "اب": 8, "أيلول": 9, "ايلول": 9, "تشرين الأول": 10,
+    "تشرين الاول": 10, "تشرين الثاني": 11, "كانون الأول": 12, "كانون الاول": 12,
+}
+MONTHS = {**_EN_MONTHS, **_AR_MONTHS}
+WEEKDAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thu": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
+    "sunday": 6, "sun": 6,
+    "الاثنين": 0, "الإثنين": 0, "الثلاثاء": 1, "الأربعاء": 2, "الاربعاء": 2, "الخميس": 3,
+    "الجمعة": 4, "السبت": 5, "الأحد": 6, "الاحد": 6,
+}
+_M = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+_W = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
+_ORD = r"(?:st|nd|rd|th)?"
+_YEAR = r"(1[5-9]\d\d|2\d\d\d)"
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("iso", re.compile(r"(?<![\d/.-])" + _YEAR + r"-(\d\d)-(\d\d)(?![\d/-])")),
+    ("numeric", re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2" + _YEAR + r"(?![\d/-]|\.\d)")),
+    ("dmy", re.compile(r"(?<![\w\d])(\d{1,2})" + _ORD + r"(?:\s+of)?\s+(" + _M + r")\.?(?![\w])(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
+    ("mdy", re.compile(r"(?<![\w])(" + _M + r")\.?\s+(\d{1,2})" + _ORD + r"(?![\w\d])(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
+    ("my", re.compile(r"(?<![\w])(" + _M + r")\.?,?\s+" + _YEAR + r"(?!\d)", re.I)),
+)
+_WEEKDAY_BEFORE = re.compile(r"(?<![\w])(" + _W + r")\.?,?\s*(?:the\s+)?$", re.I)
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+DAY_FIRST_COUNTRIES_NOT = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI", "UM"})
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    """A date met in the text: the components it gives (None when not given)."""
+
+    year: int | None
+    month: int | None
+    day: int | None
+    line: int
+    start: int
+    end: int
+    raw: str
+    kind: str
+    alt: tuple[int, int] | None = None  # (month, day) of the other reading of an ambiguous numeric date
+    weekday: str | None = None
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.alt is not None
+
+    def edtf(self) -> str:
+        """ISO 8601 / EDTF form of exactly the components given."""
+        if self.month is None:
+            return f"{self.year:04d}"
+        if self.day is None:
+            return f"{self.year:04d}-{self.month:02d}" if self.year else f"XXXX-{self.month:02d}"
+        y = f"{self.year:04d}" if self.year else "XXXX"
+        return f"{y}-{self.month:02d}-{self.day:02d}"
+
+
+def _valid(year: int | None, month: int, day: int | None) -> bool:
+    if not 1 <= month <= 12:
+        return False
+    if day is None:
+        return True
+    return 1 <= day <= calendar.monthrange(year or 2000, month)[1]
+
+
+def _month(word: str) -> int | None:
+    if word == "may":  # the modal verb, not the month
+        return None
+    return MONTHS.get(word.lower().rstrip("."), MONTHS.get(word))
+
+
+def find_dates(text: str, line: int = 0) -> list[FoundDate]:
+    """Every date in one line of text, left to right, without overlaps."""
+    norm = text.translate(_DIGITS)
+    taken: list[tuple[int, int]] = []
+    found: list[FoundDate] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(norm):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            fd = _build(kind, m, line)
+            if fd is None:
+                continue
+            wd = _WEEKDAY_BEFORE.search(norm, 0, m.start())
+            if wd and fd.day is not None:
+                fd = replace(fd, weekday=wd.group(1))
+            taken.append((m.start(), m.end()))
+            found.append(fd)
+    return sorted(found, key=lambda f: f.start)
+
+
+def _build(kind: str, m: re.Match[str], line: int) -> FoundDate | None:
+    g = m.groups()
+    raw = m.group(0)
+    if kind == "iso":
+        y, mo, d = int(g[0]), int(g[1]), int(g[2])
+        return FoundDate(y, mo, d, line, m.start(), m.end(), raw, kind) if _valid(y, mo, d) else None
+    if kind == "numeric":
+        a, b, y = int(g[0]), int(g[2]), int(g[3])
+        day_first = _valid(y, b, a)
+        month_first = _valid(y, a, b)
+        if day_first and month_first and a != b:
+            return FoundDate(y, b, a, line, m.start(), m.end(), raw, kind, alt=(a, b))
+        if day_first:
+            return FoundDate(y, b, a, line, m.start(), m.end(), raw, kind)
+        if month_first:
+            return FoundDate(y, a, b, line, m.start(), m.end(), raw, kind)
+        return None
+    if kind == "dmy":
+        mo = _month(g[1])
+        d, y = int(g[0]), int(g[2]) if g[2] else None
+    elif kind == "mdy":
+        mo = _month(g[0])
+        d, y = int(g[1]), int(g[2]) if g[2] else None
+    else:
+        mo = _month(g[0])
+        d, y = None, int(g[1])
+    if mo is None or not _valid(y, mo, d):
+        return None
+    return FoundDate(y, mo, d, line, m.start(), m.end(), raw, kind)
+
+
+def all_dates(lines: Iterable[tuple[int, str]]) -> list[FoundDate]:
+    """Dates on every (line number, text) pair."""
+    out: list[FoundDate] = []
+    for number, text in lines:
+        out.extend(find_dates(text, number))
+    return out
+
+
+def _name(y: int, mo: int, d: int) -> str:
+    return f"{d} {calendar.month_name[mo]} {y}"
+
+
+def _distance(y: int, mo: int, d: int, other: FoundDate) -> int | None:
+    if other.month is None or other.ambiguous or other.kind == "numeric":
+        return None
+    oy = other.year or y
+    od = other.day or 15
+    try:
+        return abs((dt.date(y, mo, d) - dt.date(oy, other.month, od)).days)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The outcome for one found date: EDTF value (or None) and the evidence or reason."""
+
+    value: str | None
+    note: str | None
+
+
+def resolve(found: FoundDate, others: Sequence[FoundDate], locale: tuple[bool, str] | None = None) -> Resolution:
+    """Resolve found (day/month order if ambiguous) using the other dates and a locale hint.
+
+    locale is (day_first, evidence) from the publisher's locale, or None when unknown.
+    """
+    if not found.ambiguous:
+        note = None
+        if found.kind == "numeric":
+            a, b = _parts(found.raw)
+            if a != b:
+                note = (f"day-first: {found.raw} has {a} > 12" if a > 12 else
+                        f"month-first: {found.raw} has {b} > 12")
+        if found.year is None:
+            note = f"no year in {found.raw!r}; none invented (EDTF XXXX)"
+        elif found.day is None:
+            note = f"month only in {found.raw!r}; no day invented"
+        return Resolution(found.edtf(), note)
+    assert found.year is not None and found.alt is not None
+    y = found.year
+    dfirst = (found.month, found.day)
+    mfirst = found.alt
+    readings = {True: dfirst, False: mfirst}
+    a_name = _name(y, dfirst[0], dfirst[1])
+    b_name = _name(y, mfirst[0], mfirst[1])
+    if found.weekday:
+        wd = WEEKDAYS[found.weekday.lower()] if found.weekday.lower() in WEEKDAYS else WEEKDAYS.get(found.weekday)
+        hits = [k for k, (mo, d) in readings.items() if dt.date(y, mo, d).weekday() == wd]
+        if len(hits) == 1:
+            k = hits[0]
+            chosen, other = (a_name, b_name) if k else (b_name, a_name)
+            return _pick(found, k, f"{_order(k)}: {found.weekday!r} beside {found.raw} matches {chosen}, not {other}")
+    numeric = [o for o in others if o.kind == "numeric" and not o.ambiguous and o is not found
+               and _parts(o.raw)[0] != _parts(o.raw)[1]]
+    orders = {_parts(o.raw)[0] > 12 for o in numeric}
+    if len(orders) == 1:
+        k = orders.pop()
+        o = numeric[0]
+        return _pick(found, k, f"{_order(k)}: other numeric date {o.raw} (line {o.line}) is {_order(k)}")
+    best: dict[bool, tuple[int, FoundDate] | None] = {}
+    for k, (mo, d) in readings.items():
+        ds = [(dist, o) for o in others if o is not found and (dist := _distance(y, mo, d, o)) is not None]
+        best[k] = min(ds, key=lambda t: t[0]) if ds else None
+    bt, bf = best[True], best[False]
+    if bt and bf:
+        for k, mine, theirs in ((True, bt, bf), (False, bf, bt)):
+            if mine[0] <= 62 and theirs[0] > 2 * mine[0] + 14:
+                chosen, other = (a_name, b_name) if k else (b_name, a_name)
+                o = mine[1]
+                return _pick(found, k, (
+                    f"{_order(k)}: the text's date {o.raw!r} (line {o.line}) lies {mine[0]} days "
+                    f"from {chosen} but {theirs[0]} days from {other}"))
+    if locale is not None:
+        k, evidence = locale
+        return _pick(found, k, f"{_order(k)}: {evidence}")
+    return Resolution(f"{y:04d}", (
+        f"{found.raw} could be {a_name} or {b_name}; no weekday, other date or publisher locale "
+        "settles it, so only the year is kept; set the date in metadata.csv"))
+
+
+def _order(day_first: bool) -> str:
+    return "day-first" if day_first else "month-first"
+
+
+def _parts(raw: str) -> tuple[int, int]:
+    bits = re.split(r"[/.-]", raw.translate(_DIGITS))
+    return int(bits[0]), int(bits[1])
+
+
+def _pick(found: FoundDate, day_first: bool, note: str) -> Resolution:
+    mo, d = (found.month, found.day) if day_first else found.alt  # type: ignore[misc]
+    return Resolution(f"{found.year:04d}-{mo:02d}-{d:02d}", note)
+
+
+def parse_loose(value: str) -> Resolution | None:
+    """A date given as a metadata value (front matter, HTML meta): its EDTF form."""
+    value = value.strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?", value)
+    if m:
+        y, mo, d = int(m.group(1)), m.group(2), m.group(3)
+        if mo and not _valid(y, int(mo), int(d) if d else None):
+            return None
+        return Resolution(value[: 10 if d else 7 if mo else 4], None)
+    found = find_dates(value)
+    if len(found) == 1:
+        return resolve(found[0], [])
+    return None

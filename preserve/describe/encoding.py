@@ -1,0 +1,72 @@
+"""Detect a document's text encoding and decode it; tell binary content apart."""
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+import charset_normalizer
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32", "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
+)
+# Among candidate encodings that decode the bytes to the same text, prefer the commonest.
+_PREFERRED = ("utf_8", "ascii", "cp1252", "iso8859_1", "iso8859_15", "cp1256", "cp1251")
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """Text decoded from bytes, the encoding's name (IANA style) and how it was found."""
+
+    text: str
+    encoding: str
+    how: str
+
+
+def _looks_binary(data: bytes) -> bool:
+    sample = data[:4096]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > max(2, len(sample) // 100)
+
+
+def _label(name: str) -> str:
+    norm = codecs.lookup(name).name
+    return {"cp1252": "windows-1252", "cp1256": "windows-1256", "cp1251": "windows-1251",
+            "cp1250": "windows-1250", "iso8859-1": "iso-8859-1", "latin-1": "iso-8859-1",
+            "mac-roman": "macintosh"}.get(norm, norm)
+
+
+def decode(data: bytes) -> Decoded | None:
+    """Decode bytes as text, or None when the bytes are not text (binary)."""
+    if not data:
+        return Decoded("", "utf-8", "empty file")
+    for bom, codec, label in _BOMS:
+        if data.startswith(bom):
+            try:
+                return Decoded(data.decode(codec), label, "byte order mark")
+            except UnicodeDecodeError:
+                break
+    if _looks_binary(data):
+        return None
+    try:
+        text = data.decode("utf-8")
+        return Decoded(text, "us-ascii" if text.isascii() else "utf-8", "valid UTF-8")
+    except UnicodeDecodeError:
+        pass
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return None
+    text = str(best)
+    chosen = best.encoding
+    same = [m.encoding for m in matches if m.chaos == best.chaos and str(m) == text]
+    for cand in _PREFERRED:
+        if cand in same:
+            chosen = cand
+            break
+    return Decoded(text, _label(chosen), "detected by charset-normalizer")

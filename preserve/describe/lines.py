@@ -1,0 +1,66 @@
+"""Lines of a document with their numbers, markup stripping, and paragraph grouping."""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of text: its 1-based number in the source, raw text and markup-free text."""
+
+    number: int
+    raw: str
+    text: str
+
+
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
+_MD_EMPH = re.compile(r"(\*\*|__|\*|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)|`)")
+_MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_MD_QUOTE = re.compile(r"^\s*>\s?")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f]+")
+
+
+def strip_markup(raw: str) -> str:
+    """Text without Markdown heading/emphasis/link syntax, inline HTML tags or entities."""
+    s = _MD_HEADING.sub("", raw)
+    s = _MD_QUOTE.sub("", s)
+    s = _MD_LINK.sub(r"\1", s)
+    s = _HTML_TAG.sub("", s)
+    s = _MD_EMPH.sub("", s)
+    s = html.unescape(s)
+    s = re.sub(r"\s+#+\s*$", "", s)  # closing ATX hashes
+    return _SPACES.sub(" ", s).strip()
+
+
+def is_heading(raw: str) -> bool:
+    """True when the raw line is a Markdown ATX heading."""
+    return bool(_MD_HEADING.match(raw))
+
+
+def is_bullet(raw: str) -> bool:
+    return bool(_MD_BULLET.match(raw))
+
+
+def split_lines(text: str, first_number: int = 1) -> list[Line]:
+    """Every line of text (numbers from first_number), raw and markup-free."""
+    return [Line(i, raw, strip_markup(raw))
+            for i, raw in enumerate(text.splitlines(), start=first_number)]
+
+
+def paragraphs(lines: list[Line]) -> list[list[Line]]:
+    """Runs of non-blank lines separated by blank ones."""
+    out: list[list[Line]] = []
+    cur: list[Line] = []
+    for line in lines:
+        if line.text:
+            cur.append(line)
+        elif cur:
+            out.append(cur)
+            cur = []
+    if cur:
+        out.append(cur)
+    return out

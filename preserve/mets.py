@@ -1,0 +1,185 @@
+"""METS 1.12 documents of an E-ARK CSIP 2.1 package, built from data with lxml (pure).
+
+The root METS (``data/METS.xml``) describes the whole information package: header with the
+software CREATOR agent and the submitting organisation, a dmdSec per descriptive record
+(dc.xml, dc.json), an amdSec/digiprovMD for premis.xml, fileGrps for the representation,
+documentation and schemas, and the CSIP PHYSICAL structMap. The representation METS
+(``representations/rep1/METS.xml``) lists the content files of rep1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+from urllib.parse import quote
+
+from lxml import etree
+
+from .dcxml import xml_text
+from .premis import iso
+from .xsd import NS_CSIP, NS_METS, NS_XLINK, SCHEMA_LOCATION
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .package import PackageInput
+
+M = f"{{{NS_METS}}}"
+XL = f"{{{NS_XLINK}}}"
+CS = f"{{{NS_CSIP}}}"
+NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
+CSIP_PROFILE = "https://earkcsip.dilcis.eu/profile/E-ARK-CSIP.xml"
+SIP_PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
+CHECKSUMTYPE = "SHA-256"
+OTHER_CONTENT_TYPE = "Release (preserve)"
+REP_USE = "Representations/rep1"
+REP_LABEL = "rep1"
+_TEXTUAL = ("text/", "application/pdf", "application/msword", "application/rtf",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml",
+            "application/vnd.oasis.opendocument.text")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One file as METS lists it: href relative to the METS file's folder, and its facts."""
+
+    path: str
+    mime: str
+    size: int
+    created: str
+    sha256: str
+
+
+def href(path: str) -> str:
+    """A relative path as a URI reference (percent-encoded, '/' kept)."""
+    return quote(path, safe="/")
+
+
+def content_category(mimes: Sequence[str]) -> str:
+    """The DILCIS content-category vocabulary term for the content (mets/@TYPE)."""
+    if mimes and all(m.startswith(_TEXTUAL) for m in mimes):
+        return "Textual works – Digital"
+    return "Mixed"
+
+
+def _sub(parent: etree._Element, name: str, attrs: dict[str, str] | None = None,
+         text: str | None = None) -> etree._Element:
+    el = etree.SubElement(parent, M + name, attrs or {})
+    if text is not None:
+        el.text = xml_text(text)
+    return el
+
+
+def _root(objid: str, label: str | None, category: str, profile: str) -> etree._Element:
+    root = etree.Element(M + "mets", nsmap={
+        None: NS_METS, "xlink": NS_XLINK, "csip": NS_CSIP, "xsi": NS_XSI})
+    root.set("OBJID", objid)
+    if label:
+        root.set("LABEL", xml_text(label))
+    root.set("TYPE", category)
+    root.set("PROFILE", profile)
+    root.set(CS + "CONTENTINFORMATIONTYPE", "OTHER")
+    root.set(CS + "OTHERCONTENTINFORMATIONTYPE", OTHER_CONTENT_TYPE)
+    root.set(f"{{{NS_XSI}}}schemaLocation", " ".join(
+        f"{ns} {SCHEMA_LOCATION[ns]}" for ns in (NS_METS, NS_XLINK, NS_CSIP)))
+    return root
+
+
+def _header(root: etree._Element, inp: "PackageInput", with_org: bool) -> None:
+    when = iso(inp.created)
+    hdr = _sub(root, "metsHdr", {"CREATEDATE": when, "LASTMODDATE": when,
+                                 CS + "OAISPACKAGETYPE": inp.package_type.upper()})
+    name, version = inp.software
+    agent = _sub(hdr, "agent", {"ROLE": "CREATOR", "TYPE": "OTHER", "OTHERTYPE": "SOFTWARE"})
+    _sub(agent, "name", text=name)
+    _sub(agent, "note", {CS + "NOTETYPE": "SOFTWARE VERSION"}, text=version)
+    cfg = inp.config
+    if with_org and cfg.organisation:
+        org = _sub(hdr, "agent", {"ROLE": "OTHER", "OTHERROLE": "SUBMITTER", "TYPE": "ORGANIZATION"})
+        _sub(org, "name", text=cfg.organisation)
+        for value in (cfg.address, cfg.contact_name, cfg.contact_email):
+            if value:
+                _sub(org, "note", text=value)
+
+
+def _checksum_attrs(entry: FileEntry, prefix: str = "") -> dict[str, str]:
+    return {"MIMETYPE": entry.mime, "SIZE": str(entry.size), "CREATED": entry.created,
+            "CHECKSUM": entry.sha256, "CHECKSUMTYPE": CHECKSUMTYPE}
+
+
+def _md_ref(parent: etree._Element, entry: FileEntry, mdtype: str, other: str | None = None) -> None:
+    attrs = {"LOCTYPE": "URL", XL + "type": "simple", XL + "href": href(entry.path), "MDTYPE": mdtype}
+    if other:
+        attrs["OTHERMDTYPE"] = other
+    attrs.update(_checksum_attrs(entry))
+    _sub(parent, "mdRef", attrs)
+
+
+def _file_grp(parent: etree._Element, use: str, grp_id: str, entries: Sequence[FileEntry],
+              prefix: str) -> list[str]:
+    grp = _sub(parent, "fileGrp", {"ID": grp_id, "USE": use, CS + "CONTENTINFORMATIONTYPE": "OTHER",
+                                   CS + "OTHERCONTENTINFORMATIONTYPE": OTHER_CONTENT_TYPE})
+    ids = []
+    for n, entry in enumerate(entries, 1):
+        fid = f"{prefix}-{n:04d}"
+        f = _sub(grp, "file", {"ID": fid, **_checksum_attrs(entry)})
+        _sub(f, "FLocat", {"LOCTYPE": "URL", XL + "type": "simple", XL + "href": href(entry.path)})
+        ids.append(fid)
+    return ids
+
+
+def build_root_mets(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntry, premis: FileEntry,
+                    rep_mets: FileEntry, content: Sequence[FileEntry],
+                    documentation: Sequence[FileEntry], schemas: Sequence[FileEntry]) -> etree._Element:
+    """The package's root METS (paths relative to data/)."""
+    sip = inp.package_type.upper() == "SIP"
+    root = _root(inp.identifier, inp.title, content_category([c.mime for c in content]),
+                 SIP_PROFILE if sip else CSIP_PROFILE)
+    _header(root, inp, with_org=True)
+    when = iso(inp.created)
+    dmd = _sub(root, "dmdSec", {"ID": "dmd-dc", "CREATED": when, "STATUS": "CURRENT"})
+    _md_ref(dmd, dc, "DC")
+    dmd_json = _sub(root, "dmdSec", {"ID": "dmd-dc-json", "CREATED": when, "STATUS": "CURRENT"})
+    _md_ref(dmd_json, dc_json, "OTHER", "DC-JSON with provenance (preserve)")
+    amd = _sub(root, "amdSec", {"ID": "amd"})
+    digi = _sub(amd, "digiprovMD", {"ID": "digiprov-premis", "CREATED": when, "STATUS": "CURRENT"})
+    _md_ref(digi, premis, "PREMIS")
+
+    sec = _sub(root, "fileSec", {"ID": "filesec"})
+    rep_ids = _file_grp(sec, REP_USE, "filegrp-rep1", [rep_mets, *content], "file-rep1")
+    doc_ids = _file_grp(sec, "Documentation", "filegrp-documentation", documentation, "file-doc")
+    sch_ids = _file_grp(sec, "Schemas", "filegrp-schemas", schemas, "file-schema")
+
+    smap = _sub(root, "structMap", {"ID": "structmap-csip", "TYPE": "PHYSICAL", "LABEL": "CSIP"})
+    top = _sub(smap, "div", {"ID": "div-root", "LABEL": inp.identifier})
+    _sub(top, "div", {"ID": "div-metadata", "LABEL": "Metadata",
+                      "DMDID": "dmd-dc dmd-dc-json", "ADMID": "digiprov-premis"})
+    for div_id, label, ids in (("div-documentation", "Documentation", doc_ids),
+                               ("div-schemas", "Schemas", sch_ids)):
+        div = _sub(top, "div", {"ID": div_id, "LABEL": label})
+        for fid in ids:
+            _sub(div, "fptr", {"FILEID": fid})
+    reps = _sub(top, "div", {"ID": "div-representations", "LABEL": "Representations"})
+    _sub(reps, "fptr", {"FILEID": "filegrp-rep1"})
+    rep = _sub(reps, "div", {"ID": "div-rep1", "LABEL": REP_LABEL})
+    _sub(rep, "mptr", {"LOCTYPE": "URL", XL + "type": "simple", XL + "href": href(rep_mets.path),
+                       XL + "title": "METS of representation rep1"})
+    for fid in rep_ids[1:]:
+        _sub(rep, "fptr", {"FILEID": fid})
+    return root
+
+
+def build_rep_mets(inp: "PackageInput", content: Sequence[FileEntry],
+                   empty_dirs: Sequence[str]) -> etree._Element:
+    """The METS of representation rep1 (paths relative to representations/rep1/)."""
+    root = _root(f"{inp.identifier}/representations/{REP_LABEL}", inp.title,
+                 content_category([c.mime for c in content]), CSIP_PROFILE)
+    _header(root, inp, with_org=False)
+    sec = _sub(root, "fileSec", {"ID": "filesec"})
+    ids = _file_grp(sec, "Data", "filegrp-data", content, "file-data")
+    smap = _sub(root, "structMap", {"ID": "structmap-csip", "TYPE": "PHYSICAL", "LABEL": "CSIP"})
+    top = _sub(smap, "div", {"ID": "div-root", "LABEL": REP_LABEL})
+    data = _sub(top, "div", {"ID": "div-data", "LABEL": "Data"})
+    for fid in ids:
+        _sub(data, "fptr", {"FILEID": fid})
+    for n, folder in enumerate(empty_dirs, 1):
+        _sub(data, "div", {"ID": f"div-empty-{n:04d}", "TYPE": "empty folder",
+                           "LABEL": f"data/{folder}"})
+    return root

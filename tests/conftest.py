@@ -1,0 +1,64 @@
+"""Shared fixtures: collections generated in tmp_path, and a CLI runner that returns real exit codes."""
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Relative path -> sha256 of every file below root (symlinks noted, never followed)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            path = Path(dirpath) / name
+            rel = str(path.relative_to(root))
+            if path.is_symlink():
+                out[rel] = "link:" + os.readlink(path)
+            elif path.is_file():
+                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+@pytest.fixture(name="tree_digest")
+def tree_digest_fixture():
+    """The tree_digest function, for tests that compare whole folders before and after."""
+    return tree_digest
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Path:
+    """A small SOURCE folder: two one-file releases and a folder release with a sub-folder."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "alpha.txt").write_text("Alpha release\n\nIssued 3 March 2017 by Example Org.\n", encoding="utf-8")
+    (src / "beta.txt").write_bytes(b"Beta\n" + bytes(range(256)) * 10)
+    folder = src / "gamma"
+    (folder / "attachments").mkdir(parents=True)
+    (folder / "empty").mkdir()
+    (folder / "main.txt").write_text("Gamma headline\n\nBody text.\n", encoding="utf-8")
+    (folder / "attachments" / "100% sure.txt").write_text("percent in name\n", encoding="utf-8")
+    return src
+
+
+@pytest.fixture
+def run_cli(monkeypatch):
+    """Run `preserve ARGS` in-process with cwd set; returns (exit code, stdout, stderr)."""
+    from preserve.cli import main
+
+    def run(args: list[str], cwd: Path | None = None, capsys=None):
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        try:
+            main(args)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        return code
+
+    return run

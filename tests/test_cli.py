@@ -1,0 +1,129 @@
+"""The command line: exit codes, one-line errors, no traceback, nothing written on bad input."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from preserve.bagging import content_path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def preserve(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "preserve", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_bag_then_verify(collection: Path, tmp_path: Path) -> None:
+    res = preserve("bag", str(collection), "--out", str(tmp_path / "bags"), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert "3 bagged" in res.stdout
+    res = preserve("verify", str(tmp_path / "bags"), cwd=tmp_path)
+    assert res.returncode == 0 and "3 intact, 0 damaged" in res.stdout
+
+
+def test_defaults_are_seeds_and_bags(tmp_path: Path) -> None:
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "one.txt").write_text("One\n")
+    res = preserve("bag", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "bags" / "one" / "bagit.txt").exists()
+    assert preserve("verify", cwd=tmp_path).returncode == 0
+
+
+def test_json_output(collection: Path, tmp_path: Path) -> None:
+    res = preserve("bag", str(collection), "--out", str(tmp_path / "b"), "--json", cwd=tmp_path)
+    doc = json.loads(res.stdout)
+    assert doc["ok"] and [b["status"] for b in doc["bags"]] == ["created"] * 3
+    bag = tmp_path / "b" / "alpha"
+    (bag / "data" / content_path("alpha.txt")).write_text("tampered")
+    res = preserve("verify", str(tmp_path / "b"), "--json", cwd=tmp_path)
+    assert res.returncode == 1
+    doc = json.loads(res.stdout)
+    bad = [b for b in doc["bags"] if not b["ok"]]
+    assert [b["path"] for b in bad] == [str(bag)]
+    assert {p["code"] for p in bad[0]["problems"]} >= {"payload-checksum-mismatch", "payload-oxum-mismatch"}
+
+
+def test_verify_reports_failed_line_per_bag(collection: Path, tmp_path: Path) -> None:
+    preserve("bag", str(collection), "--out", str(tmp_path / "b"), cwd=tmp_path)
+    (tmp_path / "b" / "beta" / "data" / content_path("beta.txt")).unlink()
+    res = preserve("verify", str(tmp_path / "b"), cwd=tmp_path)
+    assert res.returncode == 1
+    assert f"FAILED {tmp_path / 'b' / 'beta'}" in res.stdout
+    assert "payload-missing" in res.stdout and "2 intact, 1 damaged" in res.stdout
+
+
+def _bad_inputs(tmp: Path) -> list[tuple[str, list[str], str]]:
+    good = tmp / "good"
+    good.mkdir()
+    (good / "a.txt").write_text("a")
+    (tmp / "afile").write_text("x")
+    (tmp / "empty").mkdir()
+    bagdir = tmp / "isbag"
+    bagdir.mkdir()
+    (bagdir / "bagit.txt").write_text("BagIt-Version: 1.0\n")
+    return [
+        ("missing source", ["bag", str(tmp / "nope"), "--out", str(tmp / "o1")], "no such folder"),
+        ("source is a file", ["bag", str(tmp / "afile"), "--out", str(tmp / "o2")], "not a folder"),
+        ("empty source", ["bag", str(tmp / "empty"), "--out", str(tmp / "o3")], "holds no releases"),
+        ("out inside source", ["bag", str(good), "--out", str(good / "bags")], "inside the source"),
+        ("out is a file", ["bag", str(good), "--out", str(tmp / "afile")], "is a file"),
+        ("source is a bag", ["bag", str(bagdir), "--out", str(tmp / "o4")], "already a BagIt bag"),
+        ("unknown algorithm", ["bag", str(good), "--out", str(tmp / "o5"), "--algorithm", "crc32"],
+         "unknown checksum algorithm"),
+        ("unknown option", ["bag", "--frobnicate"], "No such option"),
+        ("verify missing path", ["verify", str(tmp / "nope")], "no such bag"),
+    ]
+
+
+def test_bad_inputs_one_line_exit_2_nothing_written(tmp_path: Path, tree_digest) -> None:
+    cases = _bad_inputs(tmp_path)
+    before = tree_digest(tmp_path)
+    for label, args, keyword in cases:
+        res = preserve(*args, cwd=tmp_path)
+        assert res.returncode == 2, (label, res.stderr)
+        assert keyword in res.stderr, (label, res.stderr)
+        assert "Traceback" not in res.stderr + res.stdout, label
+        assert len(res.stderr.strip().splitlines()) == 1, (label, res.stderr)
+    assert tree_digest(tmp_path) == before
+    assert not any((tmp_path / f"o{i}").exists() for i in range(1, 6))
+
+
+def test_unwritable_out(collection: Path, tmp_path: Path, monkeypatch) -> None:
+    import preserve.bagging as bagging
+    from preserve.errors import InputError
+    monkeypatch.setattr(bagging.os, "access", lambda p, mode: False)  # as for a non-root user on a 0555 folder
+    with pytest.raises(InputError, match="not writable"):
+        bagging.prepare(collection, tmp_path / "ro" / "bags")
+    assert not (tmp_path / "ro").exists()
+
+
+def test_unreadable_release_is_refused(collection: Path, tmp_path: Path, monkeypatch) -> None:
+    import preserve.release as rel
+    from preserve.errors import InputError
+    monkeypatch.setattr(rel.os, "access", lambda p, mode: not str(p).endswith("beta.txt"))
+    with pytest.raises(InputError, match="beta.txt: cannot be read"):
+        rel.discover(collection)
+
+
+def test_symlink_is_skipped_with_warning(collection: Path, tmp_path: Path) -> None:
+    os.symlink("/etc/passwd", collection / "passwd")
+    res = preserve("bag", str(collection), "--out", str(tmp_path / "b"), cwd=tmp_path)
+    assert res.returncode == 0
+    assert "warning: skipped" in res.stderr and "passwd" in res.stderr
+    assert not (tmp_path / "b" / "passwd").exists()
+
+
+def test_readme_opens_with_the_two_commands() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = text.split("```")
+    assert "preserve bag" in blocks[1] and "pytest" in blocks[3]
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = blocks[3].strip().splitlines()[-1].strip()
+    assert test_command in ci
