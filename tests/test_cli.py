@@ -98,7 +98,7 @@ def test_bad_inputs_one_line_exit_2_nothing_written(tmp_path: Path, tree_digest)
 def test_unwritable_out(collection: Path, tmp_path: Path, monkeypatch) -> None:
     import preserve.bagging as bagging
     from preserve.errors import InputError
-    monkeypatch.setattr(bagging.os, "access", lambda p, mode: False)  # as for a non-root user on a 0555 folder
+    monkeypatch.setattr(bagging.os, "access", lambda p, mode: not mode & os.W_OK)  # as for a non-root user on a 0555 folder
     with pytest.raises(InputError, match="not writable"):
         bagging.prepare(collection, tmp_path / "ro" / "bags")
     assert not (tmp_path / "ro").exists()
