@@ -19,9 +19,12 @@ from .bagreader import read_bag
 from .bagfiles import encode_path, field_values
 from .config import CollectionConfig, load_config
 from .errors import InputError, PreserveError
+from .formats import identify
+from .package import ContentFile, PackageInput, build_package, content_path
 from .fixity import DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, normalise_algorithms
 from .lock import locked
 from .release import Discovery, Release, discover
+from .record import Record, is_placeholder, plain, to_json
 
 FINGERPRINT_FIELD = "Preserve-Fingerprint"
 
@@ -37,7 +40,10 @@ class BagOptions:
     fsync: bool = True
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "algorithms", normalise_algorithms(self.algorithms))
+        algorithms = normalise_algorithms(self.algorithms)
+        if "sha256" not in algorithms:  # METS CHECKSUMs are sha256: keep a manifest that proves them
+            algorithms += ("sha256",)
+        object.__setattr__(self, "algorithms", algorithms)
         if self.package_type not in ("SIP", "AIP"):
             raise InputError(f"unknown package type {self.package_type!r}; choose SIP or AIP")
 
@@ -93,9 +99,6 @@ def check_output(source: Path, out: Path) -> None:
         raise InputError(f"{out}: not writable; choose a writable --out")
 
 
-def content_path(relpath: str) -> str:
-    """Where a release file goes inside data/."""
-    return relpath
 
 
 def fingerprint(release: Release, fixities: Sequence[Fixity], config: CollectionConfig,
@@ -117,14 +120,35 @@ def existing_fingerprint(bag: Path) -> str | None:
     return values[0] if values else None
 
 
+def record_problems(record: Record) -> list[str]:
+    """The JSON Schema problems of a record, one readable line each."""
+    from .schema import validate_record
+
+    return [f"{p.field}: {p.value!r}: {p.expectation}" if p.value else f"{p.field}: {p.expectation}"
+            for p in validate_record(plain(record), record.release_id)]
+
+
 def bag_release(release: Release, out: Path, *, config: CollectionConfig | None = None,
-                options: BagOptions | None = None, progress: ProgressFn | None = None) -> BagOutcome:
-    """Write one release as a bag at out/<release id>/, atomically; never touches the source."""
+                options: BagOptions | None = None, record: Record | None = None,
+                progress: ProgressFn | None = None) -> BagOutcome:
+    """Describe, check and write one release as a bag at out/<release id>/, atomically.
+
+    A record that fails the metadata schema is not bagged (status "invalid"). The source is
+    only ever read.
+    """
+    from .describe import describe_release
+
     config = config or CollectionConfig()
     options = options or BagOptions()
+    record = record or describe_release(release, config)
     dest = Path(out) / release.id
     outcome = BagOutcome(release.id, release.name, "created", dest, files=len(release.files), bytes=release.size)
-    metadata = None
+    problems = record_problems(record)
+    if problems:
+        outcome.status = "invalid"
+        outcome.message = "invalid metadata: " + "; ".join(problems)
+        return outcome
+    metadata = to_json(record)
     if dest.exists():
         fixities = copy_and_hash_many([(f.path, None) for f in release.files], options.algorithms,
                                       jobs=options.jobs, progress=progress)
@@ -144,16 +168,56 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
         fixities = [added[content_path(f.relpath)] for f in release.files]
         for folder in release.empty_dirs:
             bag.add_empty_dir(content_path(folder))
-        info = bag_info_fields(release, config, created)
-        info += [("Preserve-Empty-Directory", encode_path(content_path(d))) for d in release.empty_dirs]
+        files = build_package(package_input(release, record, fixities, config, options, created, bag.staging))
+        for relpath, data in files.items():
+            bag.add_bytes(relpath, data)
+        info = bag_info_fields(release, config, created, record)
+        info += [("Preserve-Empty-Directory", encode_path("data/" + content_path(d))) for d in release.empty_dirs]
         info.append((FINGERPRINT_FIELD, fingerprint(release, fixities, config, options, metadata)))
         bag.finish(info)
     return outcome
 
 
-def bag_info_fields(release: Release, config: CollectionConfig, created: datetime) -> list[tuple[str, str]]:
+def package_input(release: Release, record: Record, fixities: Sequence[Fixity], config: CollectionConfig,
+                  options: BagOptions, created: datetime, staging: Path) -> PackageInput:
+    """Everything the METS/PREMIS builder needs, from the release, its record and its fixity."""
+    contents = [
+        ContentFile(relpath=f.relpath, fixity=fx,
+                    created=datetime.fromtimestamp(f.mtime_ns / 1e9, tz=timezone.utc),
+                    format=identify(staging / "data" / content_path(f.relpath)))
+        for f, fx in zip(release.files, fixities)
+    ]
+    title = next((v.value for v in record.elements.get("title", []) if not is_placeholder(v)), None)
+    provenance = [(element, v.value, v.provenance + (f" ({v.note})" if v.note else ""))
+                  for element, values in record.elements.items() for v in values]
+    return PackageInput(
+        release_id=release.id, identifier=record.first("identifier") or f"urn:preserve:{release.id}",
+        title=title, dc=plain(record), dc_json=to_json(record), provenance=provenance,
+        validation_problems=[], files=contents, empty_dirs=list(release.empty_dirs), config=config,
+        algorithms=options.algorithms, package_type=options.package_type, created=created,
+    )
+
+
+def external_description(record: Record, limit: int = 200) -> str | None:
+    """A short one-line description for bag-info.txt: the title, else the description."""
+    title = next((v.value for v in record.elements.get("title", []) if not is_placeholder(v)), None)
+    text = " ".join((title or record.first("description") or "").split())
+    if not text:
+        return None
+    date = record.first("date")
+    text = f"{text} ({date})" if date else text
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def bag_info_fields(release: Release, config: CollectionConfig, created: datetime,
+                    record: Record | None = None) -> list[tuple[str, str]]:
     """bag-info.txt fields (before Payload-Oxum, which the writer adds)."""
     fields = list(config.bag_info().items())
+    if record is not None:
+        fields.append(("External-Identifier", record.first("identifier") or release.id))
+        description = external_description(record)
+        if description:
+            fields.append(("External-Description", description))
     fields += [
         ("Internal-Sender-Identifier", release.name),
         ("Bagging-Date", created.date().isoformat()),
@@ -162,12 +226,17 @@ def bag_info_fields(release: Release, config: CollectionConfig, created: datetim
     return fields
 
 
+def prepare_source(source: Path) -> tuple[Discovery, CollectionConfig]:
+    """Find the releases in SOURCE and load its collection config (input errors raise)."""
+    source = Path(source)
+    return discover(source), load_config(source)
+
+
 def prepare(source: Path, out: Path) -> tuple[Discovery, CollectionConfig]:
     """Every input check that can fail before anything is written."""
-    source, out = Path(source), Path(out)
-    found = discover(source)
-    check_output(source, out)
-    return found, load_config(source)
+    found, config = prepare_source(source)
+    check_output(Path(source), Path(out))
+    return found, config
 
 
 def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *,
@@ -185,12 +254,16 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out}: cannot create ({exc.strerror}); choose a writable --out") from None
+    from .describe import describe_collection
+
+    records = describe_collection(source, found.releases, config)
     result = CollectionResult(warnings=list(found.warnings))
     with locked(out):
         remove_stale_staging(out)
-        for release in found.releases:
+        for release, record in zip(found.releases, records):
             try:
-                outcome = bag_release(release, out, config=config, options=options, progress=progress)
+                outcome = bag_release(release, out, config=config, options=options, record=record,
+                                      progress=progress)
             except PreserveError as exc:
                 outcome = BagOutcome(release.id, release.name, "failed", out / release.id, exc.message)
             except OSError as exc:

@@ -12,11 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import bagfiles
-from .fixity import open_for_reading
+from . import fixity
 from .problems import Problem
 
 MAX_TAG_BYTES = 1 << 20
 MAX_MANIFEST_BYTES = 1 << 30
+MAX_LINE_BYTES = 1 << 16
+#: at most this many bad lines are reported per manifest (a hostile one may have millions)
+MAX_LINE_PROBLEMS = 100
+#: a manifest with this many bad lines is garbage: reading stops (bounded time on hostile input)
+MAX_BAD_LINES = 10_000
 _MANIFEST = re.compile(r"^(tag)?manifest-([A-Za-z0-9_-]+)\.txt$")
 
 
@@ -41,31 +46,53 @@ class BagView:
     tag_manifests: list[Manifest] = field(default_factory=list)
     payload: dict[str, int] = field(default_factory=dict)       # 'data/...' -> size
     tag_files: dict[str, int] = field(default_factory=dict)     # other files outside data/ -> size
+    dirs: set[str] = field(default_factory=set)                 # every real folder ('data', 'data/x', ...)
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, code: str, path: str, message: str, **kw: str) -> None:
         self.problems.append(Problem(code, path, message, **kw))
 
+    def blocked(self, path: str) -> bool:
+        """True when path was already reported as a link, special or unexaminable file."""
+        return any(p.path == path and p.code in BLOCKING_CODES for p in self.problems)
+
+
+BLOCKING_CODES = ("symlink", "special-file", "file-unreadable")
+
+
+class TooLarge(OSError):
+    """A tag file over the size cap."""
+
 
 def read_small(path: Path, limit: int = MAX_TAG_BYTES) -> bytes:
     """Read a regular file up to limit bytes (OSError if it is larger, a link or special)."""
-    fd = open_for_reading(path)
+    fd = _open(path)
     try:
         if os.fstat(fd).st_size > limit:
-            raise OSError(f"larger than {limit} bytes")
+            raise TooLarge(f"larger than {limit} bytes")
         with os.fdopen(fd, "rb", closefd=False) as f:
             data = f.read(limit + 1)
     finally:
         os.close(fd)
     if len(data) > limit:
-        raise OSError(f"larger than {limit} bytes")
+        raise TooLarge(f"larger than {limit} bytes")
     return data
 
 
+def _open(path: Path) -> int:
+    # looked up through the fixity module at call time, so tests can simulate unreadable files
+    return fixity.open_for_reading(path)
+
+
 def _read_text(view: BagView, name: str, limit: int = MAX_TAG_BYTES) -> str | None:
+    if name not in view.tag_files:  # absent, or a link/special file already reported by _walk
+        return None
     try:
         raw = read_small(view.root / name, limit)
     except FileNotFoundError:
+        return None
+    except TooLarge as exc:
+        view.add("tagfile-too-large", name, f"not read: {exc}")
         return None
     except OSError as exc:
         view.add("tagfile-unreadable", name, f"cannot be read: {exc.strerror or exc}")
@@ -101,15 +128,62 @@ def _walk(view: BagView) -> None:
             except OSError as exc:
                 view.add("file-unreadable", rel, f"cannot be examined: {exc.strerror}")
                 continue
-            in_payload = rel.startswith("data/") or rel == "data"
+            in_payload = rel.startswith("data/")
             if stat.S_ISDIR(st.st_mode):
+                view.dirs.add(rel)
                 stack.append((Path(entry.path), rel + "/"))
+            elif stat.S_ISREG(st.st_mode) and rel == "data":
+                continue  # a file where the payload folder should be: payload-dir-missing
             elif stat.S_ISREG(st.st_mode):
                 (view.payload if in_payload else view.tag_files)[rel] = st.st_size
             elif stat.S_ISLNK(st.st_mode):
                 view.add("symlink", rel, "is a symbolic link (never followed)")
             else:
                 view.add("special-file", rel, "is a special file (FIFO, socket or device); not opened")
+
+
+def _manifest_lines(view: BagView, name: str):
+    """Yield (line number, text) of a manifest, streamed: bounded memory whatever its size.
+
+    A line longer than MAX_LINE_BYTES is yielded as None (malformed) and skipped.
+    """
+    path = view.root / name
+    try:
+        fd = _open(path)
+    except OSError as exc:
+        view.add("tagfile-unreadable", name, f"cannot be read: {exc.strerror or exc}")
+        return
+    try:
+        if os.fstat(fd).st_size > MAX_MANIFEST_BYTES:
+            view.add("tagfile-too-large", name, f"not read: larger than {MAX_MANIFEST_BYTES} bytes")
+            return
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            number, read = 0, 0
+            while True:
+                raw = f.readline(MAX_LINE_BYTES + 1)
+                if not raw:
+                    return
+                number += 1
+                read += len(raw)
+                if read > MAX_MANIFEST_BYTES:  # grew while being read
+                    view.add("tagfile-too-large", name, f"not read past {MAX_MANIFEST_BYTES} bytes")
+                    return
+                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                    while raw and not raw.endswith(b"\n"):  # skip the rest of the long line
+                        raw = f.readline(MAX_LINE_BYTES)
+                        read += len(raw)
+                    yield number, None
+                    continue
+                if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                try:
+                    yield number, raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield number, False
+    except OSError as exc:
+        view.add("tagfile-unreadable", name, f"cannot be read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
 
 
 def _manifests(view: BagView, tag: bool) -> list[Manifest]:
@@ -119,21 +193,63 @@ def _manifests(view: BagView, tag: bool) -> list[Manifest]:
         if not match or bool(match.group(1)) != tag:
             continue
         algorithm = match.group(2).lower().replace("-", "")
-        text = _read_text(view, name, MAX_MANIFEST_BYTES)
-        if text is None:
-            continue
-        entries, line_problems = bagfiles.parse_manifest(text, algorithm)
-        for lp in line_problems:
-            code = "manifest-duplicate" if "listed twice" in lp.message else "manifest-malformed"
-            view.add(code, f"{name}:{lp.line}", lp.message)
+        algorithm = {"sha3224": "sha3_224", "sha3256": "sha3_256", "sha3384": "sha3_384",
+                     "sha3512": "sha3_512"}.get(algorithm, algorithm)
         kept: dict[str, str] = {}
-        for digest, path, line in entries:
-            if not safe_relpath(path):
-                view.add("manifest-unsafe-path", f"{name}:{line}", f"path escapes the bag or is not portable: {path!r}")
-            elif not tag and not path.startswith("data/"):
-                view.add("manifest-unsafe-path", f"{name}:{line}", f"payload path outside data/: {path!r}")
+        seen: dict[str, int] = {}
+        bad = 0
+        number = 0
+
+        def report(code: str, line: int, message: str) -> None:
+            nonlocal bad
+            bad += 1
+            if bad <= MAX_LINE_PROBLEMS:
+                view.add(code, f"{name}:{line}", message)
+
+        batch: list[str] = []
+        numbers: list[int] = []
+
+        def flush() -> None:
+            entries, line_problems = bagfiles.parse_manifest("\n".join(batch), algorithm)
+            for lp in line_problems:
+                code = "manifest-duplicate" if "listed twice" in lp.message else "manifest-malformed"
+                report(code, numbers[lp.line - 1], lp.message)
+            for digest, path, line in entries:
+                number = numbers[line - 1]
+                if path in seen:
+                    report("manifest-duplicate", number, f"path listed twice (also line {seen[path]}): {path!r}")
+                    continue
+                seen[path] = number
+                if not safe_relpath(path):
+                    report("manifest-unsafe-path", number, f"path escapes the bag or is not portable: {path!r}")
+                elif not tag and not path.startswith("data/"):
+                    report("manifest-unsafe-path", number, f"payload path outside data/: {path!r}")
+                else:
+                    kept[path] = digest
+            batch.clear()
+            numbers.clear()
+
+        lines = _manifest_lines(view, name)
+        for number, text in lines:
+            if bad >= MAX_BAD_LINES:
+                lines.close()  # closes the file now
+                break
+            if text is None:
+                report("manifest-malformed", number, f"line longer than {MAX_LINE_BYTES} bytes")
+            elif text is False:
+                report("manifest-malformed", number, "line is not valid UTF-8")
             else:
-                kept[path] = digest
+                batch.append(text[:-1] if text.endswith("\n") else text)
+                numbers.append(number)
+                if len(batch) >= 4096:
+                    flush()
+        flush()
+        if bad >= MAX_BAD_LINES:
+            view.add("manifest-problems-truncated", name,
+                     f"reading stopped at line {number} after {bad} bad lines (first {MAX_LINE_PROBLEMS} shown)")
+        elif bad > MAX_LINE_PROBLEMS:
+            view.add("manifest-problems-truncated", name,
+                     f"{bad - MAX_LINE_PROBLEMS} more bad lines not reported (first {MAX_LINE_PROBLEMS} shown)")
         found.append(Manifest(name, algorithm, kept))
     return found
 
@@ -166,10 +282,13 @@ def read_bag(root: Path) -> BagView:
         view.info, line_problems = bagfiles.parse_tag_lines(info_text)
         for lp in line_problems:
             view.add("baginfo-malformed", f"bag-info.txt:{lp.line}", lp.message)
+        for label in ("Payload-Oxum", "Bagging-Date", "Bag-Size", "Bag-Group-Identifier", "Bag-Count"):
+            if len(bagfiles.field_values(view.info, label)) > 1:
+                view.add("baginfo-malformed", "bag-info.txt", f"{label} appears more than once (RFC 8493 §2.2.2)")
     if "fetch.txt" in view.tag_files:
         view.add("fetch-unsupported", "fetch.txt", "lists files to download; fetching is not supported (nothing fetched)")
-    if not (view.root / "data").is_dir() or (view.root / "data").is_symlink():
-        view.add("payload-dir-missing", "data", "the payload folder data/ is missing")
+    if "data" not in view.dirs:
+        view.add("payload-dir-missing", "data", "the payload folder data/ is missing or not a real folder")
     view.manifests = _manifests(view, tag=False)
     view.tag_manifests = _manifests(view, tag=True)
     return view

@@ -16,9 +16,10 @@ from typing import Iterator
 import click
 
 from . import __version__
-from .bagging import BagOptions, BagOutcome, bag_collection, prepare
+from .bagging import BagOptions, BagOutcome, bag_collection, prepare, prepare_source
 from .errors import PreserveError
 from .fixity import ProgressFn
+from .report import append_audit_log, exit_code, format_bag, report_document, summary
 from .verify import BagReport, find_bags, verify_bag
 
 
@@ -106,29 +107,65 @@ def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs:
 @click.option("--fast", is_flag=True, help="Payload-Oxum and completeness only (no hashing).")
 @click.option("--completeness-only", is_flag=True, help="File names only: no hashing, no sizes.")
 @click.option("--jobs", type=click.IntRange(1, 256), default=None, help="Worker threads (default: all cores).")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report on stdout.")
-@click.option("--quiet", "-q", is_flag=True, help="Only the summary line (and problems).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report (schemas/verify-report.schema.json).")
+@click.option("--log", "log", type=click.Path(path_type=Path), default=None,
+              help="Append one JSON line per bag to this audit log (outside the bags).")
+@click.option("--quiet", "-q", is_flag=True, help="Only damaged bags and the summary line.")
 def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: int | None,
-           as_json: bool, quiet: bool) -> None:
-    """Verify bags: PATH is a bag or a folder of bags (default: bags/). Never writes."""
+           as_json: bool, log: Path | None, quiet: bool) -> None:
+    """Verify bags: PATH is a bag or a folder of bags (default: bags/). Never writes into a bag."""
     level = "completeness" if completeness_only else "fast" if fast else "full"
     bags = find_bags(list(paths) or [Path("bags")])
+    if log is not None:
+        append_audit_log(log, [], level)  # fail early (exit 2) if the log cannot be written
     reports: list[BagReport] = []
     for path in bags:
         report = verify_bag(path, level=level, jobs=jobs)
         reports.append(report)
-        if not as_json:
-            click.echo(f"{'OK' if report.ok else 'FAILED':6} {report.path}")
-            for problem in report.problems:
-                click.echo(f"    {problem}")
-    failed = sum(not r.ok for r in reports)
+        if not as_json and not (quiet and report.ok):
+            click.echo(format_bag(report))
+    if log is not None:
+        append_audit_log(log, reports, level)
     if as_json:
-        doc = {"tool": f"preserve {__version__}", "level": level, "ok": failed == 0,
-               "bags": [r.as_dict() for r in reports]}
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(report_document(reports, level), indent=2, ensure_ascii=False))
     else:
-        click.echo(f"{len(reports) - failed} intact, {failed} damaged, {len(reports)} bags verified ({level})")
-    sys.exit(1 if failed else 0)
+        click.echo(summary(reports, level))
+    sys.exit(exit_code(reports))
+
+
+@cli.command()
+@click.argument("source", default="seeds", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the records with provenance instead of writing the sheet.")
+def describe(source: Path, as_json: bool) -> None:
+    """Draft Dublin Core for every release into SOURCE/metadata.csv (curator values are kept)."""
+    from .describe import describe_and_write_sheet, describe_collection
+    from .record import to_json
+
+    if as_json:
+        found, config = prepare_source(source)
+        records = describe_collection(source, found.releases, config)
+        click.echo(json.dumps([to_json(r) for r in records], indent=2, ensure_ascii=False))
+        return
+    path, records = describe_and_write_sheet(source)
+    click.echo(f"{len(records)} releases described in {path}; edit it, then run 'preserve validate'")
+
+
+@cli.command()
+@click.argument("source", default="seeds", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+def validate(source: Path, as_json: bool) -> None:
+    """Check every release's Dublin Core record against schemas/dublin-core.schema.json."""
+    from .describe import validate_collection
+
+    problems = validate_collection(source)
+    if as_json:
+        click.echo(json.dumps([p.__dict__ for p in problems], indent=2, ensure_ascii=False))
+    else:
+        for p in problems:
+            click.echo(f"{p.release}: {p.field}: {p.value!r}: {p.expectation}")
+        releases = len({p.release for p in problems})
+        click.echo(f"{len(problems)} problems in {releases} releases" if problems else "all records valid")
+    sys.exit(1 if problems else 0)
 
 
 def main(argv: list[str] | None = None) -> None:

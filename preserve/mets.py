@@ -99,7 +99,7 @@ def _header(root: etree._Element, inp: "PackageInput", with_org: bool) -> None:
                 _sub(org, "note", text=value)
 
 
-def _checksum_attrs(entry: FileEntry, prefix: str = "") -> dict[str, str]:
+def _checksum_attrs(entry: FileEntry) -> dict[str, str]:
     return {"MIMETYPE": entry.mime, "SIZE": str(entry.size), "CREATED": entry.created,
             "CHECKSUM": entry.sha256, "CHECKSUMTYPE": CHECKSUMTYPE}
 

@@ -1,12 +1,77 @@
-"""A problem found in a bag: a stable code, the path it concerns and a human message."""
+"""A problem found in a bag: a stable code, the path it concerns and a human message.
+
+``CODES`` is the one list of every code ``preserve verify`` can report, each with a one-line
+meaning; ``schemas/verify-report.schema.json`` and ``docs/verify.md`` enumerate the same codes
+(a test keeps them in step).
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+CODES: dict[str, str] = {
+    # the bag declaration and bag-info.txt
+    "bagit-missing": "bagit.txt (the bag declaration) is missing",
+    "bagit-malformed": "bagit.txt lacks the BagIt-Version or Tag-File-Character-Encoding line, or has a bad line",
+    "bagit-version-unsupported": "BagIt-Version is not one this tool reads (0.93 to 0.97, 1.0)",
+    "bagit-encoding-unsupported": "Tag-File-Character-Encoding is not UTF-8",
+    "baginfo-malformed": "bag-info.txt has a line that is not 'Label: value', or a malformed or repeated Payload-Oxum or Preserve-Empty-Directory",
+    "payload-oxum-mismatch": "Payload-Oxum (octets.count) differs from the payload on disk",
+    "fetch-unsupported": "fetch.txt is present: the bag is incomplete by design and nothing is fetched",
+    "empty-directory-missing": "a folder named by Preserve-Empty-Directory in bag-info.txt is gone or not a folder",
+    # tag files
+    "tagfile-unreadable": "a tag file exists but cannot be read",
+    "tagfile-too-large": "a tag file or manifest is larger than the safety limit and was not read",
+    "tagfile-encoding": "a tag file is not valid UTF-8",
+    "tagfile-missing": "a file listed in a tag manifest is not in the bag",
+    "tagfile-unlisted": "a tag file (outside data/) is in no tag manifest",
+    "tagfile-checksum-mismatch": "a tag file's digest differs from its tag manifest",
+    "tagmanifest-missing": "a BagIt 1.0 bag has no tag manifest",
+    "tagmanifest-entry-missing": "a tag file listed in one tag manifest is missing from another (each must list every tag file)",
+    "tagmanifest-self-listed": "a tag manifest lists itself (its digest can never match); the entry is ignored",
+    # manifests
+    "manifest-missing": "the bag has no payload manifest",
+    "manifest-malformed": "a manifest line is not '<hex digest> <path>' or its digest has the wrong length",
+    "manifest-duplicate": "a manifest lists the same path twice",
+    "manifest-unsafe-path": "a manifest path is absolute, contains '..', a backslash or an empty segment, or a payload path is outside data/ (never read)",
+    "manifest-algorithm-unsupported": "a manifest's algorithm is unknown; its digests are not checked",
+    "manifest-entry-missing": "a payload file listed in one manifest is missing from another (each must list every payload file)",
+    "manifest-problems-truncated": "a manifest has over 100 bad lines: only the first 100 are reported (and reading stops after 10,000)",
+    # the payload
+    "payload-dir-missing": "the payload folder data/ is missing or not a real folder",
+    "payload-missing": "a file listed in the manifest is not in the bag",
+    "payload-unlisted": "a file in data/ is in no manifest (hidden files included)",
+    "payload-checksum-mismatch": "a payload file's digest differs from its manifest (changed, truncated, extended or emptied)",
+    "payload-renamed": "a listed file is missing and an unlisted file has exactly its digest: it was renamed or moved",
+    "payload-case-changed": "a listed file is missing and an unlisted file has its name in another letter case",
+    "payload-normalisation-changed": "a listed file is missing and an unlisted file has its name in another Unicode normalisation",
+    # files that must never be opened
+    "symlink": "a symbolic link in the bag (never followed)",
+    "special-file": "a FIFO, socket or device in the bag (never opened)",
+    "file-unreadable": "a file cannot be read or examined (e.g. permission denied)",
+    "folder-unreadable": "a folder cannot be listed (e.g. permission denied)",
+    # the E-ARK package inside data/ (METS, PREMIS, DC)
+    "mets-missing": "a METS.xml that should exist is missing or not a regular file",
+    "mets-malformed": "a METS.xml is not well-formed, or is refused as unsafe (DOCTYPE/entities, too large)",
+    "mets-invalid": "a METS.xml is not valid against the METS schema",
+    "mets-bad-href": "a METS file or pointer reference does not point inside the package",
+    "mets-file-missing": "a file listed in METS is missing or not a regular file",
+    "mets-file-unlisted": "a content file under representations/ is not listed in METS",
+    "mets-file-unreadable": "a file listed in METS cannot be read",
+    "mets-size-mismatch": "a file's SIZE in METS differs from the file",
+    "mets-checksum-missing": "a file listed in METS has no CHECKSUM/CHECKSUMTYPE",
+    "mets-checksum-unsupported": "a METS CHECKSUMTYPE is not a supported algorithm",
+    "mets-checksum-mismatch": "a file's CHECKSUM in METS differs from the file",
+    "premis-malformed": "the PREMIS record is not well-formed or is refused as unsafe",
+    "premis-invalid": "the PREMIS record is not valid against the PREMIS schema",
+    "dc-malformed": "the Dublin Core record (dc.xml or dc.json) is not well-formed, unsafe or unreadable",
+    "dc-invalid": "the Dublin Core record breaks the XML schema or the project's metadata schema",
+    "check-failed": "a check could not be completed (an internal error, reported instead of crashing)",
+}
+
 
 @dataclass(frozen=True)
 class Problem:
-    """One defect. ``code`` is stable (documented in schemas/verify-report.schema.json)."""
+    """One defect. ``code`` is stable (one of ``CODES``, documented in schemas/verify-report.schema.json)."""
 
     code: str
     path: str
@@ -18,4 +83,7 @@ class Problem:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
     def __str__(self) -> str:
-        return f"{self.code}: {self.path}: {self.message}"
+        text = f"{self.code}: {self.path}: {self.message}"
+        if self.expected is not None or self.actual is not None:
+            text += f" (expected {self.expected!r}, found {self.actual!r})"
+        return text

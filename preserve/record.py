@@ -47,6 +47,7 @@ class Record:
     encoding: str | None = None
     main_document: str | None = None
     files: list[FileEntry] = field(default_factory=list)
+    release_name: str | None = None
 
     def values(self, element: str) -> list[str]:
         """The plain values of one element (empty list when absent)."""
@@ -87,6 +88,7 @@ def to_json(record: Record) -> dict[str, Any]:
     }
     return {
         "release": record.release_id,
+        "name": record.release_name,
         "elements": elements,
         "notes": list(record.notes),
         "encoding": record.encoding,
@@ -108,4 +110,5 @@ def from_json(data: Mapping[str, Any]) -> Record:
         encoding=data.get("encoding"),
         main_document=data.get("main_document"),
         files=[FileEntry(f["path"], f["format"], int(f["size"])) for f in data.get("files", [])],
+        release_name=data.get("name"),
     )

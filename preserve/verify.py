@@ -1,10 +1,12 @@
 """Prove bags intact: every check returns Problems with stable codes; nothing here prints or writes.
 
-Levels: ``full`` (fixity of every file in every manifest, plus everything below), ``fast``
-(Payload-Oxum and completeness), ``completeness`` (names only, no hashing, no sizes).
+Levels: ``full`` (fixity of every file in every manifest, renames by digest, the E-ARK
+package's METS/PREMIS/DC, plus everything below), ``fast`` (Payload-Oxum and completeness),
+``completeness`` (names only, no hashing, no sizes). Codes: :data:`preserve.problems.CODES`.
 """
 from __future__ import annotations
 
+import json
 import os
 import unicodedata
 from dataclasses import dataclass, field
@@ -13,13 +15,14 @@ from typing import Callable, Iterable, Sequence
 
 from . import bagfiles
 from .bag import is_staging_name
-from .bagreader import BagView, Manifest, read_bag
+from .bagreader import BagView, Manifest, read_bag, read_small, safe_relpath
 from .errors import InputError
 from .fixity import SUPPORTED_ALGORITHMS, ProgressFn, copy_and_hash_many
 from .problems import Problem
 
 LEVELS = ("full", "fast", "completeness")
 BagCheck = Callable[[BagView], Iterable[Problem]]
+EMPTY_DIR_FIELD = "Preserve-Empty-Directory"
 
 
 @dataclass
@@ -66,18 +69,22 @@ def find_bags(paths: Sequence[Path]) -> list[Path]:
 def _similar(missing: str, present: set[str]) -> tuple[str, str] | None:
     """Explain a missing file by an unlisted one: same name in another case or normalisation."""
     nfc = unicodedata.normalize("NFC", missing)
-    for other in present:
-        if unicodedata.normalize("NFC", other) == nfc:
+    for other in sorted(present):
+        if other != missing and unicodedata.normalize("NFC", other) == nfc:
             return "payload-normalisation-changed", other
-    folded = missing.casefold()
-    for other in present:
-        if other.casefold() == folded:
+    folded = unicodedata.normalize("NFC", missing).casefold()
+    for other in sorted(present):
+        if unicodedata.normalize("NFC", other).casefold() == folded:
             return "payload-case-changed", other
     return None
 
 
 def check_completeness(view: BagView) -> list[Problem]:
-    """Every payload file in every manifest, every listed file present; same for tag files."""
+    """Every payload file in every manifest, every listed file present; same for tag files.
+
+    Names only: a missing file explained by an unlisted one in another case or Unicode
+    normalisation is reported once as such; renames by content are found by :func:`find_renames`.
+    """
     problems: list[Problem] = []
     if not view.manifests:
         problems.append(Problem("manifest-missing", "manifest-*.txt", "the bag has no payload manifest"))
@@ -90,37 +97,102 @@ def check_completeness(view: BagView) -> list[Problem]:
     unlisted = present - listed
     explained: set[str] = set()
     for path in sorted(listed - present):
-        similar = _similar(path, unlisted)
+        similar = _similar(path, unlisted - explained)
         if similar:
             code, other = similar
             explained.add(other)
             problems.append(Problem(code, path, f"listed file is now named {other!r}", expected=path, actual=other))
-        elif not _blocked(view, path):
+        elif not view.blocked(path):
             problems.append(Problem("payload-missing", path, "listed in the manifest but not in the bag"))
-    digests_of_missing = {m.entries[p] for m in view.manifests for p in listed - present if p in m.entries}
     for path in sorted(unlisted - explained):
         problems.append(Problem("payload-unlisted", path, "in the bag but in no manifest"))
     for m in view.manifests:
         for path in sorted((present & listed) - set(m.entries)):
-            problems.append(Problem("manifest-entry-missing", path, f"not listed in {m.name} (every manifest must list every payload file)"))
-    del digests_of_missing
+            problems.append(Problem("manifest-entry-missing", path,
+                                    f"not listed in {m.name} (every manifest must list every payload file)"))
+    problems += _check_empty_dirs(view)
     if not view.tag_manifests:
         if view.version == bagfiles.BAGIT_VERSION:
             problems.append(Problem("tagmanifest-missing", "tagmanifest-*.txt", "the bag has no tag manifest"))
         return problems
-    tag_listed = set().union(*(m.entries for m in view.tag_manifests))
-    tag_present = {p for p in view.tag_files if not p.startswith("tagmanifest-")}
-    for path in sorted(tag_listed - set(view.tag_files)):
-        if not _blocked(view, path):
+    for m in view.tag_manifests:
+        if m.name in m.entries:
+            problems.append(Problem("tagmanifest-self-listed", m.name,
+                                    "lists itself; its digest can never match (entry ignored)"))
+    tag_listed = {p for m in view.tag_manifests for p in m.entries if p != m.name}
+    tag_present = {p for p in view.tag_files if not _is_tagmanifest(p)}
+    for path in sorted(tag_listed - set(view.tag_files) - set(view.payload)):
+        if not view.blocked(path):
             problems.append(Problem("tagfile-missing", path, "listed in the tag manifest but not in the bag"))
     for path in sorted(tag_present - tag_listed):
         problems.append(Problem("tagfile-unlisted", path, "tag file in no tag manifest"))
+    for m in view.tag_manifests:
+        for path in sorted((tag_present & tag_listed) - set(m.entries)):
+            problems.append(Problem("tagmanifest-entry-missing", path,
+                                    f"not listed in {m.name} (every tag manifest must list every tag file)"))
     return problems
 
 
-def _blocked(view: BagView, path: str) -> bool:
-    """True when a path was already reported as a link or special file."""
-    return any(p.path == path and p.code in ("symlink", "special-file") for p in view.problems)
+def _is_tagmanifest(name: str) -> bool:
+    return name.startswith("tagmanifest-") and name.endswith(".txt") and "/" not in name
+
+
+def _check_empty_dirs(view: BagView) -> list[Problem]:
+    """Folders recorded as Preserve-Empty-Directory (paths under data/, percent-encoded) still exist."""
+    problems = []
+    for value in bagfiles.field_values(view.info, EMPTY_DIR_FIELD):
+        rel = bagfiles.decode_path(value.strip())
+        if rel.startswith("data/"):
+            rel = rel[len("data/"):]
+        if not safe_relpath(rel):
+            problems.append(Problem("baginfo-malformed", "bag-info.txt",
+                                    f"{EMPTY_DIR_FIELD} is not a safe relative path: {value!r}"))
+        elif "data/" + rel not in view.dirs:
+            problems.append(Problem("empty-directory-missing", "data/" + rel,
+                                    "empty folder recorded in bag-info.txt is gone or not a folder"))
+    return problems
+
+
+def find_renames(view: BagView, problems: list[Problem], *, jobs: int | None = None) -> list[Problem]:
+    """Replace payload-missing + payload-unlisted pairs whose digests agree by payload-renamed.
+
+    Hashes only the unlisted files (with one supported algorithm of the manifests).
+    """
+    missing = [p for p in problems if p.code == "payload-missing"]
+    unlisted = [p for p in problems if p.code == "payload-unlisted"]
+    if not missing or not unlisted:
+        return problems
+    manifest = next((m for m in view.manifests if m.algorithm in SUPPORTED_ALGORITHMS), None)
+    if manifest is None:
+        return problems
+    wanted: dict[str, list[str]] = {}
+    for p in missing:
+        digest = manifest.entries.get(p.path)
+        if digest:
+            wanted.setdefault(digest, []).append(p.path)
+    candidates = sorted(p.path for p in unlisted if view.payload.get(p.path) is not None)
+    ignored: list[Problem] = []
+    results = _hash_all(view.root, candidates, (manifest.algorithm,), jobs, None, ignored)
+    renamed: dict[str, str] = {}  # old listed path -> new unlisted path
+    for new in candidates:
+        fx = results.get(new)
+        olds = wanted.get(fx.digests[manifest.algorithm]) if fx else None
+        if olds:
+            renamed[olds.pop(0)] = new
+    if not renamed:
+        return problems
+    new_paths = set(renamed.values())
+    out = []
+    for p in problems:
+        if p.code == "payload-missing" and p.path in renamed:
+            out.append(Problem("payload-renamed", p.path,
+                               f"listed file is now named {renamed[p.path]!r} (same {manifest.algorithm} digest)",
+                               expected=p.path, actual=renamed[p.path]))
+        elif p.code == "payload-unlisted" and p.path in new_paths:
+            continue
+        else:
+            out.append(p)
+    return out
 
 
 def check_oxum(view: BagView) -> list[Problem]:
@@ -141,13 +213,14 @@ def check_oxum(view: BagView) -> list[Problem]:
 def check_fixity(view: BagView, *, jobs: int | None = None, progress: ProgressFn | None = None) -> list[Problem]:
     """Hash every listed file once with all its manifests' algorithms and compare."""
     problems: list[Problem] = []
-    files = {**{p: s for p, s in view.payload.items()}, **view.tag_files}
+    too_large = {p.path for p in view.problems if p.code == "tagfile-too-large"}
+    files = {**view.payload, **{p: s for p, s in view.tag_files.items() if p not in too_large}}
     by_path: dict[str, list[tuple[Manifest, str]]] = {}
     for m in view.manifests + view.tag_manifests:
         if m.algorithm not in SUPPORTED_ALGORITHMS:
             continue
         for path, digest in m.entries.items():
-            if path in files:
+            if path in files and path != m.name:
                 by_path.setdefault(path, []).append((m, digest))
     # group files by the algorithm set they need, so each is read once
     groups: dict[tuple[str, ...], list[str]] = {}
@@ -184,13 +257,69 @@ def _hash_all(root: Path, paths: list[str], algorithms: tuple[str, ...], jobs: i
     return out
 
 
-EXTRA_CHECKS: list[BagCheck] = []
-"""Further checks run on every bag at the full and fast levels (e.g. METS checks)."""
+METS_PATH = "data/METS.xml"
+DC_JSON_PATH = "data/metadata/descriptive/dc.json"
+MAX_DC_JSON_BYTES = 16 << 20
+
+
+def check_package(view: BagView) -> list[Problem]:
+    """METS, PREMIS and DC of an E-ARK package in data/ (only when data/METS.xml is present).
+
+    Uses preserve.mets_check when installed (skipped cleanly otherwise); a check that fails
+    unexpectedly becomes a ``check-failed`` problem, never a crash.
+    """
+    if METS_PATH not in view.payload:  # absent, or a link/special file already reported
+        return []
+    try:
+        from . import mets_check
+    except ImportError:
+        return []
+    try:
+        found = mets_check.check_mets(view.root / "data", prefix="data/")
+    except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+        return [Problem("check-failed", METS_PATH, f"METS checks stopped: {type(exc).__name__}: {exc}")]
+    return [Problem(code, path, message) for code, path, message in found]
+
+
+def check_dc_record(view: BagView) -> list[Problem]:
+    """data/metadata/descriptive/dc.json against the project's metadata schema (when available)."""
+    if DC_JSON_PATH not in view.payload:
+        return []
+    try:
+        from .record import from_json, plain
+        from .schema import validate_record
+    except ImportError:
+        return []
+    try:
+        raw = read_small(view.root / DC_JSON_PATH, MAX_DC_JSON_BYTES)
+    except OSError as exc:
+        return [Problem("dc-malformed", DC_JSON_PATH, f"cannot be read: {exc.strerror or exc}")]
+    try:
+        record = from_json(json.loads(raw.decode("utf-8")))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        return [Problem("dc-malformed", DC_JSON_PATH, f"not a DC record in JSON: {type(exc).__name__}")]
+    try:
+        found = validate_record(plain(record), record.release_id or view.root.name)
+    except Exception as exc:  # noqa: BLE001
+        return [Problem("check-failed", DC_JSON_PATH, f"DC checks stopped: {type(exc).__name__}: {exc}")]
+    problems = []
+    for rp in found:
+        field_name = getattr(rp, "field", "?")
+        value = getattr(rp, "value", None)
+        expectation = getattr(rp, "expectation", str(rp))
+        shown = "" if value in (None, "") else f" {str(value)[:200]!r}"
+        problems.append(Problem("dc-invalid", DC_JSON_PATH, f"{field_name}{shown}: {expectation}",
+                                expected=str(expectation)))
+    return problems
+
+
+EXTRA_CHECKS: list[BagCheck] = [check_package, check_dc_record]
+"""Further checks run on every bag at the full level (METS, PREMIS, DC)."""
 
 
 def verify_bag(path: Path, *, level: str = "full", jobs: int | None = None,
                progress: ProgressFn | None = None) -> BagReport:
-    """Verify one bag; every problem found is reported, none stops the others."""
+    """Verify one bag; every problem found is reported, none stops the others. Never writes."""
     if level not in LEVELS:
         raise InputError(f"unknown verification level {level!r}; choose from {', '.join(LEVELS)}")
     view = read_bag(Path(path))
@@ -199,11 +328,20 @@ def verify_bag(path: Path, *, level: str = "full", jobs: int | None = None,
     if level in ("full", "fast"):
         problems += check_oxum(view)
     if level == "full":
+        problems = find_renames(view, problems, jobs=jobs)
         problems += check_fixity(view, jobs=jobs, progress=progress)
         for check in EXTRA_CHECKS:
-            problems += list(check(view))
-    return BagReport(path=Path(path), problems=problems, version=view.version,
+            try:
+                problems += list(check(view))
+            except Exception as exc:  # noqa: BLE001 - a check's bug is reported, not raised
+                problems.append(Problem("check-failed", ".", f"{getattr(check, '__name__', check)}: "
+                                        f"{type(exc).__name__}: {exc}"))
+    return BagReport(path=Path(path), problems=_dedupe(problems), version=view.version,
                      files=len(view.payload), bytes=sum(view.payload.values()))
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    return list(dict.fromkeys(problems))
 
 
 def verify_paths(paths: Sequence[Path], **kwargs) -> list[BagReport]:

@@ -52,7 +52,8 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     """Parse untrusted bytes into an lxml tree; raise UnsafeXMLError or XMLParseError.
 
     Rejected: more than ``max_bytes`` bytes, any DOCTYPE (with or without entity
-    declarations), and anything not well-formed.
+    declarations; the raw bytes are scanned first, so even the text "<!DOCTYPE" inside a
+    comment is refused), and anything not well-formed.
     """
     if len(data) > max_bytes:
         raise UnsafeXMLError(f"XML document is larger than the {max_bytes}-byte limit")
@@ -81,7 +82,7 @@ def parse_xml_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Ele
 
 
 def _first_line(exc: etree.XMLSyntaxError) -> str:
-    """The parser's message without echoing document content beyond its position."""
-    msg = str(exc.msg if getattr(exc, "msg", None) else exc).splitlines()[0] if str(exc) else "syntax error"
+    """The parser's one-line message with its line number (never the document's content)."""
+    msg = (getattr(exc, "msg", None) or str(exc) or "syntax error").splitlines()[0]
     line = getattr(exc, "lineno", None)
     return f"{msg} (line {line})" if line and f"line {line}" not in msg else msg

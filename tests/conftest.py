@@ -9,6 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
+RIGHTS_CONFIG = 'rights = "Public domain (CC0 1.0)"\nlanguage = "en"\n'
 
 
 def tree_digest(root: Path) -> dict[str, str]:
@@ -43,6 +44,9 @@ def collection(tmp_path: Path) -> Path:
     (folder / "empty").mkdir()
     (folder / "main.txt").write_text("Gamma headline\n\nBody text.\n", encoding="utf-8")
     (folder / "attachments" / "100% sure.txt").write_text("percent in name\n", encoding="utf-8")
+    (src / "preserve.toml").write_text(RIGHTS_CONFIG, encoding="utf-8")
+    # binary content has no language or type to extract: the curator supplies them
+    (src / "metadata.csv").write_text("filename,dc.language,dc.type\nbeta.txt,zxx,Dataset\n", encoding="utf-8")
     return src
 
 

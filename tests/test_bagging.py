@@ -58,10 +58,12 @@ def test_percent_in_name_is_encoded_as_rfc8493_requires(collection: Path, tmp_pa
         bagit.Bag(str(bag)).validate()
 
 
-def test_algorithms_are_chosen(collection: Path, tmp_path: Path) -> None:
+def test_algorithms_are_chosen_and_sha256_always_kept(collection: Path, tmp_path: Path) -> None:
+    # METS CHECKSUMs are sha256, so a sha256 manifest always proves them
     bag_collection(collection, tmp_path / "bags", BagOptions(algorithms=("md5", "sha1")))
     names = sorted(p.name for p in (tmp_path / "bags" / "alpha").glob("*manifest-*"))
-    assert names == ["manifest-md5.txt", "manifest-sha1.txt", "tagmanifest-md5.txt", "tagmanifest-sha1.txt"]
+    assert names == ["manifest-md5.txt", "manifest-sha1.txt", "manifest-sha256.txt",
+                     "tagmanifest-md5.txt", "tagmanifest-sha1.txt", "tagmanifest-sha256.txt"]
 
 
 def test_rerun_on_unchanged_input_changes_nothing(collection: Path, tmp_path: Path, tree_digest) -> None:
@@ -113,13 +115,13 @@ def test_empty_folders_are_kept_and_recorded(collection: Path, tmp_path: Path) -
     bag_collection(collection, tmp_path / "bags")
     bag = tmp_path / "bags" / "gamma"
     assert (bag / "data" / content_path("empty")).is_dir()
-    assert "Preserve-Empty-Directory: " + content_path("empty") in (bag / "bag-info.txt").read_text()
+    assert "Preserve-Empty-Directory: data/" + content_path("empty") in (bag / "bag-info.txt").read_text()
 
 
 def test_collection_config_goes_to_bag_info(collection: Path, tmp_path: Path) -> None:
     (collection / "preserve.toml").write_text(
         'organisation = "Example Archive"\naddress = "1 Road, Town"\ncontact_name = "Ann"\n'
-        'contact_email = "ann@example.org"\n', encoding="utf-8")
+        'contact_email = "ann@example.org"\nrights = "CC0"\nlanguage = "en"\n', encoding="utf-8")
     bag_collection(collection, tmp_path / "bags")
     info = (tmp_path / "bags" / "alpha" / "bag-info.txt").read_text()
     for line in ("Source-Organization: Example Archive", "Organization-Address: 1 Road, Town",

@@ -30,6 +30,7 @@ def test_bag_then_verify(collection: Path, tmp_path: Path) -> None:
 def test_defaults_are_seeds_and_bags(tmp_path: Path) -> None:
     (tmp_path / "seeds").mkdir()
     (tmp_path / "seeds" / "one.txt").write_text("One\n")
+    (tmp_path / "seeds" / "preserve.toml").write_text('rights = "CC0"\nlanguage = "en"\n')
     res = preserve("bag", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert (tmp_path / "bags" / "one" / "bagit.txt").exists()

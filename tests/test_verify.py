@@ -1,7 +1,6 @@
 """Verification: every problem in one run, each named; levels; other tools' bags."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import bagit
@@ -10,12 +9,15 @@ import pytest
 from preserve.bagging import bag_collection, content_path
 from preserve.errors import InputError
 from preserve.verify import find_bags, verify_bag
+from test_tamper import add_curator_sheet
 
 
 @pytest.fixture
 def bags(collection: Path, tmp_path: Path) -> Path:
+    add_curator_sheet(collection, ["alpha.txt", "beta.txt", "gamma"])
     out = tmp_path / "bags"
-    bag_collection(collection, out)
+    result = bag_collection(collection, out)
+    assert result.exit_code == 0, result.as_dict()
     return out
 
 
@@ -84,3 +86,137 @@ def test_find_bags_skips_staging_and_files(bags: Path) -> None:
     assert [b.name for b in find_bags([bags])] == ["alpha", "beta", "gamma"]
     with pytest.raises(InputError):
         find_bags([bags / "nope"])
+
+
+# ------------------------------------------------------------------ other tools' bags
+def _write_bag(root: Path, files: dict[str, bytes], *, version: str = "1.0", algorithms=("sha256",),
+               tag_algorithms=("sha256",), info: str = "", extra_tags: dict[str, bytes] | None = None,
+               newline: str = "\n") -> Path:
+    """A bag written by hand, the way another tool would (no preserve code involved)."""
+    import hashlib
+
+    for rel, data in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    (root / "bagit.txt").write_bytes(f"BagIt-Version: {version}{newline}Tag-File-Character-Encoding: UTF-8{newline}".encode())
+    oxum = f"Payload-Oxum: {sum(len(d) for d in files.values())}.{len(files)}"
+    (root / "bag-info.txt").write_bytes((info + oxum + newline).replace("\n", newline).encode())
+    for alg in algorithms:
+        (root / f"manifest-{alg}.txt").write_bytes("".join(
+            f"{hashlib.new(alg, d).hexdigest()}  {r}{newline}" for r, d in sorted(files.items())).encode())
+    for rel, data in (extra_tags or {}).items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    tags = sorted(p for p in root.rglob("*") if p.is_file() and not p.relative_to(root).parts[0] == "data"
+                  and not p.name.startswith("tagmanifest-"))
+    for alg in tag_algorithms:
+        (root / f"tagmanifest-{alg}.txt").write_bytes("".join(
+            f"{hashlib.new(alg, p.read_bytes()).hexdigest()}  {p.relative_to(root).as_posix()}{newline}"
+            for p in tags).encode())
+    return root
+
+
+def test_bagit_python_md5_only_and_damage(tmp_path: Path) -> None:
+    src = tmp_path / "md5-bag"
+    (src / "sub").mkdir(parents=True)
+    (src / "file.txt").write_text("content")
+    (src / "sub" / "other.bin").write_bytes(b"\x00\x01")
+    bagit.make_bag(str(src), checksums=["md5"])
+    report = verify_bag(src)
+    assert report.ok and report.version == "0.97", report.problems
+    # bagit-python 1.9 merges manifests and stops at Payload-Oxum; we give the per-file detail
+    (src / "data" / "file.txt").write_text("changed!")
+    found = {(p.code, p.path) for p in verify_bag(src).problems}
+    assert ("payload-checksum-mismatch", "data/file.txt") in found
+    assert ("payload-oxum-mismatch", "bag-info.txt") in found
+
+
+def test_bagit_python_file_missing_from_one_manifest(tmp_path: Path) -> None:
+    src = tmp_path / "two"
+    src.mkdir()
+    (src / "a.txt").write_text("a")
+    (src / "b.txt").write_text("b")
+    bag = bagit.make_bag(str(src), checksums=["sha256", "sha512"])
+    manifest = src / "manifest-sha512.txt"
+    manifest.write_text("".join(l + "\n" for l in manifest.read_text().splitlines() if "a.txt" not in l))
+    bag.save(manifests=False)  # bagit-python rewrites its tag manifests: the bag looks consistent
+    assert bagit.Bag(str(src)).is_valid()  # ... and bagit-python calls it valid
+    found = {(p.code, p.path) for p in verify_bag(src).problems}
+    assert found == {("manifest-entry-missing", "data/a.txt")}
+
+
+def test_dart_like_1_0_bag(tmp_path: Path) -> None:
+    info = ("Source-Organization: Example University\nBagging-Date: 2024-05-01\nBag-Count: 1 of 1\n"
+            "Bag-Group-Identifier: coll-7\nInternal-Sender-Description: A long description that\n"
+            "  continues on an indented line\n")
+    bag = _write_bag(tmp_path / "dart", {"data/images/photo 1.jpg": b"\xff\xd8jpeg", "data/readme.txt": b"hi\n"},
+                     algorithms=("sha256", "sha512"), tag_algorithms=("sha256", "sha512"), info=info,
+                     extra_tags={"aptrust-info.txt": b"Title: Photos\nAccess: Institution\n",
+                                 "custom-tags/notes.txt": b"Notes: none\n"})
+    report = verify_bag(bag)
+    assert report.ok and report.version == "1.0", report.problems
+    (bag / "custom-tags" / "notes.txt").write_text("Notes: changed\n")
+    assert {(p.code, p.path) for p in verify_bag(bag).problems} == {("tagfile-checksum-mismatch", "custom-tags/notes.txt")}
+
+
+def test_archivematica_like_aip_without_root_mets(tmp_path: Path) -> None:
+    uuid = "2b3c1f7e-0000-4a5b-8c9d-1234567890ab"
+    files = {
+        f"data/METS.{uuid}.xml": b'<?xml version="1.0"?><mets:mets xmlns:mets="http://www.loc.gov/METS/"/>\n',
+        f"data/objects/report-{uuid}.pdf": b"%PDF-1.4 fake",
+        "data/objects/metadata/transfers/t-1/metadata.csv": b"filename,dc.title\nobjects/report.pdf,Report\n",
+        "data/logs/fileFormatIdentification.log": b"ok\n",
+        "data/thumbnails/x.jpg": b"\xff\xd8",
+    }
+    bag = _write_bag(tmp_path / f"aip-{uuid}", files, version="0.97", tag_algorithms=("md5",),
+                     info="Bagging-Date: 2024-01-01\nBag-Software-Agent: Archivematica\n")
+    report = verify_bag(bag)
+    assert report.ok, report.problems
+
+
+def test_old_bag_without_tag_manifest_is_not_damage(tmp_path: Path) -> None:
+    old = _write_bag(tmp_path / "old", {"data/a.txt": b"a"}, version="0.97", tag_algorithms=())
+    assert verify_bag(old).ok
+    new = _write_bag(tmp_path / "new", {"data/a.txt": b"a"}, version="1.0", tag_algorithms=())
+    assert {p.code for p in verify_bag(new).problems} == {"tagmanifest-missing"}
+
+
+def test_crlf_tag_files_and_bom(tmp_path: Path) -> None:
+    bag = _write_bag(tmp_path / "crlf", {"data/a b.txt": b"x"}, newline="\r\n", info="Contact-Name: X\n")
+    assert verify_bag(bag).ok, verify_bag(bag).problems
+
+
+def test_percent_encoded_paths(tmp_path: Path) -> None:
+    bag = _write_bag(tmp_path / "pct", {"data/100% sure.txt": b"x"})
+    # RFC 8493 encodes % as %25: the decoded name matches the file (only the tag manifest is stale)
+    (bag / "manifest-sha256.txt").write_text((bag / "manifest-sha256.txt").read_text().replace("100%", "100%25"))
+    found = {p.code for p in verify_bag(bag).problems}
+    assert found == {"tagfile-checksum-mismatch"}
+
+
+def test_unreadable_files_are_reported_not_raised(bags: Path, monkeypatch) -> None:
+    import errno
+    import os
+
+    bag = bags / "gamma"
+    target = bag / "data" / content_path("main.txt")
+    real = os.open
+
+    def fake(path, flags, *args, **kwargs):
+        if os.fspath(path) in (os.fspath(target), os.fspath(bag / "manifest-sha512.txt")):
+            raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+        return real(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", fake)
+    found = {(p.code, p.path) for p in verify_bag(bag).problems}
+    assert ("file-unreadable", "data/" + content_path("main.txt")) in found
+    assert ("tagfile-unreadable", "manifest-sha512.txt") in found
+
+
+def test_verify_paths_and_bad_level(bags: Path) -> None:
+    from preserve.verify import verify_paths
+
+    reports = verify_paths([bags], level="completeness")
+    assert [r.path.name for r in reports] == ["alpha", "beta", "gamma"] and all(r.ok for r in reports)
+    with pytest.raises(InputError):
+        verify_bag(bags / "alpha", level="thorough")

@@ -45,8 +45,10 @@ def sniff_mime(head: bytes, name: str) -> tuple[str, str]:
     if head[4:8] == b"ftyp":
         return "video/mp4", "file signature"
     guessed, _ = mimetypes.guess_type(name, strict=False)
-    if guessed:
+    if guessed and not guessed.startswith("text/"):  # only called on bytes that are not text
         return guessed, f"file extension {suffix}"
+    if guessed:
+        return "application/octet-stream", f"content is not text, despite the extension {suffix}"
     return "application/octet-stream", "unknown signature and extension"
 
 

@@ -48,6 +48,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("my", re.compile(r"(?<![\w])(" + _M + r")\.?,?\s+" + _YEAR + r"(?!\d)", re.I)),
 )
 _WEEKDAY_BEFORE = re.compile(r"(?<![\w])(" + _W + r")\.?,?\s*(?:the\s+)?$", re.I)
+_ANY_DIGIT = re.compile(r"\d")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 DAY_FIRST_COUNTRIES_NOT = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI", "UM"})
 
@@ -98,6 +99,8 @@ def _month(word: str) -> int | None:
 def find_dates(text: str, line: int = 0) -> list[FoundDate]:
     """Every date in one line of text, left to right, without overlaps."""
     norm = text.translate(_DIGITS)
+    if _ANY_DIGIT.search(norm) is None:
+        return []
     taken: list[tuple[int, int]] = []
     found: list[FoundDate] = []
     for kind, pattern in _PATTERNS:

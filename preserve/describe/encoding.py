@@ -64,9 +64,14 @@ def decode(data: bytes) -> Decoded | None:
         return None
     text = str(best)
     chosen = best.encoding
-    same = [m.encoding for m in matches if m.chaos == best.chaos and str(m) == text]
+    near = [m for m in matches if m.chaos <= best.chaos + 0.01 and m.coherence >= best.coherence - 0.05]
+    names = {c for m in near for c in [m.encoding, *m.could_be_from_charset]}
     for cand in _PREFERRED:
-        if cand in same:
+        if cand in names:
+            try:
+                text = data.decode(cand)
+            except UnicodeDecodeError:
+                continue
             chosen = cand
             break
     return Decoded(text, _label(chosen), "detected by charset-normalizer")

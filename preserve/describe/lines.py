@@ -21,11 +21,14 @@ _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_EMPH = re.compile(r"(\*\*|__|\*|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)|`)")
 _MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MD_QUOTE = re.compile(r"^\s*>\s?")
+_MARKUP_CHARS = re.compile(r"[#*_`\[<&>]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f]+")
 
 
 def strip_markup(raw: str) -> str:
     """Text without Markdown heading/emphasis/link syntax, inline HTML tags or entities."""
+    if _MARKUP_CHARS.search(raw) is None:
+        return _SPACES.sub(" ", raw).strip()
     s = _MD_HEADING.sub("", raw)
     s = _MD_QUOTE.sub("", s)
     s = _MD_LINK.sub(r"\1", s)

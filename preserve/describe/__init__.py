@@ -1,0 +1,239 @@
+"""Dublin Core extraction for releases: one entry point per release and per collection.
+
+``describe_release`` reads the release's main document, drafts every element the text
+gives evidence for (see docs/describe.md), adds the derived ones (identifier, source,
+type, format) and the collection's (publisher, rights), then applies curator values
+from metadata.csv, which always win.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from ..config import CollectionConfig, load_config
+from ..record import PLACEHOLDER_TITLE, DC_ELEMENTS, FileEntry, Record, Value
+from ..release import SHEET_NAME, Release, ReleaseFile, discover
+from .binary import dcmi_type, describe_size, sniff_mime
+from .encoding import decode
+from .html import describe_html
+from .markdown import describe_markdown
+from .places import _latin_hits
+from .text import Draft, analyse
+from .lines import split_lines
+
+MAIN_DOCUMENT_COLUMN = "preserve.main_document"
+_TEXT_EXT = {".txt": "text/plain", ".text": "text/plain", ".md": "text/markdown",
+             ".markdown": "text/markdown", ".html": "text/html", ".htm": "text/html",
+             ".xhtml": "text/html"}
+SNIFF_BYTES = 8192
+
+__all__ = ["describe_release", "describe_collection", "describe_and_write_sheet",
+           "validate_collection", "describe_bytes", "MAIN_DOCUMENT_COLUMN"]
+
+
+def _ext(name: str) -> str:
+    return ("." + name.rsplit(".", 1)[-1].lower()) if "." in name.rsplit("/", 1)[-1] else ""
+
+
+def _text_kind(name: str, text: str) -> str:
+    """text/plain, text/markdown or text/html, by extension then by content."""
+    kind = _TEXT_EXT.get(_ext(name))
+    if kind and kind != "text/plain":
+        return kind
+    head = text.lstrip("\ufeff \t\r\n")[:200].lower()
+    if head.startswith(("<!doctype html", "<html")):
+        return "text/html"
+    if head.startswith("---\n") or head.startswith("---\r\n"):
+        return "text/markdown"
+    return kind or "text/plain"
+
+
+def _address_country(address: str | None) -> str | None:
+    if not address:
+        return None
+    hits = [p for _, p in _latin_hits(address) if p.kind == "country"]
+    return hits[-1].code if hits else None
+
+
+def describe_bytes(data: bytes, name: str, config: CollectionConfig | None = None) -> tuple[Draft, str, str | None]:
+    """Draft of one document's bytes: (draft, format value, encoding or None for binary)."""
+    config = config or CollectionConfig()
+    decoded = decode(data)
+    if decoded is None:
+        mime, how = sniff_mime(data[:64], name)
+        draft = Draft()
+        draft.add("description", Value(describe_size(len(data), mime, how), "inferred: file signature and size"))
+        draft.add("format", Value(mime, f"inferred: {how}"))
+        kind = dcmi_type(mime)
+        if kind:
+            draft.add("type", Value(kind, f"inferred: from format {mime}"))
+        else:
+            draft.notes.append(f"type: no DCMI Type follows from {mime}; set dc.type in metadata.csv")
+        draft.notes.append("title: binary content, no title extracted")
+        draft.notes.append("language: binary content, not detected; set dc.language (or zxx) in metadata.csv")
+        return draft, mime, None
+    mime = _text_kind(name, decoded.text)
+    fmt = f"{mime}; charset={decoded.encoding}"
+    context = dict(config_language=config.language, address_country=_address_country(config.address))
+    if not decoded.text.strip():
+        draft = Draft()
+        draft.add("language", Value("zxx", "inferred: empty document", "no linguistic content"))
+        draft.notes.append("title: empty document, no headline")
+        draft.notes.append("date: empty document, no date")
+    elif mime == "text/html":
+        draft = describe_html(decoded.text, **context)
+    elif mime == "text/markdown":
+        draft = describe_markdown(decoded.text, **context)
+    else:
+        draft = analyse(split_lines(decoded.text), **context)
+    draft.add("type", Value("Text", f"inferred: text document ({mime})"))
+    draft.add("format", Value(fmt, f"inferred: {'extension and content' if mime != 'text/plain' else 'content'}; "
+                                   f"encoding {decoded.how}"))
+    draft.notes.append(f"encoding: {decoded.encoding} ({decoded.how}); the payload keeps the original bytes")
+    return draft, fmt, decoded.encoding
+
+
+def _file_format(f: ReleaseFile) -> str:
+    try:
+        with open(f.path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return "application/octet-stream"
+    decoded = decode(head if len(head) < SNIFF_BYTES else head[:SNIFF_BYTES - 4])
+    if decoded is not None:
+        return f"{_text_kind(f.relpath, decoded.text)}; charset={decoded.encoding}"
+    return sniff_mime(head[:64], f.relpath)[0]
+
+
+def choose_main(release: Release, named: str | None) -> tuple[ReleaseFile | None, str]:
+    """The main document of a release and how it was chosen."""
+    if not release.is_dir:
+        return (release.files[0] if release.files else None), "the release is a single file"
+    if named:
+        for f in release.files:
+            if f.relpath == named:
+                return f, "named by the curator (metadata.csv)"
+        return None, f"the curator named {named!r}, which is not a file of this release"
+    texts = [f for f in release.files if _ext(f.relpath) in _TEXT_EXT
+             or (_ext(f.relpath) == "" and _file_format(f).startswith("text/"))]
+    if len(texts) == 1:
+        return texts[0], "the only text document in the folder"
+    top = [f for f in texts if "/" not in f.relpath]
+    if len(top) == 1:
+        return top[0], "the only text document at the top of the folder (the others are in sub-folders)"
+    if not texts:
+        return None, "the folder holds no text document"
+    names = ", ".join(f.relpath for f in texts[:6])
+    return None, (f"the folder holds {len(texts)} text documents ({names}); name the main one "
+                  f"in metadata.csv column {MAIN_DOCUMENT_COLUMN}")
+
+
+def _apply_curated(record: Record, curated: Mapping[str, list[str]]) -> None:
+    for element in DC_ELEMENTS:
+        values = [v.strip() for v in curated.get(element, []) if v.strip()]
+        if not values:
+            continue
+        extracted = {v.value: v for v in record.elements.get(element, [])}
+        out = []
+        for v in values:
+            if v in extracted:
+                old = extracted[v]
+                out.append(Value(old.value, old.provenance,
+                                 "; ".join(filter(None, [old.note, "kept as is in the curator sheet"]))))
+            else:
+                out.append(Value(v, "curator sheet"))
+        record.elements[element] = out
+
+
+def describe_release(release: Release, config: CollectionConfig, curated: Mapping[str, list[str]] | None = None,
+                     main_document: str | None = None) -> Record:
+    """The DC record of one release: extraction, derived and collection values, curator overrides."""
+    curated = curated or {}
+    if main_document is None and curated.get(MAIN_DOCUMENT_COLUMN):
+        main_document = curated[MAIN_DOCUMENT_COLUMN][0]
+    record = Record(release_id=release.id, release_name=release.name)
+    main, how = choose_main(release, main_document)
+    formats: list[Value] = []
+    if main is not None:
+        try:
+            data = main.path.read_bytes()
+        except OSError as exc:
+            data = b""
+            record.notes.append(f"{main.relpath}: cannot be read ({exc.strerror})")
+        draft, fmt, encoding = describe_bytes(data, main.relpath, config)
+        record.encoding = encoding
+        record.main_document = main.relpath
+        for element, values in draft.elements.items():
+            if element == "format":
+                formats.extend(values)
+            else:
+                record.elements[element] = list(values)
+        record.notes.extend(draft.notes)
+        if release.is_dir:
+            record.notes.append(f"main document: {main.relpath} ({how})")
+    else:
+        record.notes.append(f"main document: none ({how}); title, date and the rest come from metadata.csv only")
+    for f in release.files:
+        fmt = next((v.value for v in formats), None) if main is not None and f is main else _file_format(f)
+        record.files.append(FileEntry(f.relpath, fmt or "application/octet-stream", f.size))
+        if release.is_dir and not any(v.value == fmt for v in formats):
+            formats.append(Value(fmt, f"inferred: format of {f.relpath}"))
+    if formats:
+        record.elements["format"] = formats
+    if release.is_dir and "type" not in record.elements and main is None:
+        record.notes.append("type: no main document to take the type from")
+    record.elements["identifier"] = [Value(f"urn:preserve:{release.id}", "default", "derived from the release id")]
+    record.elements["source"] = [Value(release.name, "file name", "the original name of the release in SOURCE")]
+    if config.publisher:
+        record.elements["publisher"] = [Value(config.publisher, "collection config", "preserve.toml publisher")]
+    elif config.organisation:
+        record.elements["publisher"] = [Value(config.organisation, "collection config",
+                                              "preserve.toml organisation (no publisher key)")]
+    else:
+        record.notes.append("publisher: not set in preserve.toml (publisher or organisation)")
+    if config.rights:
+        record.elements["rights"] = [Value(config.rights, "collection config", "preserve.toml rights")]
+    else:
+        record.notes.append("rights: not set in preserve.toml (rights) nor metadata.csv (dc.rights); "
+                            "required for deposit")
+    _apply_curated(record, curated)
+    if not record.elements.get("title"):
+        record.elements["title"] = [Value(PLACEHOLDER_TITLE, "default",
+                                          "placeholder: no headline found; give a title in metadata.csv")]
+    record.elements = {k: record.elements[k] for k in DC_ELEMENTS if record.elements.get(k)}
+    return record
+
+
+def describe_collection(source: Path, releases: Sequence[Release], config: CollectionConfig) -> list[Record]:
+    """Records of every release, with SOURCE/metadata.csv applied when present."""
+    from ..sheet import read_sheet
+
+    sheet = read_sheet(Path(source), {r.name for r in releases}) if (Path(source) / SHEET_NAME).exists() else {}
+    return [describe_release(r, config, sheet.get(r.name)) for r in releases]
+
+
+def describe_and_write_sheet(source: Path) -> tuple[Path, list[Record]]:
+    """`preserve describe SOURCE`: describe every release and add new ones to metadata.csv."""
+    from ..sheet import read_sheet, write_sheet
+
+    source = Path(source)
+    releases = discover(source).releases
+    config = load_config(source)
+    existing = read_sheet(source, {r.name for r in releases}) if (source / SHEET_NAME).exists() else {}
+    records = [describe_release(r, config, existing.get(r.name)) for r in releases]
+    path = write_sheet(source, records, existing)
+    return path, records
+
+
+def validate_collection(source: Path):
+    """`preserve validate SOURCE`: every schema problem of every release's record."""
+    from ..record import plain
+    from ..schema import validate_record
+
+    source = Path(source)
+    releases = discover(source).releases
+    records = describe_collection(source, releases, load_config(source))
+    problems = []
+    for r in records:
+        problems.extend(validate_record(plain(r), r.release_id))
+    return problems

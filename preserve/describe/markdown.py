@@ -1,0 +1,99 @@
+"""Describe Markdown: YAML front matter (safe_load) first, then the body as text."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import yaml
+
+from ..record import Value
+from . import dates as D
+from .lines import split_lines, strip_markup
+from .text import Draft, analyse
+
+_FM = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
+_KEYS = {
+    "title": "title", "date": "date", "published": "date", "pubdate": "date", "issued": "date",
+    "author": "creator", "authors": "creator", "creator": "creator", "organisation": "creator",
+    "organization": "creator", "description": "description", "summary": "description",
+    "excerpt": "description", "tags": "subject", "keywords": "subject", "subject": "subject",
+    "subjects": "subject", "categories": "subject", "language": "language", "lang": "language",
+    "coverage": "coverage", "places": "coverage", "location": "coverage", "publisher": "publisher",
+    "rights": "rights", "license": "rights", "contributor": "contributor", "contributors": "contributor",
+}
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str, int, str | None]:
+    """(front matter mapping or None, body, number of the body's first line, problem)."""
+    m = _FM.match(text)
+    if not m:
+        return None, text, 1, None
+    first = text[: m.end()].count("\n") + 1
+    try:
+        data = yaml.safe_load(m.group(1))
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 2}" if where else ""
+        return None, text[m.end():], first, f"front matter is not valid YAML{line}; ignored"
+    if data is None:
+        return {}, text[m.end():], first, None
+    if not isinstance(data, dict):
+        return None, text[m.end():], first, "front matter is not a mapping of keys; ignored"
+    return data, text[m.end():], first, None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [s for v in value for s in _as_list(v)]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [str(name)] if name else []
+    if isinstance(value, (dt.date, dt.datetime)):
+        return [value.isoformat()[:10]]
+    if isinstance(value, str) and "," in value and not value.strip().startswith(("http", "urn")):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(value).strip()] if str(value).strip() else []
+
+
+def front_matter_values(data: dict[str, Any]) -> tuple[dict[str, list[Value]], list[str]]:
+    """DC values from front matter keys, with provenance, and notes for unusable values."""
+    out: dict[str, list[Value]] = {}
+    notes: list[str] = []
+    for key, raw in data.items():
+        element = _KEYS.get(str(key).lower())
+        if element is None:
+            continue
+        values = [str(raw).strip()] if element in ("title", "description", "rights") and isinstance(raw, str) \
+            else _as_list(raw)
+        for v in values:
+            note = None
+            if element == "date":
+                res = D.parse_loose(v)
+                if res is None or res.value is None:
+                    notes.append(f"date: front matter {key!r} value {v!r} is not a date; ignored")
+                    continue
+                v, note = res.value, res.note
+            if element == "title":
+                v = strip_markup(v)
+            out.setdefault(element, []).append(Value(v, f"front matter ({key})", note))
+    return out, notes
+
+
+def describe_markdown(text: str, **context: Any) -> Draft:
+    """Front matter values win; the body fills what front matter does not give."""
+    data, body, first, problem = split_front_matter(text)
+    known, notes = front_matter_values(data or {})
+    draft = analyse(split_lines(body, first), title_known="title" in known, date_known="date" in known,
+                    description_known="description" in known, creator_known="creator" in known, **context)
+    for element, values in known.items():
+        if element in ("language", "coverage", "subject"):
+            draft.elements[element] = values
+        else:
+            draft.elements[element] = values
+    if problem:
+        draft.notes.append(problem)
+    draft.notes.extend(notes)
+    return draft

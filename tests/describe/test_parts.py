@@ -1,0 +1,133 @@
+"""Unit tests of the shared pieces: encoding, markup, titles, creators, places, language, formats."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from preserve.config import CollectionConfig
+from preserve.describe import choose_main, describe_bytes, describe_release
+from preserve.describe.binary import dcmi_type, sniff_mime
+from preserve.describe.encoding import decode
+from preserve.describe.language import detect
+from preserve.describe.lines import split_lines, strip_markup
+from preserve.describe.markdown import split_front_matter
+from preserve.describe.organisations import find_creators
+from preserve.describe.places import covered, mentions
+from preserve.describe.text import analyse, scan_header
+from preserve.release import discover
+
+
+def test_strip_markup():
+    assert strip_markup("## **Press &amp; <u>Release</u>** [link](http://x)") == "Press & Release link"
+
+
+def test_decode_kinds():
+    assert decode(b"") .encoding == "utf-8"
+    assert decode(b"\x00\x01\x02binary") is None
+    assert decode("é".encode("utf-8")).encoding == "utf-8"
+    assert decode(b"\xef\xbb\xbfhi").how == "byte order mark"
+    assert decode("r\u00e9sum\u00e9 caf\u00e9 \u201cquoted\u201d text here".encode("cp1252")).encoding == "windows-1252"
+
+
+def test_header_skips_labels_and_datelines():
+    lines = split_lines("## **Press Release**\n\n04/11/2016\n\n## Real headline\n\nBody text here.")
+    head = scan_header(lines)
+    assert head.title.text == "Real headline" and head.date_found.raw == "04/11/2016"
+
+
+def test_bracket_dateline():
+    lines = split_lines("A headline\n\n[3 May 2017, Paris] The body starts here and goes on.")
+    draft = analyse(lines)
+    assert draft.elements["date"][0].value == "2017-05-03"
+    assert draft.elements["description"][0].value.startswith("The body")
+
+
+def test_creators_rules():
+    text = "Headline\n\nToday the Open Rivers Trust launched a plan.\n\nMore text.\n\n(Source: Open Rivers Trust)"
+    names = [c.name for c in find_creators(split_lines(text))]
+    assert names == ["Open Rivers Trust"]
+    text = "Headline\n\nBody.\n\nMore body.\n\nAbout Green Future Foundation\n\nIt works."
+    assert [c.name for c in find_creators(split_lines(text))] == ["Green Future Foundation"]
+
+
+def test_places_need_locative_evidence():
+    body = [(1, "Canada said it would help."), (2, "Canada agreed again."), (3, "Aid arrived in Kenya."),
+            (4, "Schools in Kenya reopened.")]
+    assert [m.place.name for m in covered(mentions(None, body))] == ["Kenya"]
+
+
+def test_language():
+    assert detect("short").code is None
+    assert detect("This is a long enough English sentence about the weather today.").code == "en"
+
+
+def test_front_matter_bad_yaml_is_a_note():
+    data, body, first, problem = split_front_matter("---\ntitle: [unclosed\n---\nBody\n")
+    assert data is None and "not valid YAML" in problem and first == 4
+
+
+def test_sniff_and_types():
+    assert sniff_mime(b"\x89PNG\r\n\x1a\nxxxx", "a.png")[0] == "image/png"
+    assert sniff_mime(b"\x00\x01", "noext")[0] == "application/octet-stream"
+    assert dcmi_type("image/png") == "StillImage" and dcmi_type("application/octet-stream") is None
+
+
+def test_locale_from_config_address():
+    draft, _, _ = describe_bytes(b"Headline\n\n04/11/2016\n\nSome body text about nothing much at all.\n",
+                                 "x.txt", CollectionConfig(address="1 Main St, Springfield, United States"))
+    assert draft.elements["date"][0].value == "2016-04-11"
+    assert "United States" not in draft.elements["date"][0].note and "US" in draft.elements["date"][0].note
+
+
+def _folder(tmp_path: Path, files: dict[str, bytes]) -> Path:
+    src = tmp_path / "src"
+    rel = src / "rel"
+    rel.mkdir(parents=True)
+    for name, data in files.items():
+        (rel / name).parent.mkdir(parents=True, exist_ok=True)
+        (rel / name).write_bytes(data)
+    return src
+
+
+def test_folder_main_document(tmp_path):
+    src = _folder(tmp_path, {"release.txt": b"Headline here\n\nBody of the release text.\n",
+                             "photo.png": b"\x89PNG\r\n\x1a\n" + b"\x00" * 20})
+    release = discover(src).releases[0]
+    rec = describe_release(release, CollectionConfig())
+    assert rec.main_document == "release.txt"
+    assert rec.first("title") == "Headline here"
+    assert [f.path for f in rec.files] == ["photo.png", "release.txt"]
+    assert "image/png" in rec.values("format")
+    assert any("only text document" in n for n in rec.notes)
+
+
+def test_folder_with_two_texts_needs_a_name(tmp_path):
+    src = _folder(tmp_path, {"a.txt": b"One\n\nText a.\n", "b.md": b"# Two\n\nText b.\n"})
+    release = discover(src).releases[0]
+    main, how = choose_main(release, None)
+    assert main is None and "name the main one" in how
+    rec = describe_release(release, CollectionConfig(), {"preserve.main_document": ["b.md"]})
+    assert rec.main_document == "b.md" and rec.first("title") == "Two"
+
+
+def test_curator_values_win(tmp_path):
+    (tmp_path / "r.txt").write_text("Headline\n\n12 January 2022\n\nBody text.\n")
+    release = discover(tmp_path).releases[0]
+    rec = describe_release(release, CollectionConfig(), {"title": ["Better title"], "date": ["2022-01-12"]})
+    assert rec.elements["title"][0].provenance == "curator sheet"
+    assert rec.elements["date"][0].provenance == "text line 3"  # same value: extraction provenance kept
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=400), st.sampled_from(["a.txt", "a.md", "a.html", "a"]))
+def test_any_bytes_never_raise(data, name):
+    draft, fmt, _ = describe_bytes(data, name)
+    assert fmt
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=400), st.sampled_from(["a.txt", "a.md", "a.html"]))
+def test_any_text_never_raises(text, name):
+    describe_bytes(text.encode("utf-8"), name)

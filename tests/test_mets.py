@@ -1,0 +1,135 @@
+"""The root and representation METS: CSIP attributes, header, metadata refs, files, structMap."""
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+from urllib.parse import unquote
+
+from lxml import etree
+
+from preserve.config import CollectionConfig
+from preserve.mets import CSIP_PROFILE, SIP_PROFILE, content_category, href
+
+sys.path.insert(0, str(Path(__file__).parent / "eark"))
+from pkgfixtures import FOLDER_RELEASE, build_sample  # noqa: E402
+
+NS = {"m": "http://www.loc.gov/METS/", "xlink": "http://www.w3.org/1999/xlink",
+      "csip": "https://DILCIS.eu/XML/METS/CSIPExtensionMETS"}
+CS = "{https://DILCIS.eu/XML/METS/CSIPExtensionMETS}"
+XL = "{http://www.w3.org/1999/xlink}"
+CHECKSUM_ATTRS = ("MIMETYPE", "SIZE", "CREATED", "CHECKSUM", "CHECKSUMTYPE")
+
+
+def root_of(generated, path="METS.xml"):
+    return etree.fromstring(generated[path])
+
+
+def test_root_attributes_and_header(tmp_path):
+    _, gen, inp = build_sample(tmp_path)
+    mets = root_of(gen)
+    assert mets.get("OBJID") == "urn:preserve:release-1"
+    assert mets.get("TYPE") == "Textual works – Digital"
+    assert mets.get("PROFILE") == SIP_PROFILE
+    assert mets.get(CS + "CONTENTINFORMATIONTYPE") == "OTHER"
+    assert mets.get(CS + "OTHERCONTENTINFORMATIONTYPE")
+    hdr = mets.find("m:metsHdr", NS)
+    assert hdr.get("CREATEDATE") == hdr.get("LASTMODDATE") == "2026-01-02T03:04:05Z"
+    assert hdr.get(CS + "OAISPACKAGETYPE") == "SIP"
+    creator, org = hdr.findall("m:agent", NS)
+    assert (creator.get("ROLE"), creator.get("TYPE"), creator.get("OTHERTYPE")) == ("CREATOR", "OTHER", "SOFTWARE")
+    assert creator.findtext("m:name", namespaces=NS) == "preserve"
+    note = creator.find("m:note", NS)
+    assert note.get(CS + "NOTETYPE") == "SOFTWARE VERSION" and note.text == inp.software[1]
+    assert org.get("TYPE") == "ORGANIZATION" and org.findtext("m:name", namespaces=NS) == "Example Campaign"
+
+
+def test_aip_profile_and_type(tmp_path):
+    _, gen, _ = build_sample(tmp_path, package_type="AIP")
+    mets = root_of(gen)
+    assert mets.get("PROFILE") == CSIP_PROFILE
+    assert mets.find("m:metsHdr", NS).get(CS + "OAISPACKAGETYPE") == "AIP"
+
+
+def test_no_organisation_no_org_agent(tmp_path):
+    _, gen, _ = build_sample(tmp_path, config=CollectionConfig())
+    assert len(root_of(gen).findall("m:metsHdr/m:agent", NS)) == 1
+
+
+def test_md_refs_carry_checksums_of_the_generated_bytes(tmp_path):
+    _, gen, _ = build_sample(tmp_path)
+    mets = root_of(gen)
+    refs = {r.get("MDTYPE"): r for r in mets.iter("{%s}mdRef" % NS["m"])}
+    assert set(refs) == {"DC", "OTHER", "PREMIS"}
+    assert mets.find("m:amdSec/m:digiprovMD/m:mdRef", NS).get("MDTYPE") == "PREMIS"
+    for ref in refs.values():
+        assert all(ref.get(a) for a in CHECKSUM_ATTRS)
+        assert ref.get("LOCTYPE") == "URL" and ref.get(XL + "type") == "simple"
+        data = gen[unquote(ref.get(XL + "href"))]
+        assert ref.get("SIZE") == str(len(data))
+        assert ref.get("CHECKSUM") == hashlib.sha256(data).hexdigest()
+        assert ref.get("CHECKSUMTYPE") == "SHA-256"
+    assert refs["DC"].get(XL + "href") == "metadata/descriptive/dc.xml"
+
+
+def test_file_groups_and_content_checksums(tmp_path):
+    pkg, gen, inp = build_sample(tmp_path, FOLDER_RELEASE)
+    mets = root_of(gen)
+    groups = {g.get("USE"): g for g in mets.findall("m:fileSec/m:fileGrp", NS)}
+    assert set(groups) == {"Representations/rep1", "Documentation", "Schemas"}
+    for grp in groups.values():
+        assert grp.get(CS + "CONTENTINFORMATIONTYPE") == "OTHER"
+        for f in grp.findall("m:file", NS):
+            assert all(f.get(a) for a in CHECKSUM_ATTRS)
+            path = pkg / unquote(f.find("m:FLocat", NS).get(XL + "href"))
+            data = path.read_bytes()
+            assert f.get("SIZE") == str(len(data))
+            assert f.get("CHECKSUM") == hashlib.sha256(data).hexdigest()
+    hrefs = [f.find("m:FLocat", NS).get(XL + "href") for f in groups["Representations/rep1"]]
+    assert "representations/rep1/METS.xml" in hrefs
+    assert "representations/rep1/data/notes/%C3%9Cberblick%20100%25%20%28draft%29.md" in hrefs
+    by_path = {unquote(h): f for h, f in zip(hrefs, groups["Representations/rep1"])}
+    for cf in inp.files:
+        f = by_path["representations/rep1/data/" + cf.relpath]
+        assert f.get("CHECKSUM") == cf.fixity.digests["sha256"]
+        assert f.get("MIMETYPE") == cf.format.mime
+        assert f.get("CREATED") == "2020-09-13T12:26:40Z"
+
+
+def test_struct_map(tmp_path):
+    _, gen, _ = build_sample(tmp_path)
+    mets = root_of(gen)
+    smaps = mets.findall("m:structMap", NS)
+    assert len(smaps) == 1
+    smap = smaps[0]
+    assert (smap.get("TYPE"), smap.get("LABEL")) == ("PHYSICAL", "CSIP")
+    top = smap.find("m:div", NS)
+    labels = [d.get("LABEL") for d in top.findall("m:div", NS)]
+    assert labels == ["Metadata", "Documentation", "Schemas", "Representations"]
+    assert all(d.get("LABEL") for d in smap.iter("{%s}div" % NS["m"]))
+    meta = top.find("m:div[@LABEL='Metadata']", NS)
+    assert meta.get("DMDID") == "dmd-dc dmd-dc-json" and meta.get("ADMID") == "digiprov-premis"
+    mptr = top.find("m:div[@LABEL='Representations']/m:div/m:mptr", NS)
+    assert mptr.get(XL + "href") == "representations/rep1/METS.xml"
+    ids = {e.get("ID") for e in mets.iter() if e.get("ID")}
+    for fptr in smap.iter("{%s}fptr" % NS["m"]):
+        assert fptr.get("FILEID") in ids
+
+
+def test_representation_mets(tmp_path):
+    pkg, gen, inp = build_sample(tmp_path, FOLDER_RELEASE, empty_dirs=["empty/inner"])
+    rep = root_of(gen, "representations/rep1/METS.xml")
+    files = rep.findall("m:fileSec/m:fileGrp/m:file", NS)
+    assert len(files) == len(inp.files)
+    for f in files:
+        path = pkg / "representations/rep1" / unquote(f.find("m:FLocat", NS).get(XL + "href"))
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == f.get("CHECKSUM")
+    labels = [d.get("LABEL") for d in rep.iter("{%s}div" % NS["m"])]
+    assert "data/empty/inner" in labels
+
+
+def test_helpers():
+    assert href("a b/c%.txt") == "a%20b/c%25.txt"
+    assert content_category(["text/plain", "application/pdf"]) == "Textual works – Digital"
+    assert content_category(["image/png"]) == "Mixed"
+    assert content_category([]) == "Mixed"

@@ -1,0 +1,132 @@
+"""check_mets: verify's METS checks, read-only, no symlinks followed, no FIFOs opened."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from preserve.mets_check import check_mets
+
+sys.path.insert(0, str(Path(__file__).parent / "eark"))
+from pkgfixtures import FOLDER_RELEASE, build_sample  # noqa: E402
+
+TXT = "representations/rep1/data/release.txt"
+
+
+def codes(problems):
+    return sorted({(code, path) for code, path, _ in problems})
+
+
+def snapshot(root: Path):
+    return {p: (p.lstat().st_mtime_ns, p.lstat().st_size) for p in root.rglob("*")}
+
+
+@pytest.fixture
+def pkg(tmp_path):
+    path, _, _ = build_sample(tmp_path, FOLDER_RELEASE, empty_dirs=["empty"])
+    return path
+
+
+def test_clean_package_has_no_problems(pkg):
+    before = snapshot(pkg)
+    assert check_mets(pkg) == []
+    assert snapshot(pkg) == before
+
+
+def test_changed_content(pkg):
+    (pkg / TXT).write_bytes(b"changed")
+    assert codes(check_mets(pkg)) == [("mets-checksum-mismatch", "data/" + TXT),
+                                      ("mets-size-mismatch", "data/" + TXT)]
+
+
+def test_same_size_different_bytes(pkg):
+    data = bytearray((pkg / TXT).read_bytes())
+    data[0] ^= 1
+    (pkg / TXT).write_bytes(bytes(data))
+    assert codes(check_mets(pkg)) == [("mets-checksum-mismatch", "data/" + TXT)]
+
+
+def test_missing_and_unlisted(pkg):
+    (pkg / TXT).unlink()
+    (pkg / "representations/rep1/data/intruder.txt").write_text("x")
+    assert codes(check_mets(pkg)) == [("mets-file-missing", "data/" + TXT),
+                                      ("mets-file-unlisted", "data/representations/rep1/data/intruder.txt")]
+
+
+def test_symlinked_file_is_not_followed(pkg, tmp_path):
+    real = tmp_path / "elsewhere.txt"
+    real.write_bytes((pkg / TXT).read_bytes())
+    (pkg / TXT).unlink()
+    (pkg / TXT).symlink_to(real)
+    assert ("mets-file-missing", "data/" + TXT) in codes(check_mets(pkg))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_fifo_is_not_opened(pkg):
+    (pkg / TXT).unlink()
+    os.mkfifo(pkg / TXT)
+    start = time.monotonic()
+    assert ("mets-file-missing", "data/" + TXT) in codes(check_mets(pkg))
+    assert time.monotonic() - start < 5
+
+
+def test_missing_mets(pkg):
+    (pkg / "METS.xml").unlink()
+    assert codes(check_mets(pkg)) == [("mets-missing", "data/METS.xml")]
+
+
+def test_mets_with_doctype_is_rejected(pkg):
+    text = (pkg / "METS.xml").read_bytes()
+    (pkg / "METS.xml").write_bytes(text.replace(b"?>", b'?>\n<!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>', 1))
+    problems = check_mets(pkg)
+    assert problems == [("mets-malformed", "data/METS.xml", "DOCTYPE/entity declarations are not allowed")]
+
+
+def test_not_well_formed(pkg):
+    (pkg / "METS.xml").write_bytes(b"<mets")
+    assert codes(check_mets(pkg)) == [("mets-malformed", "data/METS.xml")]
+
+
+def test_schema_invalid_mets_and_escaping_href(pkg):
+    text = (pkg / "METS.xml").read_text(encoding="utf-8")
+    text = text.replace('xlink:href="documentation/README.txt"', 'xlink:href="../../outside.txt"')
+    text = text.replace('TYPE="PHYSICAL"', 'TYPE="PHYSICAL" BOGUS="1"')
+    (pkg / "METS.xml").write_text(text, encoding="utf-8")
+    found = codes(check_mets(pkg))
+    assert ("mets-invalid", "data/METS.xml") in found
+    assert ("mets-bad-href", "data/METS.xml") in found
+
+
+def test_representation_mets_checked(pkg):
+    rep = pkg / "representations/rep1/METS.xml"
+    text = rep.read_text(encoding="utf-8").replace('SIZE="', 'SIZE="9', 1)
+    rep.write_text(text, encoding="utf-8")
+    found = codes(check_mets(pkg))
+    assert ("mets-checksum-mismatch", "data/representations/rep1/METS.xml") in found
+    assert any(code == "mets-size-mismatch" and path.startswith("data/representations/rep1/data/")
+               for code, path in found)
+
+
+def test_invalid_dc_record(pkg):
+    dc = pkg / "metadata/descriptive/dc.xml"
+    dc.write_bytes(dc.read_bytes().replace(b"dc:title", b"dc:titel"))
+    found = codes(check_mets(pkg))
+    assert ("dc-invalid", "data/metadata/descriptive/dc.xml") in found
+    assert ("mets-checksum-mismatch", "data/metadata/descriptive/dc.xml") in found
+
+
+def test_prefix(pkg):
+    (pkg / TXT).unlink()
+    assert check_mets(pkg, prefix="")[0][1] == TXT
+
+
+def test_awkward_names_round_trip(tmp_path):
+    names = {"a#b?.txt": b"1", "sp ace/\u00fc n\u00efcode.txt": b"2", "100%.txt": b"3",
+             "semi;colon&amp.txt": b"4", "[brackets] (x).txt": b"5"}
+    pkg, _, _ = build_sample(tmp_path, names)
+    assert check_mets(pkg) == []
+    (pkg / "representations/rep1/data/a#b?.txt").write_bytes(b"9")
+    assert codes(check_mets(pkg)) == [("mets-checksum-mismatch", "data/representations/rep1/data/a#b?.txt")]

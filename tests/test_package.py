@@ -1,0 +1,133 @@
+"""build_package: layout, validated XML, checksums that agree everywhere, no network."""
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import sys
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from lxml import etree
+
+from preserve import package, xsd
+from preserve.errors import PreserveError
+from preserve.package import PACKAGE_SCHEMAS, PackageError, build_package, content_path
+
+sys.path.insert(0, str(Path(__file__).parent / "eark"))
+from pkgfixtures import FOLDER_RELEASE, PRESS_RELEASE, build_sample, make_input, write_release  # noqa: E402
+
+M = {"m": "http://www.loc.gov/METS/", "p": "http://www.loc.gov/premis/v3"}
+XL = "{http://www.w3.org/1999/xlink}href"
+EXPECTED = {"METS.xml", "metadata/descriptive/dc.xml", "metadata/descriptive/dc.json",
+            "metadata/preservation/premis.xml", "representations/rep1/METS.xml",
+            "documentation/README.txt"} | {f"schemas/{n}" for n in PACKAGE_SCHEMAS}
+
+
+def manifest(pkg: Path) -> dict[str, str]:
+    """sha256 of every file below pkg, like a bag's payload manifest."""
+    return {p.relative_to(pkg).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(pkg.rglob("*")) if p.is_file()}
+
+
+def test_content_path():
+    assert content_path("a/b c.txt") == "representations/rep1/data/a/b c.txt"
+
+
+def test_layout(tmp_path):
+    pkg, gen, _ = build_sample(tmp_path)
+    assert set(gen) == EXPECTED
+    assert set(manifest(pkg)) == EXPECTED | {"representations/rep1/data/press-release.txt"}
+    assert (pkg / "representations/rep1/data/press-release.txt").read_bytes() == PRESS_RELEASE.encode()
+    for name in PACKAGE_SCHEMAS:
+        assert gen[f"schemas/{name}"] == (xsd.xsd_dir() / name).read_bytes()
+    assert json.loads(gen["metadata/descriptive/dc.json"])["title"][0]["provenance"] == "first heading"
+    readme = gen["documentation/README.txt"].decode()
+    assert "urn:preserve:release-1" in readme and "METS.xml" in readme
+
+
+def test_xml_is_valid(tmp_path):
+    _, gen, _ = build_sample(tmp_path, FOLDER_RELEASE)
+    assert xsd.validate(gen["METS.xml"], "mets") == []
+    assert xsd.validate(gen["representations/rep1/METS.xml"], "mets") == []
+    assert xsd.validate(gen["metadata/preservation/premis.xml"], "premis") == []
+    assert xsd.validate(gen["metadata/descriptive/dc.xml"], "dc") == []
+    dc = etree.fromstring(gen["metadata/descriptive/dc.xml"])
+    assert [e.text for e in dc if e.tag.endswith("}subject")] == ["ceasefire", "civilians"]
+
+
+def test_checksums_agree_everywhere(tmp_path):
+    pkg, gen, _ = build_sample(tmp_path, FOLDER_RELEASE)
+    sums = manifest(pkg)
+    mets = etree.fromstring(gen["METS.xml"])
+    listed = {}
+    for el in mets.iter("{%s}file" % M["m"], "{%s}mdRef" % M["m"]):
+        loc = el if el.tag.endswith("mdRef") else el.find("m:FLocat", M)
+        listed[unquote(loc.get(XL))] = el.get("CHECKSUM")
+    # METS covers every payload file except itself, with the manifest's value
+    assert set(listed) == set(sums) - {"METS.xml"}
+    for path, digest in listed.items():
+        assert sums[path] == digest, path
+    premis = etree.fromstring(gen["metadata/preservation/premis.xml"])
+    for obj in premis.findall("p:object", M):
+        loc = obj.findtext("p:storage/p:contentLocation/p:contentLocationValue", namespaces=M)
+        if loc:
+            algo = obj.xpath(".//p:fixity[p:messageDigestAlgorithm='SHA-256']/p:messageDigest", namespaces=M)
+            assert algo[0].text == sums[loc]
+
+
+def test_invalid_xml_is_refused(tmp_path, monkeypatch):
+    real = package.build_premis
+
+    def broken(*args, **kwargs):
+        root = real(*args, **kwargs)
+        etree.SubElement(root, "{http://www.loc.gov/premis/v3}bogus")
+        return root
+
+    monkeypatch.setattr(package, "build_premis", broken)
+    with pytest.raises(PackageError) as info:
+        build_sample(tmp_path)
+    assert "premis.xml" in str(info.value) and "bogus" in str(info.value)
+    assert isinstance(info.value, PreserveError) and info.value.exit_code == 1
+
+
+def test_bad_input_is_refused(tmp_path):
+    src = write_release(tmp_path / "src", {"a.txt": b"text\n"})
+    (tmp_path / "pkg").mkdir()
+    inp = make_input(tmp_path / "pkg", src, ["a.txt"])
+    with pytest.raises(PackageError, match="package type"):
+        build_package(replace(inp, package_type="DIPX"))
+    with pytest.raises(PackageError, match="sha256"):
+        build_package(replace(inp, algorithms=["sha512"]))
+    with pytest.raises(PackageError, match="colour"):
+        build_package(replace(inp, dc={"colour": ["red"]}))
+
+
+def test_control_characters_and_no_organisation(tmp_path):
+    pkg, gen, _ = build_sample(tmp_path, dc={"title": ["bell\x07 here"], "description": ["line1\nline2"]})
+    dc = etree.fromstring(gen["metadata/descriptive/dc.xml"])
+    assert dc[0].text == "bell\ufffd here"
+
+
+def test_no_network(tmp_path, monkeypatch):
+    """Building and validating a package never touches a socket (schemas reloaded)."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    xsd._schema.cache_clear()
+    xsd.schema_bytes.cache_clear()
+    pkg, gen, _ = build_sample(tmp_path, FOLDER_RELEASE, empty_dirs=["e"])
+    assert package.validate_package_xml(gen) == []
+    from preserve.mets_check import check_mets
+    assert check_mets(pkg) == []
+
+
+def test_release_with_only_empty_folders(tmp_path):
+    pkg, gen, _ = build_sample(tmp_path, {}, empty_dirs=["a", "b/c"])
+    assert package.validate_package_xml(gen) == []
+    assert "b/c" in gen["documentation/README.txt"].decode()

@@ -1,0 +1,91 @@
+"""PREMIS 3: objects with fixity and format, events with outcomes, agents, all linked."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from lxml import etree
+
+from preserve.xsd import validate
+
+sys.path.insert(0, str(Path(__file__).parent / "eark"))
+from pkgfixtures import FOLDER_RELEASE, build_sample  # noqa: E402
+
+P = {"p": "http://www.loc.gov/premis/v3"}
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+PREMIS = "metadata/preservation/premis.xml"
+
+
+def premis(gen) -> etree._Element:
+    return etree.fromstring(gen[PREMIS])
+
+
+def values(el, xpath):
+    return [e.text for e in el.xpath(xpath, namespaces=P)]
+
+
+def test_file_objects(tmp_path):
+    _, gen, inp = build_sample(tmp_path, FOLDER_RELEASE)
+    root = premis(gen)
+    assert validate(root, "premis") == []
+    objects = {o.findtext("p:originalName", namespaces=P): o
+               for o in root.findall("p:object", P) if o.get(XSI_TYPE) == "premis:file"}
+    assert set(objects) == set(FOLDER_RELEASE)
+    for cf in inp.files:
+        obj = objects[cf.relpath]
+        fixity = {f.findtext("p:messageDigestAlgorithm", namespaces=P): f.findtext("p:messageDigest", namespaces=P)
+                  for f in obj.iterfind(".//p:fixity", P)}
+        assert fixity == {"SHA-256": cf.fixity.digests["sha256"], "SHA-512": cf.fixity.digests["sha512"]}
+        assert obj.findtext(".//p:size", namespaces=P) == str(cf.fixity.size)
+        keys = values(obj, ".//p:formatRegistry[p:formatRegistryName='PRONOM']/p:formatRegistryKey")
+        assert keys == ([cf.format.puid] if cf.format.puid else [])
+        assert values(obj, ".//p:formatRegistry[p:formatRegistryName='IANA Media Types']/p:formatRegistryKey") == [cf.format.mime]
+        assert values(obj, ".//p:formatName") == [cf.format.name]
+        assert values(obj, "p:storage/p:contentLocation/p:contentLocationValue") == [
+            "representations/rep1/data/" + cf.relpath]
+    text = objects["release.txt"]
+    assert values(text, ".//p:formatRegistryKey") == ["x-fmt/111", "text/plain"]
+
+
+def test_events_and_agents(tmp_path):
+    _, gen, inp = build_sample(tmp_path)
+    root = premis(gen)
+    events = {e.findtext("p:eventType", namespaces=P): e for e in root.findall("p:event", P)}
+    assert set(events) == {"message digest calculation", "format identification", "metadata extraction",
+                           "validation", "creation"}
+    for ev in events.values():
+        assert ev.findtext("p:eventDateTime", namespaces=P) == "2026-01-02T03:04:05Z"
+        assert ev.findtext("p:eventOutcomeInformation/p:eventOutcome", namespaces=P) == "success"
+        assert ev.findtext("p:eventDetailInformation/p:eventDetail", namespaces=P)
+    notes = values(events["metadata extraction"], ".//p:eventOutcomeDetailNote")
+    assert notes == ["title = 'Concern mounts as the campaign intensifies' [first heading of the text]",
+                     "date = '2016-11-04' [dateline]"]
+    agents = {a.findtext("p:agentType", namespaces=P) + ":" + a.findtext("p:agentName", namespaces=P): a
+              for a in root.findall("p:agent", P)}
+    assert "software:preserve" in agents and "organization:Example Campaign" in agents
+    assert agents["software:preserve"].findtext("p:agentVersion", namespaces=P) == inp.software[1]
+
+
+def test_every_link_resolves(tmp_path):
+    _, gen, _ = build_sample(tmp_path, FOLDER_RELEASE, empty_dirs=["old"])
+    root = premis(gen)
+    objects = set(values(root, "p:object/p:objectIdentifier/p:objectIdentifierValue"))
+    events = set(values(root, "p:event/p:eventIdentifier/p:eventIdentifierValue"))
+    agents = set(values(root, "p:agent/p:agentIdentifier/p:agentIdentifierValue"))
+    assert len(events) == 5 and len(agents) == 3 and len(objects) == 4
+    assert set(values(root, "//p:linkingEventIdentifier/p:linkingEventIdentifierValue")) == events
+    assert set(values(root, "//p:linkingAgentIdentifierValue")) == agents
+    assert set(values(root, "//p:linkingObjectIdentifierValue")) == objects
+    assert set(values(root, "//p:relatedObjectIdentifierValue")) <= objects
+    rep = root.xpath("p:object[@xsi:type='premis:representation']",
+                     namespaces={**P, "xsi": "http://www.w3.org/2001/XMLSchema-instance"})[0]
+    assert values(rep, "p:significantProperties/p:significantPropertiesValue") == ["old"]
+
+
+def test_validation_failure_and_aip(tmp_path):
+    _, gen, _ = build_sample(tmp_path, problems=["date: '2016-13-01' is not a date"], package_type="AIP")
+    root = premis(gen)
+    ev = root.xpath("p:event[p:eventType='validation']", namespaces=P)[0]
+    assert ev.findtext(".//p:eventOutcome", namespaces=P) == "failure"
+    assert values(ev, ".//p:eventOutcomeDetailNote") == ["date: '2016-13-01' is not a date"]
+    assert root.xpath("p:event[p:eventType='ingestion']", namespaces=P)

@@ -1,0 +1,144 @@
+"""Reports: --json validates against schemas/verify-report.schema.json; human text; audit log."""
+from __future__ import annotations
+
+import inspect
+import json
+import re
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import REPO
+from preserve import __version__
+from preserve.errors import InputError
+from preserve.problems import CODES
+from preserve.report import append_audit_log, format_text, read_audit_log, report_document
+from preserve.verify import verify_bag
+from test_tamper import MAIN, PLAIN_FAULTS, make_plain_bag
+
+SCHEMA = json.loads((REPO / "schemas" / "verify-report.schema.json").read_text(encoding="utf-8"))
+
+
+def validate(doc: dict) -> None:
+    jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(doc)
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    return make_plain_bag(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture
+def two_bags(pristine: Path, tmp_path: Path) -> list[Path]:
+    good, bad = tmp_path / "bags" / "good", tmp_path / "bags" / "bad"
+    shutil.copytree(pristine, good, symlinks=True)
+    shutil.copytree(pristine, bad, symlinks=True)
+    for kind in ("bit-flip", "extra-file", "fetch-txt-present", "manifest-line-duplicated", "bagit-version-unsupported"):
+        PLAIN_FAULTS[kind][0](bad, None)
+    return [good, bad]
+
+
+def test_schema_is_valid_and_lists_every_code_with_a_meaning() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    listed = {c["const"]: c["description"] for c in SCHEMA["$defs"]["code"]["oneOf"]}
+    assert listed == CODES
+    assert all(d.strip() for d in listed.values())
+
+
+def test_docs_list_every_code() -> None:
+    doc = (REPO / "docs" / "verify.md").read_text(encoding="utf-8")
+    missing = [c for c in CODES if f"`{c}`" not in doc]
+    assert not missing
+
+
+def test_mets_check_codes_are_documented() -> None:
+    mets_check = pytest.importorskip("preserve.mets_check")
+    source = inspect.getsource(mets_check)
+    used = set(re.findall(r'\(\s*f?"([a-z]+(?:-[a-z]+)+)",', source))
+    used |= {f"{kind}-{suffix}" for kind in ("premis", "dc") for suffix in ("malformed", "invalid")}
+    assert used and used <= set(CODES), used - set(CODES)
+
+
+def test_json_document_validates(two_bags: list[Path]) -> None:
+    reports = [verify_bag(b) for b in two_bags]
+    doc = report_document(reports, "full")
+    validate(doc)
+    validate(json.loads(json.dumps(doc)))
+    assert doc["ok"] is False and doc["summary"] == {"bags": 2, "intact": 1, "damaged": 1}
+    assert doc["tool"] == {"name": "preserve", "version": __version__}
+    bad = doc["bags"][1]
+    codes = {p["code"] for p in bad["problems"]}
+    assert {"payload-checksum-mismatch", "payload-unlisted", "fetch-unsupported", "manifest-duplicate",
+            "bagit-version-unsupported"} <= codes
+    mismatch = next(p for p in bad["problems"] if p["code"] == "payload-checksum-mismatch")
+    assert mismatch["path"] == MAIN and len(mismatch["expected"]) in (64, 128)
+    for level in ("fast", "completeness"):
+        validate(report_document([verify_bag(b, level=level) for b in two_bags], level))
+    validate(report_document([], "full"))
+
+
+def test_every_catalogue_fault_validates(pristine: Path, tmp_path: Path, monkeypatch) -> None:
+    reports = []
+    for i, kind in enumerate(sorted(PLAIN_FAULTS)):
+        bag = tmp_path / f"b{i}"
+        shutil.copytree(pristine, bag, symlinks=True)
+        PLAIN_FAULTS[kind][0](bag, monkeypatch)
+        reports.append(verify_bag(bag))
+        monkeypatch.undo()
+    validate(report_document(reports, "full"))
+
+
+def test_text_format(two_bags: list[Path]) -> None:
+    reports = [verify_bag(b) for b in two_bags]
+    text = format_text(reports, "full")
+    lines = text.splitlines()
+    assert lines[0] == f"OK     {two_bags[0]}"
+    assert lines[1] == f"FAILED {two_bags[1]}"
+    assert all(line.startswith("    ") for line in lines[2:-1])
+    assert len(lines) == 2 + len(reports[1].problems) + 1
+    assert lines[-1] == "1 intact, 1 damaged, 2 bags verified (full)"
+    assert f"    payload-checksum-mismatch: {MAIN}:" in text
+
+
+def test_audit_log_appends_one_line_per_bag_per_run(two_bags: list[Path], tmp_path: Path, tree_digest) -> None:
+    log = tmp_path / "logs" / "fixity.jsonl"
+    log.parent.mkdir()
+    before = {b: tree_digest(b) for b in two_bags}
+    append_audit_log(log, [verify_bag(b) for b in two_bags], "full")
+    append_audit_log(log, [verify_bag(two_bags[0], level="fast")], "fast")
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3
+    records = [json.loads(line) for line in lines]
+    assert records == read_audit_log(log)
+    first, second, third = records
+    assert first["result"] == "intact" and second["result"] == "damaged" and third["level"] == "fast"
+    assert first["bag"] == str(two_bags[0].resolve()) and first["problems"] == []
+    assert first["tool"] == {"name": "preserve", "version": __version__}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", first["time"])
+    assert {p["code"] for p in second["problems"]} >= {"payload-checksum-mismatch"}
+    assert {b: tree_digest(b) for b in two_bags} == before  # nothing inside the bags changes
+
+
+def test_unwritable_audit_log_is_an_input_error(two_bags: list[Path], tmp_path: Path) -> None:
+    reports = [verify_bag(two_bags[0])]
+    with pytest.raises(InputError):
+        append_audit_log(tmp_path / "no-such-folder" / "log.jsonl", reports, "full")
+    with pytest.raises(InputError):
+        append_audit_log(tmp_path, reports, "full")
+
+
+def test_cli_json_validates(two_bags: list[Path], tmp_path: Path, capsys) -> None:
+    import preserve.cli
+
+    if "report_document" not in inspect.getsource(preserve.cli):
+        pytest.skip("cli.py does not use preserve.report yet")
+    from preserve.cli import main
+
+    log = tmp_path / "audit.jsonl"
+    with pytest.raises(SystemExit) as exc:
+        main(["verify", "--json", "--log", str(log), *map(str, two_bags)])
+    assert exc.value.code == 1
+    validate(json.loads(capsys.readouterr().out))
+    assert len(log.read_text().splitlines()) == 2
