@@ -10,10 +10,11 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.resources import files
 from typing import Any, Mapping
 
 from jsonschema import Draft202012Validator, FormatChecker
+
+from .resources import schemas_dir
 
 SCHEMA_NAME = "dublin-core.schema.json"
 _EDTF_PART = re.compile(r"^([0-9X]{4})(?:-([0-9X]{2})(?:-([0-9X]{2}))?)?[?~%]?$")
@@ -58,7 +59,7 @@ def _edtf(value: object) -> bool:
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
     """The schema, loaded once per process from the installed package."""
-    return json.loads((files("preserve.schemas") / SCHEMA_NAME).read_text(encoding="utf-8"))
+    return json.loads((schemas_dir() / SCHEMA_NAME).read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=1)

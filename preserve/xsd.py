@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from importlib.resources import files
 from typing import Literal, Union
 
 from lxml import etree
 
 from .errors import PreserveError
+from .resources import schemas_dir
 
 Kind = Literal["mets", "premis", "dc"]
 
@@ -76,7 +76,7 @@ class SchemaError(PreserveError):
 
 def xsd_dir():
     """The Traversable folder of shipped XSDs."""
-    return files("preserve.schemas") / "xsd"
+    return schemas_dir() / "xsd"
 
 
 @lru_cache(maxsize=None)
