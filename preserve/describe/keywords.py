@@ -26,17 +26,62 @@ mr mrs ms dr press release ends please contact information email said says told
 _WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]{2,}")
 
 
+def _pairs(tokens: list[str], lowers: list[str], spans: list[tuple[int, int]],
+           text: str) -> tuple[Counter, dict[tuple[str, str], Counter]]:
+    """Two adjacent content words, not split by punctuation ("war crimes"), with written forms."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    forms: dict[tuple[str, str], Counter[str]] = {}
+    for i in range(len(tokens) - 1):
+        a, b = lowers[i], lowers[i + 1]
+        gap = text[spans[i][1]:spans[i + 1][0]]
+        if gap.strip() or len(a) < 3 or len(b) < 3 or a in _STOP or b in _STOP:
+            continue
+        pairs[(a, b)] += 1
+        forms.setdefault((a, b), Counter())[f"{tokens[i]} {tokens[i + 1]}"] += 1
+    return pairs, forms
+
+
+def _demonym_base(word: str, counts: Counter) -> str | None:
+    """'syrian' -> 'syria', 'russian' -> 'russia' when the base is itself counted."""
+    for cut in ("n", "ian", "an"):
+        base = word[: -len(cut)]
+        if word.endswith(cut) and len(base) >= 4 and base in counts:
+            return base
+    return None
+
+
 def keywords(text: str, language: str | None) -> list[tuple[str, int]]:
-    """Up to MAX_KEYWORDS (keyword, count) pairs; none unless language is English."""
+    """Up to MAX_KEYWORDS (keyword, count) pairs; none unless language is English.
+
+    Repeated two-word phrases come first (at most half) and absorb their words; a demonym is
+    counted with its place ("Syrian" with "Syria"); each keyword keeps its commonest written form.
+    """
     if language != "en":
         return []
-    tokens = [w[:-2] if w.endswith(("'s", "’s")) else w for w in _WORD.findall(text)]
+    matches = list(_WORD.finditer(text))
+    tokens = [m.group()[:-2] if m.group().endswith(("'s", "’s")) else m.group() for m in matches]
     lowers = [t.lower() for t in tokens]
     counts = Counter(k for k in lowers if len(k) >= 3 and k not in _STOP)
-    top = [(k, n) for k, n in counts.most_common(MAX_KEYWORDS) if n >= MIN_COUNT]
-    wanted = {k for k, _ in top}
-    forms: dict[str, Counter[str]] = {k: Counter() for k in wanted}
+    merged = {w: b for w in list(counts) if (b := _demonym_base(w, counts))}
+    for word, base in merged.items():
+        counts[base] += counts.pop(word)
+    forms: dict[str, Counter[str]] = {}
     for token, key in zip(tokens, lowers):
-        if key in wanted:
-            forms[key][token] += 1
-    return [(forms[k].most_common(1)[0][0], n) for k, n in top]
+        if key in counts:
+            forms.setdefault(key, Counter())[token] += 1
+    chosen: list[tuple[str, int]] = []
+    used: set[str] = set()
+    pairs, pair_forms = _pairs(tokens, lowers, [m.span() for m in matches], text)
+    for pair, n in pairs.most_common():
+        if n < MIN_COUNT - 1 or len(chosen) >= MAX_KEYWORDS // 2:
+            break
+        if not used.intersection(pair):
+            chosen.append((pair_forms[pair].most_common(1)[0][0], n))
+            used.update(pair)
+    for key, n in counts.most_common():
+        if len(chosen) >= MAX_KEYWORDS or n < MIN_COUNT:
+            break
+        if key not in used:
+            chosen.append((forms[key].most_common(1)[0][0] if key in forms else key, n))
+            used.add(key)
+    return chosen
