@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import preserve.resources as resources
 
 REPO = Path(__file__).resolve().parents[1]
@@ -16,13 +18,19 @@ def test_installed_schemas_hold_the_json_schemas_and_xsds() -> None:
     assert (folder / "xsd" / "mets.xsd").is_file()
 
 
-def test_checkout_fallback_when_the_package_mapping_is_absent(monkeypatch) -> None:
+def test_checkout_fallback_when_the_package_mapping_is_absent(monkeypatch, tmp_path: Path) -> None:
     def missing(name: str):
         raise ModuleNotFoundError(name)
 
+    (tmp_path / "preserve").mkdir()
     monkeypatch.setattr(resources, "files", missing)
+    monkeypatch.setattr(resources, "__file__", str(tmp_path / "preserve" / "resources.py"))
     resources.schemas_dir.cache_clear()
     try:
-        assert Path(str(resources.schemas_dir())) == Path(resources.__file__).resolve().parent.parent / "schemas"
+        with pytest.raises(ModuleNotFoundError):  # neither installed nor a checkout: say so
+            resources.schemas_dir()
+        resources.schemas_dir.cache_clear()
+        (tmp_path / "schemas" / "xsd").mkdir(parents=True)
+        assert Path(str(resources.schemas_dir())) == tmp_path / "schemas"
     finally:
         resources.schemas_dir.cache_clear()
