@@ -128,3 +128,32 @@ def test_collection_config_goes_to_bag_info(collection: Path, tmp_path: Path) ->
                  "Contact-Name: Ann", "Contact-Email: ann@example.org", "Bag-Software-Agent: preserve ",
                  "Bagging-Date: ", "Payload-Oxum: "):
         assert line in info
+
+
+def test_invalid_record_is_not_bagged_and_the_others_are(collection: Path, tmp_path: Path) -> None:
+    (collection / "metadata.csv").unlink()  # beta is binary: no language or type without a curator
+    result = bag_collection(collection, tmp_path / "bags")
+    status = {o.release_id: o for o in result.outcomes}
+    assert status["beta"].status == "invalid"
+    assert "language" in status["beta"].message and "type" in status["beta"].message
+    assert status["alpha"].status == status["gamma"].status == "created"
+    assert result.exit_code == 1
+    assert not (tmp_path / "bags" / "beta").exists()
+
+
+def test_curator_values_win_and_travel_in_the_bag(collection: Path, tmp_path: Path) -> None:
+    (collection / "metadata.csv").write_text(
+        "filename,dc.title,dc.language,dc.type,dc.date\n"
+        "beta.txt,Curated beta,zxx,Dataset,\n"
+        "alpha.txt,A better title,,,2017-03-04\n", encoding="utf-8")
+    bag_collection(collection, tmp_path / "bags")
+    import json
+    dc = json.loads((tmp_path / "bags" / "alpha" / "data" / "metadata" / "descriptive" / "dc.json").read_text())
+    title = dc["elements"]["title"][0]
+    assert title["value"] == "A better title" and title["provenance"] == "curator sheet"
+    assert [v["value"] for v in dc["elements"]["date"]] == ["2017-03-04"]
+    xml = (tmp_path / "bags" / "alpha" / "data" / "metadata" / "descriptive" / "dc.xml").read_text()
+    assert "<dc:title>A better title</dc:title>" in xml
+    info = (tmp_path / "bags" / "alpha" / "bag-info.txt").read_text()
+    assert "External-Identifier: urn:preserve:alpha" in info
+    assert "External-Description: A better title (2017-03-04)" in info

@@ -128,3 +128,26 @@ def test_readme_opens_with_the_two_commands() -> None:
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     test_command = blocks[3].strip().splitlines()[-1].strip()
     assert test_command in ci
+
+
+def test_bag_says_which_release_is_invalid(collection: Path, tmp_path: Path) -> None:
+    (collection / "metadata.csv").unlink()
+    res = preserve("bag", str(collection), "--out", str(tmp_path / "b"), cwd=tmp_path)
+    assert res.returncode == 1
+    assert "beta.txt: not bagged: invalid metadata" in res.stderr
+    assert "2 bagged" in res.stdout and "Traceback" not in res.stderr
+
+
+def test_describe_writes_the_sheet_and_validate_reports(collection: Path, tmp_path: Path) -> None:
+    (collection / "metadata.csv").unlink()
+    res = preserve("describe", str(collection), cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    sheet = (collection / "metadata.csv").read_text(encoding="utf-8")
+    assert sheet.startswith("filename,") and "alpha.txt" in sheet and "dc.title" in sheet
+    res = preserve("validate", str(collection), cwd=tmp_path)
+    assert res.returncode == 1
+    assert "beta" in res.stdout and "language" in res.stdout
+    res = preserve("describe", str(collection), "--json", cwd=tmp_path)
+    records = json.loads(res.stdout)
+    assert {r["release"] for r in records} == {"alpha", "beta", "gamma"}
+    assert all("provenance" in v for r in records for vals in r["elements"].values() for v in vals)
