@@ -11,9 +11,13 @@ import ctypes.util
 import errno
 import os
 import shutil
+import signal
+import stat
+import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from . import bagfiles
 from .errors import InputError, PreserveError
@@ -33,14 +37,63 @@ def is_staging_name(name: str) -> bool:
     return name.startswith(".") and (STAGING_MARK in name or RETIRED_MARK in name)
 
 
+def _retired_dest(out: Path, name: str) -> Path | None:
+    """The bag a retired folder was moved away from (``.<id>.preserve-retired-<hex>`` -> ``<id>``)."""
+    head, mark, _ = name.partition(RETIRED_MARK)
+    if not mark or not head.startswith(".") or len(head) < 2:
+        return None
+    return out / head[1:]
+
+
 def remove_stale_staging(out: Path) -> list[Path]:
-    """Remove staging/retired folders left in out by killed runs; call only under the out lock."""
+    """Remove staging/retired folders left in out by killed runs; call only under the out lock.
+
+    A retired folder holds a complete old bag moved aside during a replacement; if the run was
+    killed before the new bag took its place (the final path is empty), the old bag is put back
+    instead of being removed, so a kill never loses a bag that was complete.
+    """
     removed = []
-    for entry in os.scandir(out):
-        if is_staging_name(entry.name) and entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, ignore_errors=True)
-            removed.append(Path(entry.path))
+    out = Path(out)
+    for entry in sorted(os.scandir(out), key=lambda e: e.name):
+        if not (is_staging_name(entry.name) and entry.is_dir(follow_symlinks=False)):
+            continue
+        dest = _retired_dest(out, entry.name)
+        if dest is not None and not os.path.lexists(dest):
+            try:
+                os.rename(entry.path, dest)
+                continue
+            except OSError:
+                pass
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(Path(entry.path))
     return removed
+
+
+@contextmanager
+def deferred_signals() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM back for a short critical section (a rename, a clean-up).
+
+    In the main thread the Python-level handlers are swapped for recorders; a signal that
+    arrived meanwhile is raised again (to the original handler) when the block ends. Elsewhere
+    (a worker thread) this does nothing: Python runs signal handlers in the main thread only.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    saved = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            saved[sig] = signal.signal(sig, lambda signum, frame: caught.append(signum))
+        except (ValueError, OSError):  # pragma: no cover - not allowed here
+            pass
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        for sig in dict.fromkeys(caught):
+            signal.raise_signal(sig)
 
 
 def fsync_dir(path: Path) -> None:
@@ -50,6 +103,26 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+#: errno values that mean "the output cannot take this bag" (disk full, quota, read-only, too big).
+WRITE_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EROFS,
+                                      errno.EFBIG, errno.EACCES, errno.EPERM, errno.EIO) if e is not None)
+
+
+_FULL_OR_READ_ONLY = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EROFS,
+                                            errno.EFBIG) if e is not None)
+
+
+def write_error(dest: Path, exc: OSError) -> PreserveError:
+    """The one-line error for a bag that could not be written (nothing left at dest)."""
+    reason = exc.strerror or str(exc)
+    hint = {errno.ENOSPC: "free some space or choose another --out",
+            errno.EROFS: "the output is read-only; choose a writable --out",
+            errno.EFBIG: "a file exceeds the size limit of the output; choose another --out"}.get(
+        exc.errno, "check the output folder or choose another --out")
+    return PreserveError(f"{dest}: cannot write the bag ({reason}); no partial bag was left; {hint}",
+                         exit_code=1)
 
 
 def _write_new(path: Path, data: bytes, fsync: bool) -> None:
@@ -84,11 +157,27 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+def _holds_a_bag(path: Path) -> bool:
+    """True when path is a real folder (not a link) with a regular bagit.txt: a bag we may replace."""
+    try:
+        return (stat.S_ISDIR(os.lstat(path).st_mode)
+                and stat.S_ISREG(os.lstat(path / "bagit.txt").st_mode))
+    except OSError:
+        return False
+
+
 def replace_dir(staging: Path, dest: Path) -> None:
-    """Put staging at dest; if dest exists, swap atomically and remove the old bag."""
-    if not dest.exists():
+    """Put staging at dest; if dest exists, swap atomically and remove the old bag.
+
+    Only a bag is ever replaced: an existing dest that is not a bag (a user's folder, the
+    source itself when SOURCE lies inside OUT, a symlink) is refused, never removed.
+    """
+    if not os.path.lexists(dest):
         os.rename(staging, dest)
         return
+    if not _holds_a_bag(dest):
+        raise InputError(f"{dest}: already exists and is not a bag; preserve never replaces it; "
+                         "move it away or choose another --out")
     if _exchange(staging, dest):
         shutil.rmtree(staging)  # staging now holds the old bag
         return
@@ -127,21 +216,43 @@ class BagBuilder:
         try:
             os.mkdir(self.staging, 0o755)
             os.mkdir(self.staging / "data", 0o755)
-        except OSError as exc:
-            raise InputError(f"{self.dest.parent}: cannot write here ({exc.strerror})") from None
+        except BaseException as exc:  # also SIGINT/SIGTERM landing here, before __exit__ is armed
+            with deferred_signals():
+                shutil.rmtree(self.staging, ignore_errors=True)  # a unique name: only ever ours
+            if isinstance(exc, OSError):
+                raise InputError(f"{self.dest.parent}: cannot write here ({exc.strerror}); "
+                                 "choose a writable --out") from None
+            raise
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type, exc, tb) -> bool:
         if not self._finished:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            with deferred_signals():
+                shutil.rmtree(self.staging, ignore_errors=True)
+            if self._is_write_error(exc):
+                raise write_error(self.dest, exc) from None
+        return False
+
+    def _is_write_error(self, exc: BaseException | None) -> bool:
+        """An OSError from writing the bag (not from reading a source): disk full, read-only..."""
+        if not isinstance(exc, OSError) or exc.errno not in WRITE_ERRNOS:
+            return False
+        if exc.filename is None:  # os.write / os.fsync (ours) or a read (a source's EIO, EACCES)
+            return exc.errno in _FULL_OR_READ_ONLY
+        where = os.fsdecode(exc.filename)
+        return where.startswith(str(self.staging)) or where.startswith(str(self.dest))
+
+    def _mkdirs(self, folder: str) -> None:
+        """Create data/<folder> and its parents, remembering each (all are fsynced at finish)."""
+        if not folder or folder in self._dirs:
+            return
+        self._mkdirs(os.path.dirname(folder))
+        os.makedirs(self.staging / "data" / folder, exist_ok=True)
+        self._dirs.add(folder)
 
     def _parent(self, relpath: str) -> Path:
-        target = self.staging / "data" / relpath
-        parent = os.path.dirname(relpath)
-        if parent and parent not in self._dirs:
-            (self.staging / "data" / parent).mkdir(parents=True, exist_ok=True)
-            self._dirs.add(parent)
-        return target
+        self._mkdirs(os.path.dirname(relpath))
+        return self.staging / "data" / relpath
 
     def _check_new(self, relpath: str) -> None:
         parts = relpath.split("/")
@@ -169,7 +280,7 @@ class BagBuilder:
 
     def add_empty_dir(self, relpath: str) -> None:
         """Keep an empty folder in the payload (BagIt manifests cannot list it)."""
-        (self.staging / "data" / relpath).mkdir(parents=True, exist_ok=True)
+        self._mkdirs(relpath.strip("/"))
 
     def finish(self, bag_info: Sequence[tuple[str, str]]) -> Path:
         """Write manifests and tag files, fsync, and rename the bag into place."""
@@ -193,10 +304,15 @@ class BagBuilder:
                 fsync_dir(self.staging / "data" / folder)
             fsync_dir(self.staging / "data")
             fsync_dir(self.staging)
-        if self.dest.exists() and not self.replace:
-            raise InputError(f"{self.dest}: already exists; use --force to replace it")
-        replace_dir(self.staging, self.dest)
+        if os.path.lexists(self.dest):
+            if not _holds_a_bag(self.dest):
+                raise InputError(f"{self.dest}: already exists and is not a bag; preserve never replaces it; "
+                                 "move it away or choose another --out")
+            if not self.replace:
+                raise InputError(f"{self.dest}: already exists; use --force to replace it")
+        with deferred_signals():  # the rename and the bookkeeping happen together or not at all
+            replace_dir(self.staging, self.dest)
+            self._finished = True
         if self.fsync:
             fsync_dir(self.dest.parent)
-        self._finished = True
         return self.dest

@@ -94,6 +94,8 @@ def check_output(source: Path, out: Path) -> None:
         raise InputError(f"{out}: is a file, not a folder; choose another --out")
     if dst == src or src in dst.parents:
         raise InputError(f"{out}: is inside the source folder {source}; choose an --out outside it")
+    if dst in src.parents:
+        raise InputError(f"{out}: holds the source folder {source}; choose an --out outside it")
     probe = out if out.exists() else next((p for p in out.resolve().parents if p.exists()), None)
     if probe is None or not os.access(probe, os.W_OK | os.X_OK):
         raise InputError(f"{out}: not writable; choose a writable --out")

@@ -14,6 +14,7 @@ An unknown key or a value of the wrong type is an error naming the key and the f
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -24,8 +25,13 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .errors import InputError
+from .userfiles import read_user_file
 
 CONFIG_NAME = "preserve.toml"
+MAX_CONFIG_BYTES = 1 << 20
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -70,26 +76,38 @@ def parse_config(text: str, origin: str = CONFIG_NAME) -> CollectionConfig:
                 f"{origin}: unknown key {key!r}; known keys are {', '.join(KNOWN_KEYS)}"
             )
         if not isinstance(value, str):
+            kind = "table" if isinstance(value, dict) else type(value).__name__
             raise InputError(
-                f"{origin}: key {key!r} must be a string, not {type(value).__name__}; quote the value"
+                f"{origin}: key {key!r} must be a string, not {kind}; quote the value"
             )
-        if "\n" in value.strip() and key != "address":
-            raise InputError(f"{origin}: key {key!r} must be a single line")
-        values[key] = value.strip()
+        value = value.strip()
+        if ("\n" in value or "\r" in value) and key != "address":
+            raise InputError(f"{origin}: key {key!r} must be a single line; put its value on one line")
+        if _CONTROL.search(value.replace("\r\n", "\n").replace("\n", " ")):
+            raise InputError(f"{origin}: key {key!r} holds a control character; remove it")
+        if key == "language" and value and not _LANGUAGE.match(value):
+            raise InputError(f"{origin}: key 'language' is {value!r}, not a language code; "
+                             "use an ISO 639 code such as \"en\" or \"ar\"")
+        if key == "contact_email" and value and not _EMAIL.match(value):
+            raise InputError(f"{origin}: key 'contact_email' is {value!r}, not an e-mail address; "
+                             "give one such as \"archive@example.org\"")
+        values[key] = value
     return CollectionConfig(**values)
 
 
 def load_config(source: Path) -> CollectionConfig:
-    """Load ``source/preserve.toml`` if present, else an empty config."""
-    path = source / CONFIG_NAME
-    if not path.exists():
+    """Load ``source/preserve.toml`` if present, else an empty config.
+
+    The file must be a regular file of at most MAX_CONFIG_BYTES: a symlink is not followed and
+    a FIFO or device is never opened (either would hang the run or read outside SOURCE).
+    """
+    path = Path(source) / CONFIG_NAME
+    raw = read_user_file(path, MAX_CONFIG_BYTES, "a TOML text file of a few lines")
+    if raw is None:
         return CollectionConfig()
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(f"{path}: line {line}: not UTF-8 text; save it as UTF-8") from None
     return parse_config(text, origin=str(path))

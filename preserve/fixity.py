@@ -1,17 +1,29 @@
 """The one hashing engine: every file read once, every algorithm fed from the same buffers.
 
 Used by bagging (copy and hash in one pass) and by verification (hash only). Work spreads
-over threads: files in parallel when there are several; for one large file the algorithms
-(and the copy) run in parallel threads over the same buffers. hashlib and file I/O release
-the GIL on large buffers, so threads scale without extra processes.
+over threads: files in parallel when there are several (a fixed set of workers pulling from
+one queue, no per-file future); for a file that dominates the work, the algorithms and the
+copy run in parallel threads over the same double buffers. hashlib and file I/O release the
+GIL on large buffers, so threads scale without extra processes.
+
+Reads go into buffers reused per thread (no allocation per file, flat memory whatever the file
+size). Each file is opened once and examined with one fstat. A copy is fsynced by the worker
+that wrote it, so fsyncs run in parallel.
+
+Cancellation: an exception in any worker, or in the caller while it waits (SIGINT/SIGTERM
+arrive there), sets a stop event that every worker checks between chunks; queued files are
+never started, a file being copied is abandoned and its partial copy removed. So
+:func:`copy_and_hash_many` returns (raising) within about one chunk per worker, and a partial
+destination file never survives, whatever folder it was in.
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
 import stat
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -23,12 +35,29 @@ SUPPORTED_ALGORITHMS: tuple[str, ...] = (
     "md5", "sha1", "sha224", "sha256", "sha384", "sha512",
     "sha3_224", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s",
 )
+#: Read size of the one-thread-per-file path (one reusable buffer per worker thread).
 BUFFER_SIZE = 1 << 20
+#: Read size of the split path (two such buffers per split file).
+SPLIT_BUFFER_SIZE = 8 << 20
 #: A file at least this large, hashed with several algorithms, gets one thread per algorithm.
 SPLIT_THRESHOLD = 64 << 20
 
 ProgressFn = Callable[[int, int], None]
 """Called with (files finished, bytes read) increments; must be thread-safe."""
+
+KNOWN_DIGESTS: contextvars.ContextVar[Mapping[str, Mapping[str, str]]] = contextvars.ContextVar(
+    "KNOWN_DIGESTS", default={})
+"""Digests computed moments ago in this context, by a path the checks share ("data/...") ->
+{algorithm: hex}. Verification sets it after its fixity pass so later checks (METS CHECKSUM)
+compare against them instead of reading every file a second time."""
+
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | _O_CLOEXEC
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_CLOEXEC
+
+
+class Cancelled(Exception):
+    """A copy or hash abandoned because the stop event was set (by the caller or another worker)."""
 
 
 @dataclass(frozen=True)
@@ -61,32 +90,64 @@ def normalise_algorithms(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(out) or DEFAULT_ALGORITHMS
 
 
+# hashlib.new(name) looks the name up each call; the named constructors are faster.
+_CONSTRUCTORS: dict[str, Callable[[], "hashlib._Hash"]] = {}
+
+
+def _new_hasher(algorithm: str):
+    ctor = _CONSTRUCTORS.get(algorithm)
+    if ctor is None:
+        ctor = getattr(hashlib, algorithm, None) or (lambda a=algorithm: hashlib.new(a))
+        _CONSTRUCTORS[algorithm] = ctor
+    return ctor()
+
+
 def hash_bytes(data: bytes, algorithms: Sequence[str]) -> Fixity:
     """Fixity of bytes held in memory (generated tag and metadata files)."""
-    return Fixity(len(data), {a: hashlib.new(a, data).hexdigest() for a in algorithms})
+    digests = {}
+    for a in algorithms:
+        h = _new_hasher(a)
+        h.update(data)
+        digests[a] = h.hexdigest()
+    return Fixity(len(data), digests)
 
 
-def open_for_reading(path: Path) -> int:
-    """Open a regular file for reading without following a final symlink or blocking on a FIFO."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-    flags |= getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(path, flags)
+def _open_regular(path: Path) -> tuple[int, os.stat_result]:
+    """Open read-only, never following a final symlink or blocking on a FIFO; one fstat."""
+    fd = os.open(path, _READ_FLAGS)
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise OSError(f"not a regular file: {path}")
-        if hasattr(os, "set_blocking"):
+        if _READ_FLAGS & getattr(os, "O_NONBLOCK", 0):
             os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
         raise
-    return fd
+    return fd, st
+
+
+def open_for_reading(path: Path) -> int:
+    """Open a regular file for reading without following a final symlink or blocking on a FIFO."""
+    return _open_regular(path)[0]
 
 
 def _write_all(fd: int, view: memoryview) -> None:
     while view:
         written = os.write(fd, view)
         view = view[written:]
+
+
+_local = threading.local()
+
+
+def _thread_buffer() -> tuple[bytearray, memoryview]:
+    """This thread's reusable read buffer."""
+    pair = getattr(_local, "buffer", None)
+    if pair is None or len(pair[0]) != BUFFER_SIZE:
+        buf = bytearray(BUFFER_SIZE)
+        pair = _local.buffer = (buf, memoryview(buf))
+    return pair
 
 
 def copy_and_hash(
@@ -97,77 +158,111 @@ def copy_and_hash(
     split: bool | None = None,
     fsync: bool = True,
     progress: ProgressFn | None = None,
+    stop: threading.Event | None = None,
 ) -> Fixity:
     """Read src once, feeding every algorithm and (if dest is given) a new file at dest.
 
     dest must not exist. With ``split`` (default: large file and several algorithms) the
     algorithms and the copy run in parallel threads over double buffers. The source is only
-    ever opened read-only.
+    ever opened read-only. If ``stop`` is set (checked between chunks), :class:`Cancelled` is
+    raised. On any failure or interruption the partial dest is removed.
     """
-    hashers = [hashlib.new(a) for a in algorithms]
-    src_fd = open_for_reading(src)
+    hashers = [_new_hasher(a) for a in algorithms]
+    src_fd, st = _open_regular(src)
     dest_fd = -1
+    complete = False
     try:
-        size = os.fstat(src_fd).st_size
         if dest is not None:
-            dest_fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+            dest_fd = os.open(dest, _WRITE_FLAGS, 0o644)
         if split is None:
-            split = size >= SPLIT_THRESHOLD and len(hashers) + (dest_fd >= 0) > 1
-        total = (_pump_split if split else _pump_serial)(src_fd, dest_fd, hashers, progress)
+            split = st.st_size >= SPLIT_THRESHOLD and len(hashers) + (dest_fd >= 0) > 1
+        if split:
+            total = _pump_split(src_fd, dest_fd, hashers, progress, stop)
+        else:
+            total = _pump_serial(src_fd, dest_fd, hashers, progress, stop, st.st_size)
         if dest_fd >= 0 and fsync:
+            if stop is not None and stop.is_set():
+                raise Cancelled(str(src))
             os.fsync(dest_fd)
+        complete = True
     finally:
         os.close(src_fd)
         if dest_fd >= 0:
             os.close(dest_fd)
+            if not complete:
+                try:
+                    os.unlink(dest)  # created by us (O_EXCL): never leave a partial copy
+                except OSError:
+                    pass
     if progress:
         progress(1, 0)
     return Fixity(total, {a: h.hexdigest() for a, h in zip(algorithms, hashers)})
 
 
-def _pump_serial(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn | None) -> int:
+def _pump_serial(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn | None,
+                 stop: threading.Event | None, expected: int = -1) -> int:
+    """One thread: read into this thread's buffer, feed every hasher and the copy.
+
+    A short read that brings the total to the size fstat gave ends the file without a further
+    read (a small file costs one read); anything else reads on until end of file.
+    """
     total = 0
-    reader = os.fdopen(src_fd, "rb", buffering=0, closefd=False)
-    buf = bytearray(BUFFER_SIZE)
-    view = memoryview(buf)
+    buf, view = _thread_buffer()
+    size = len(buf)
+    updates = [h.update for h in hashers]
+    readv, write = os.readv, os.write
+    bufs = [buf]
     while True:
-        n = reader.readinto(buf)
+        if stop is not None and stop.is_set():
+            raise Cancelled()
+        n = readv(src_fd, bufs)
         if not n:
             return total
-        chunk = view[:n]
-        for h in hashers:
-            h.update(chunk)
+        chunk = view[:n] if n < size else view
+        for update in updates:
+            update(chunk)
         if dest_fd >= 0:
-            _write_all(dest_fd, chunk)
+            written = write(dest_fd, chunk)
+            if written < n:
+                _write_all(dest_fd, chunk[written:])
         total += n
         if progress:
             progress(0, n)
+        if n < size and total == expected:
+            return total
 
 
-def _pump_split(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn | None) -> int:
-    """Double-buffered: while workers hash (and write) chunk k, the main thread reads chunk k+1."""
+def _pump_split(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn | None,
+                stop: threading.Event | None) -> int:
+    """Double-buffered: while workers hash (and write) chunk k, this thread reads chunk k+1."""
     total = 0
-    reader = os.fdopen(src_fd, "rb", buffering=0, closefd=False)
-    buffers = [bytearray(BUFFER_SIZE * 8), bytearray(BUFFER_SIZE * 8)]
+    buffers = [bytearray(SPLIT_BUFFER_SIZE), bytearray(SPLIT_BUFFER_SIZE)]
+    views = [memoryview(b) for b in buffers]
     consumers: list[Callable[[memoryview], object]] = [h.update for h in hashers]
     if dest_fd >= 0:
         consumers.append(lambda chunk: _write_all(dest_fd, chunk))
     pending: list[Future] = []
-    with ThreadPoolExecutor(max_workers=len(consumers), thread_name_prefix="fixity") as pool:
+    pool = ThreadPoolExecutor(max_workers=len(consumers), thread_name_prefix="fixity-split")
+    try:
         i = 0
         while True:
-            buf = buffers[i % 2]
-            n = reader.readinto(buf)
+            if stop is not None and stop.is_set():
+                raise Cancelled()
+            n = os.readv(src_fd, [buffers[i % 2]])
             for fut in pending:
                 fut.result()
+            pending = []
             if not n:
                 return total
-            chunk = memoryview(buf)[:n]
+            chunk = views[i % 2][:n]
             pending = [pool.submit(fn, chunk) for fn in consumers]
             total += n
             if progress:
                 progress(0, n)
             i += 1
+    finally:
+        # Consumers still hold a buffer: let them finish this one chunk (bounded), start nothing new.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def default_jobs() -> int:
@@ -178,6 +273,109 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+#: Files smaller than this are copied and hashed in the calling thread, while worker threads
+#: take the larger ones: for a small file the per-file Python work dominates, and two threads
+#: passing the GIL back and forth at every system call are slower than one (measured: 4 KiB
+#: copies cost 35 us each in one thread, 100 us in two).
+SMALL_FILE = 128 << 10
+
+_pool_lock = threading.Lock()
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+
+
+def _shared_pool(workers: int) -> ThreadPoolExecutor:
+    """One process-wide pool of file workers, started once and reused by every call.
+
+    Verifying or bagging thousands of small releases calls copy_and_hash_many thousands of
+    times; starting threads for each call cost more than hashing the files.
+    """
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < workers:
+            old = _pool
+            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fixity")
+            _pool_size = workers
+            if old is not None:
+                old.shutdown(wait=False)  # its running work finishes; its idle threads exit
+        return _pool
+
+
+def _forget_pool_after_fork() -> None:
+    global _pool, _pool_size, _pool_lock
+    _pool, _pool_size, _pool_lock = None, 0, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
+#: Threads that fsync deferred copies: fsync waits on the device, not the CPU, so more than the
+#: cores helps a disk's queue.
+FSYNC_THREADS = 8
+
+
+def fsync_files(paths: Sequence[Path | str], *, jobs: int | None = None,
+                stop: threading.Event | None = None) -> None:
+    """fsync many files already written and closed, in parallel threads; the first error raises.
+
+    Writing a bag's files first and fsyncing them all afterwards is as durable as fsyncing
+    each right after writing it (nothing is published before every one is flushed: the bag is
+    renamed into place later), and several times faster on a disk: the file system writes
+    the data back in large batches and many fsyncs find it already on disk.
+    """
+    stop = stop if stop is not None else threading.Event()
+    paths = list(paths)
+
+    def flush(path: Path | str) -> None:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | _O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    workers = min(jobs or FSYNC_THREADS, len(paths))
+    if workers <= 1:
+        for path in paths:
+            if stop.is_set():
+                raise Cancelled()
+            flush(path)
+        return
+    queue = iter(paths)
+    queue_lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        while not stop.is_set():
+            with queue_lock:
+                path = next(queue, None)
+            if path is None:
+                return
+            try:
+                flush(path)
+            except BaseException as exc:
+                errors.append(exc)
+                stop.set()
+                return
+
+    pool = _shared_pool(workers)
+    futures = [pool.submit(worker) for _ in range(workers)]
+    try:
+        while wait(futures, timeout=0.25).not_done:
+            pass
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        for fut in futures:
+            fut.cancel()
+        wait(futures)
+    if errors:
+        raise errors[0]
+    if stop.is_set():
+        raise Cancelled()
+
+
 def copy_and_hash_many(
     pairs: Sequence[tuple[Path, Path | None]],
     algorithms: Sequence[str],
@@ -185,43 +383,123 @@ def copy_and_hash_many(
     jobs: int | None = None,
     fsync: bool = True,
     progress: ProgressFn | None = None,
+    sizes: Sequence[int] | None = None,
+    stop: threading.Event | None = None,
+    on_error: Callable[[int, OSError], None] | None = None,
 ) -> list[Fixity]:
     """copy_and_hash over many (src, dest) pairs, in parallel; results in input order.
 
-    The largest files start first; a file that dominates the total gets split threads.
-    The first error stops the remaining work and is raised.
+    Worker threads take the files of SMALL_FILE bytes or more, largest first (a file that
+    dominates the total gets split threads); the calling thread meanwhile does the small ones.
+    With ``fsync`` every copy is on stable storage when this returns: a large one is fsynced by
+    the worker that wrote it, the small ones together at the end (see :func:`fsync_files`).
+    ``sizes`` (the callers usually know them) saves a stat per file; they only steer
+    scheduling, the real size is read from the open file. The first error, or an exception in the caller while it waits
+    (KeyboardInterrupt, the CLI's SIGTERM exception), sets ``stop`` (one is made if not given):
+    running files stop within a chunk, their partial copies are removed, queued files are
+    never started, the workers are idle again before this returns, and the error is raised.
+
+    With ``on_error`` (verification: report an unreadable file, go on), an OSError on one file
+    is passed to ``on_error(index, error)`` instead, that file's result is None, and the others
+    are still done in the same pass. on_error may be called from worker threads.
     """
     jobs = jobs or default_jobs()
+    stop = stop if stop is not None else threading.Event()
+    if sizes is None or len(sizes) != len(pairs):
+        if jobs <= 1 or len(pairs) <= 1:
+            sizes = [0] * len(pairs)  # not needed: one thread, input order
+        else:
+            sizes = []
+            for src, _ in pairs:
+                try:
+                    sizes.append(os.stat(src, follow_symlinks=False).st_size)
+                except OSError:
+                    sizes.append(0)
+    total = sum(sizes)
     if jobs <= 1 or len(pairs) <= 1:
-        return [copy_and_hash(s, d, algorithms, split=None if jobs > 1 else False,
-                              fsync=fsync, progress=progress) for s, d in pairs]
-    sizes = []
-    for src, _ in pairs:
+        out: list = []
         try:
-            sizes.append(os.stat(src, follow_symlinks=False).st_size)
-        except OSError:
-            sizes.append(0)
-    order = sorted(range(len(pairs)), key=lambda i: -sizes[i])
-    results: list[Fixity | None] = [None] * len(pairs)
-    total = sum(sizes) or 1
-    stop = threading.Event()
-
-    def work(i: int) -> None:
-        if stop.is_set():
-            return
-        src, dest = pairs[i]
-        split = sizes[i] >= SPLIT_THRESHOLD and sizes[i] * jobs > total
-        try:
-            results[i] = copy_and_hash(src, dest, algorithms, split=split, fsync=fsync, progress=progress)
+            for i, (s, d) in enumerate(pairs):
+                try:
+                    out.append(copy_and_hash(s, d, algorithms, split=None if jobs > 1 else False,
+                                             fsync=fsync, progress=progress, stop=stop))
+                except OSError as exc:
+                    if on_error is None:
+                        raise
+                    on_error(i, exc)
+                    out.append(None)
         except BaseException:
             stop.set()
             raise
+        return out
+    big = sorted((i for i in range(len(pairs)) if sizes[i] >= SMALL_FILE), key=lambda i: -sizes[i])
+    small = [i for i in range(len(pairs)) if sizes[i] < SMALL_FILE]
+    results: list[Fixity | None] = [None] * len(pairs)
+    errors: list[BaseException] = []
+    queue = iter(big)
+    queue_lock = threading.Lock()
 
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="fixity") as pool:
-        futures = [pool.submit(work, i) for i in order]
+    deferred: list[Path] = []  # small copies, fsynced together at the end
+
+    def one(i: int) -> bool:
+        src, dest = pairs[i]
+        split = sizes[i] >= SPLIT_THRESHOLD and sizes[i] * jobs > total
+        defer = fsync and dest is not None and sizes[i] < SMALL_FILE
+        try:
+            results[i] = copy_and_hash(src, dest, algorithms, split=split, fsync=fsync and not defer,
+                                       progress=progress, stop=stop)
+            if defer:
+                deferred.append(dest)
+        except Cancelled:
+            return False
+        except OSError as exc:
+            if on_error is not None:
+                on_error(i, exc)
+                return True
+            errors.append(exc)
+            stop.set()
+            return False
+        except BaseException as exc:
+            errors.append(exc)
+            stop.set()
+            return False
+        return True
+
+    def worker() -> None:
+        while not stop.is_set():
+            with queue_lock:
+                i = next(queue, None)
+            if i is None or not one(i):
+                return
+
+    threads = min(jobs, len(big))
+    futures: list[Future] = []
+    try:
+        if threads:
+            pool = _shared_pool(threads)
+            futures = [pool.submit(worker) for _ in range(threads)]
+        for i in small:  # meanwhile, the small files here
+            if stop.is_set() or not one(i):
+                break
+        # Wake up now and then, so a signal handled in another thread still reaches us promptly.
+        while futures and wait(futures, timeout=0.25).not_done:
+            pass
+    except BaseException:
+        stop.set()  # the caller was interrupted: stop the workers before unwinding
+        raise
+    finally:
         for fut in futures:
-            fut.result()
-    return [r for r in results if r is not None]
+            fut.cancel()  # not started yet: never will
+        # Running workers see stop within one chunk and remove their partial copies: wait for
+        # that, so nothing writes into the staging folder while the caller removes it.
+        wait(futures)
+    if deferred and not errors and not stop.is_set():
+        fsync_files(deferred, stop=stop)  # every copy durable before this returns, as promised
+    if errors:
+        raise errors[0]
+    if stop.is_set():
+        raise Cancelled()
+    return results  # type: ignore[return-value]
 
 
 def unreadable(path: Path, exc: OSError) -> InputError:

@@ -75,7 +75,8 @@ def release_id(name: str, is_dir: bool = False) -> str:
     slug = _UNSAFE.sub("-", ascii_form.lower()).strip(".-_")[:MAX_ID_LENGTH].strip(".-_")
     if slug == stem and slug:
         return slug
-    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    key = name + ("/" if is_dir else "")  # a folder and a file of one name stay distinct
+    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:8]
     return f"{slug}-{digest}" if slug else f"release-{digest}"
 
 
@@ -93,9 +94,23 @@ def _check_name(name: str, where: Path) -> None:
         ) from None
 
 
+def shown(path: object) -> str:
+    """A path for a one-line message: as is when printable, else its repr (newlines, escapes)."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
+
+def _lstat(entry: os.DirEntry) -> os.stat_result:
+    try:
+        return entry.stat(follow_symlinks=False)
+    except OSError as exc:
+        raise InputError(f"{shown(entry.path)}: cannot be examined ({exc.strerror}); "
+                         "check that it still exists and is readable") from None
+
+
 def _file_entry(path: Path, relpath: str, st: os.stat_result) -> ReleaseFile:
     if not os.access(path, os.R_OK):
-        raise InputError(f"{path}: cannot be read (permission denied); fix its permissions")
+        raise InputError(f"{shown(path)}: cannot be read (permission denied); fix its permissions")
     return ReleaseFile(relpath=relpath, path=path, size=st.st_size, mtime_ns=st.st_mtime_ns)
 
 
@@ -109,12 +124,12 @@ def _walk_folder(root: Path, warnings: list[str]) -> tuple[list[ReleaseFile], li
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            raise InputError(f"{folder}: cannot be read ({exc.strerror}); fix its permissions") from None
+            raise InputError(f"{shown(folder)}: cannot be read ({exc.strerror}); fix its permissions") from None
         kept = 0
         for entry in entries:
             _check_name(entry.name, folder)
             rel = f"{prefix}{entry.name}"
-            st = entry.stat(follow_symlinks=False)
+            st = _lstat(entry)
             if stat.S_ISDIR(st.st_mode):
                 stack.append((Path(entry.path), rel + "/"))
                 kept += 1
@@ -122,7 +137,7 @@ def _walk_folder(root: Path, warnings: list[str]) -> tuple[list[ReleaseFile], li
                 files.append(_file_entry(Path(entry.path), rel, st))
                 kept += 1
             else:
-                warnings.append(f"skipped {entry.path}: {_kind(st.st_mode)}, not a regular file")
+                warnings.append(f"skipped {shown(entry.path)}: {_kind(st.st_mode)}, not a regular file")
         if kept == 0 and prefix:
             empty.append(prefix.rstrip("/"))
     files.sort(key=lambda f: f.relpath)
@@ -136,7 +151,7 @@ def _check_collisions(root: Path, relpaths: list[str]) -> None:
         key = unicodedata.normalize("NFC", rel)
         if key in seen:
             raise InputError(
-                f"{root}: {seen[key]!r} and {rel!r} are the same name in different Unicode "
+                f"{shown(root)}: {seen[key]!r} and {rel!r} are the same name in different Unicode "
                 "normalisations; rename one so they stay distinct on every file system"
             )
         seen[key] = rel
@@ -163,22 +178,23 @@ def discover(source: Path) -> Discovery:
     """Walk SOURCE and return its releases, sorted by id; raise InputError on bad input."""
     source = Path(source)
     if not source.exists():
-        raise InputError(f"{source}: no such folder; give the folder that holds the releases")
+        raise InputError(f"{shown(source)}: no such folder; give the folder that holds the releases")
     if not source.is_dir():
-        raise InputError(f"{source}: not a folder; give the folder that holds the releases")
+        raise InputError(f"{shown(source)}: not a folder; give the folder that holds the releases")
     if is_bag(source):
-        raise InputError(f"{source}: is already a BagIt bag; give the folder of releases, not a bag")
+        raise InputError(f"{shown(source)}: is already a BagIt bag; give the folder of releases, not a bag")
     found = Discovery()
     try:
         entries = sorted(os.scandir(source), key=lambda e: e.name)
     except OSError as exc:
-        raise InputError(f"{source}: cannot be read ({exc.strerror})") from None
+        raise InputError(f"{shown(source)}: cannot be read ({exc.strerror})") from None
     by_id: dict[str, str] = {}
+    by_nfc: dict[str, str] = {}
     for entry in entries:
         if _is_hidden(entry.name) or entry.name in RESERVED_NAMES:
             continue
         _check_name(entry.name, source)
-        st = entry.stat(follow_symlinks=False)
+        st = _lstat(entry)
         path = Path(entry.path)
         if stat.S_ISREG(st.st_mode):
             is_dir = False
@@ -188,20 +204,27 @@ def discover(source: Path) -> Discovery:
             is_dir = True
             files, empty = _walk_folder(path, found.warnings)
         else:
-            found.warnings.append(f"skipped {path}: {_kind(st.st_mode)}, not a regular file or folder")
+            found.warnings.append(f"skipped {shown(path)}: {_kind(st.st_mode)}, not a regular file or folder")
             continue
         rid = release_id(entry.name, is_dir)
         if rid in by_id:
             raise InputError(
-                f"{source}: {by_id[rid]!r} and {entry.name!r} both give release id {rid!r}; "
+                f"{shown(source)}: {by_id[rid]!r} and {entry.name!r} both give release id {rid!r}; "
                 "rename one of them"
             )
         by_id[rid] = entry.name
+        nfc = unicodedata.normalize("NFC", entry.name)
+        if nfc in by_nfc:
+            raise InputError(
+                f"{shown(source)}: {by_nfc[nfc]!r} and {entry.name!r} are the same name in different "
+                "Unicode normalisations; rename one so they stay distinct on every file system"
+            )
+        by_nfc[nfc] = entry.name
         found.releases.append(
             Release(id=rid, name=entry.name, path=path, is_dir=is_dir,
                     files=tuple(files), empty_dirs=tuple(empty))
         )
     if not found.releases:
-        raise InputError(f"{source}: holds no releases (no files or folders to bag)")
+        raise InputError(f"{shown(source)}: holds no releases (no files or folders to bag)")
     found.releases.sort(key=lambda r: r.id)
     return found

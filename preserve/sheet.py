@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from .errors import InputError
+from .userfiles import read_user_file
 from .record import DC_ELEMENTS, Record
 from .release import SHEET_NAME
 
@@ -25,6 +26,7 @@ FILENAME = "filename"
 MAIN_DOCUMENT = "preserve.main_document"
 KNOWN_COLUMNS = (FILENAME,) + tuple(f"dc.{e}" for e in DC_ELEMENTS) + (MAIN_DOCUMENT,)
 # Provenances whose values are drafted into the sheet (document evidence, not config or defaults).
+MAX_SHEET_BYTES = 64 << 20  # a sheet of ~100,000 releases
 _NOT_DRAFTED = ("collection config", "default", "file name")
 
 
@@ -118,10 +120,9 @@ def _decode(data: bytes, origin: str) -> str:
 
 def load_sheet(source: Path) -> Sheet:
     path = Path(source) / SHEET_NAME
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    data = read_user_file(path, MAX_SHEET_BYTES, "a CSV metadata sheet")
+    if data is None:
+        raise InputError(f"{path}: no such file")
     return parse_sheet(_decode(data, str(path)), str(path))
 
 

@@ -40,6 +40,7 @@ def test_failure_leaves_nothing(tmp_path: Path) -> None:
 def test_existing_bag_not_replaced_without_permission(tmp_path: Path) -> None:
     dest = tmp_path / "bag"
     dest.mkdir()
+    (dest / "bagit.txt").write_text("BagIt-Version: 1.0\n")  # only a bag is ever replaced
     (dest / "keep").write_text("old")
     from preserve.errors import InputError
     with pytest.raises(InputError, match="already exists"):
