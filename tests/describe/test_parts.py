@@ -131,3 +131,16 @@ def test_any_bytes_never_raise(data, name):
 @given(st.text(max_size=400), st.sampled_from(["a.txt", "a.md", "a.html"]))
 def test_any_text_never_raises(text, name):
     describe_bytes(text.encode("utf-8"), name)
+
+
+def test_large_documents_are_read_only_up_to_the_limit(tmp_path) -> None:
+    from preserve.describe import read_document
+    from preserve.release import ReleaseFile
+
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"Headline\n" + b"line of text\n" * 1000)
+    f = ReleaseFile("big.txt", path, path.stat().st_size, 0)
+    data, note = read_document(f, limit=100)
+    assert len(data) <= 100 and data.endswith(b"\n") and data.startswith(b"Headline\n")
+    assert note and "first" in note and str(f.size) in note
+    assert read_document(f) == (path.read_bytes(), None)
