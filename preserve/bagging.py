@@ -20,7 +20,7 @@ from .bagfiles import encode_path, field_values
 from .config import CollectionConfig, load_config
 from .errors import InputError, PreserveError
 from .formats import identify
-from .package import ContentFile, PackageInput, build_package, content_path
+from .package import SCHEMAS_DIR, ContentFile, PackageInput, build_package, content_path
 from .fixity import DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, normalise_algorithms
 from .lock import locked
 from .release import Discovery, Release, discover
@@ -172,7 +172,7 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
             bag.add_empty_dir(content_path(folder))
         files = build_package(package_input(release, record, fixities, config, options, created, bag.staging))
         for relpath, data in files.items():
-            bag.add_bytes(relpath, data)
+            bag.add_bytes(relpath, data, constant=relpath.startswith(SCHEMAS_DIR))
         info = bag_info_fields(release, config, created, record)
         info += [("Preserve-Empty-Directory", encode_path("data/" + content_path(d))) for d in release.empty_dirs]
         info.append((FINGERPRINT_FIELD, fingerprint(release, fixities, config, options, metadata)))

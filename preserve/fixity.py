@@ -127,6 +127,24 @@ def _open_regular(path: Path) -> tuple[int, os.stat_result]:
     return fd, st
 
 
+_CONSTANT_FIXITY: dict[tuple[int, tuple[str, ...]], tuple[bytes, Fixity]] = {}
+
+
+def hash_constant(data: bytes, algorithms: Sequence[str]) -> Fixity:
+    """hash_bytes for a bytes object the process reuses in every bag (a shipped schema).
+
+    Computed once per process per object: keyed by the object's identity, and the entry holds
+    the object so the identity cannot be reused by another.
+    """
+    key = (id(data), tuple(algorithms))
+    hit = _CONSTANT_FIXITY.get(key)
+    if hit is not None and hit[0] is data:
+        return hit[1]
+    fx = hash_bytes(data, algorithms)
+    _CONSTANT_FIXITY[key] = (data, fx)
+    return fx
+
+
 def open_for_reading(path: Path) -> int:
     """Open a regular file for reading without following a final symlink or blocking on a FIFO."""
     return _open_regular(path)[0]

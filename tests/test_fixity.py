@@ -320,3 +320,17 @@ def test_fsync_files_raises_the_first_error(tmp_path: Path) -> None:
     fixity.fsync_files([tmp_path / f"f{i}" for i in range(5)])
     with pytest.raises(FileNotFoundError):
         fixity.fsync_files([tmp_path / "f0", tmp_path / "gone", tmp_path / "f1"])
+
+
+def test_hash_constant_computes_once_per_object() -> None:
+    import hashlib as _hashlib
+
+    from preserve.fixity import hash_constant
+
+    data = b"<xs:schema/>" * 100
+    first = hash_constant(data, ("sha256",))
+    assert first.digests["sha256"] == _hashlib.sha256(data).hexdigest() and first.size == len(data)
+    assert hash_constant(data, ("sha256",)) is first  # cached for the same object
+    other = bytes(bytearray(data))  # equal bytes, another object: computed afresh, same value
+    assert hash_constant(other, ("sha256",)) == first
+    assert hash_constant(data, ("sha256", "md5")).digests["md5"] == _hashlib.md5(data).hexdigest()

@@ -26,19 +26,17 @@ mr mrs ms dr press release ends please contact information email said says told
 _WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W\d_]|[^\W\d_]{2,}")
 
 
-def _pairs(tokens: list[str], lowers: list[str], spans: list[tuple[int, int]],
-           text: str) -> tuple[Counter, dict[tuple[str, str], Counter]]:
-    """Two adjacent content words, not split by punctuation ("war crimes"), with written forms."""
-    pairs: Counter[tuple[str, str]] = Counter()
-    forms: dict[tuple[str, str], Counter[str]] = {}
-    for i in range(len(tokens) - 1):
-        a, b = lowers[i], lowers[i + 1]
-        gap = text[spans[i][1]:spans[i + 1][0]]
-        if gap.strip() or len(a) < 3 or len(b) < 3 or a in _STOP or b in _STOP:
-            continue
-        pairs[(a, b)] += 1
-        forms.setdefault((a, b), Counter())[f"{tokens[i]} {tokens[i + 1]}"] += 1
-    return pairs, forms
+_BREAK = re.compile(r"[^\w\s'’-]|[\d_]")  # punctuation and digits end a phrase
+
+
+def _segments(text: str) -> list[list[str]]:
+    """Words of each run of text not broken by punctuation or digits, possessive 's dropped."""
+    out = []
+    for part in _BREAK.split(text):
+        words = _WORD.findall(part)
+        if words:
+            out.append([w[:-2] if w.endswith(("'s", "’s")) else w for w in words])
+    return out
 
 
 def _demonym_base(word: str, counts: Counter) -> str | None:
@@ -58,21 +56,30 @@ def keywords(text: str, language: str | None) -> list[tuple[str, int]]:
     """
     if language != "en":
         return []
-    matches = list(_WORD.finditer(text))
-    tokens = [m.group()[:-2] if m.group().endswith(("'s", "’s")) else m.group() for m in matches]
-    lowers = [t.lower() for t in tokens]
-    counts = Counter(k for k in lowers if len(k) >= 3 and k not in _STOP)
-    merged = {w: b for w in list(counts) if (b := _demonym_base(w, counts))}
-    for word, base in merged.items():
-        counts[base] += counts.pop(word)
+    words: list[tuple[str, str]] = []            # (lower-case key, written form) of content words
+    pairs: list[tuple[str, str, str, str]] = []  # two adjacent content words: keys, then forms
+    for segment in _segments(text):
+        lowers = [w.lower() for w in segment]
+        keep = [len(k) >= 3 and k not in _STOP for k in lowers]
+        words += [(k, w) for k, w, c in zip(lowers, segment, keep) if c]
+        pairs += [(lowers[i], lowers[i + 1], segment[i], segment[i + 1])
+                  for i in range(len(segment) - 1) if keep[i] and keep[i + 1]]
     forms: dict[str, Counter[str]] = {}
-    for token, key in zip(tokens, lowers):
-        if key in counts:
-            forms.setdefault(key, Counter())[token] += 1
+    for (key, form), n in Counter(words).items():
+        forms.setdefault(key, Counter())[form] = n
+    pair_forms: dict[tuple[str, str], Counter[str]] = {}
+    for (a, b, fa, fb), n in Counter(pairs).items():
+        pair_forms.setdefault((a, b), Counter())[f"{fa} {fb}"] = n
+    counts = Counter({k: sum(f.values()) for k, f in forms.items()})
+    for word in list(counts):
+        base = _demonym_base(word, counts)
+        if base and word in counts:
+            counts[base] += counts.pop(word)
+            forms.pop(word, None)
     chosen: list[tuple[str, int]] = []
     used: set[str] = set()
-    pairs, pair_forms = _pairs(tokens, lowers, [m.span() for m in matches], text)
-    for pair, n in pairs.most_common():
+    ranked = sorted(((sum(f.values()), pair) for pair, f in pair_forms.items()), key=lambda x: -x[0])
+    for n, pair in ranked:
         if n < MIN_COUNT - 1 or len(chosen) >= MAX_KEYWORDS // 2:
             break
         if not used.intersection(pair):
