@@ -150,6 +150,16 @@ def open_for_reading(path: Path) -> int:
     return _open_regular(path)[0]
 
 
+def read_head(path: Path | str, limit: int) -> bytes:
+    """At most ``limit`` bytes from the start of a regular file, opened as open_for_reading does."""
+    fd = open_for_reading(path)
+    try:
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(limit)
+    finally:
+        os.close(fd)
+
+
 def _write_all(fd: int, view: memoryview) -> None:
     while view:
         written = os.write(fd, view)

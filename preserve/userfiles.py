@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 
 from .errors import InputError
-from .fixity import open_for_reading
+from .fixity import read_head
 
 
 def read_user_file(path: Path, limit: int, what: str) -> bytes | None:
@@ -29,12 +29,7 @@ def read_user_file(path: Path, limit: int, what: str) -> bytes | None:
     if st.st_size > limit:
         raise InputError(f"{path}: is {st.st_size} bytes, more than {limit}; is it really {what}?")
     try:
-        fd = open_for_reading(path)
-        try:
-            with os.fdopen(fd, "rb", closefd=False) as f:
-                data = f.read(limit + 1)
-        finally:
-            os.close(fd)
+        data = read_head(path, limit + 1)
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc}); fix its permissions") from None
     if len(data) > limit:

@@ -7,12 +7,11 @@ from metadata.csv, which always win.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..config import CollectionConfig, load_config
-from ..fixity import open_for_reading
+from ..fixity import read_head
 from ..record import PLACEHOLDER_TITLE, DC_ELEMENTS, FileEntry, Record, Value
 from ..release import SHEET_NAME, Release, ReleaseFile, discover
 from .binary import dcmi_type, describe_size, sniff_mime
@@ -102,12 +101,7 @@ def read_document(f: ReleaseFile, limit: int = MAX_DOCUMENT_BYTES) -> tuple[byte
     Returns the bytes and a note when the document was cut or could not be read.
     """
     try:
-        fd = open_for_reading(f.path)
-        try:
-            with os.fdopen(fd, "rb", closefd=False) as handle:
-                data = handle.read(limit + 1)
-        finally:
-            os.close(fd)
+        data = read_head(f.path, limit + 1)
     except OSError as exc:
         return b"", f"{f.relpath}: cannot be read ({exc.strerror or exc})"
     if len(data) <= limit:

@@ -266,3 +266,15 @@ def parse_loose(value: str) -> Resolution | None:
     if len(found) == 1:
         return resolve(found[0], [])
     return None
+
+
+def metadata_date(raw: str, where: str, notes: list[str]) -> tuple[str, str | None] | None:
+    """(ISO/EDTF value, note) of a date given in metadata (front matter, HTML meta); else None.
+
+    A value that is not a date is not guessed at: a note naming ``where`` it came from says so.
+    """
+    res = parse_loose(raw)
+    if res is None or res.value is None:
+        notes.append(f"date: {where} value {raw!r} is not a date; ignored")
+        return None
+    return res.value, res.note

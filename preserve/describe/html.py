@@ -51,11 +51,10 @@ def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str]]:
         for v in filter(None, values):
             note = None
             if element == "date":
-                res = D.parse_loose(v)
-                if res is None or res.value is None:
-                    notes.append(f"date: html meta {name!r} value {v!r} is not a date; ignored")
+                parsed = D.metadata_date(v, f"html meta {name!r}", notes)
+                if parsed is None:
                     continue
-                v, note = res.value, res.note
+                v, note = parsed
             out.setdefault(element, []).append(Value(v, f"html meta ({name})", note))
     lang = (doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip()
     if lang and "language" not in out:

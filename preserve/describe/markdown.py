@@ -71,11 +71,10 @@ def front_matter_values(data: dict[str, Any]) -> tuple[dict[str, list[Value]], l
         for v in values:
             note = None
             if element == "date":
-                res = D.parse_loose(v)
-                if res is None or res.value is None:
-                    notes.append(f"date: front matter {key!r} value {v!r} is not a date; ignored")
+                parsed = D.metadata_date(v, f"front matter {key!r}", notes)
+                if parsed is None:
                     continue
-                v, note = res.value, res.note
+                v, note = parsed
             if element == "title":
                 v = strip_markup(v)
             out.setdefault(element, []).append(Value(v, f"front matter ({key})", note))
