@@ -292,3 +292,17 @@ def read_bag(root: Path) -> BagView:
     view.manifests = _manifests(view, tag=False)
     view.tag_manifests = _manifests(view, tag=True)
     return view
+
+
+def payload_bytes(bags: "list[Path]") -> int:
+    """Sum of the bags' declared payload sizes (Payload-Oxum), for a progress estimate only."""
+    total = 0
+    for bag in bags:
+        try:
+            fields, _ = bagfiles.parse_tag_lines(read_small(Path(bag) / "bag-info.txt").decode("utf-8", "replace"))
+        except OSError:
+            continue
+        octets = bagfiles.field_values(fields, "Payload-Oxum")[:1]
+        if octets and octets[0].partition(".")[0].isdigit():
+            total += int(octets[0].partition(".")[0])
+    return total

@@ -20,6 +20,7 @@ from .bagging import BagOptions, BagOutcome, bag_collection, prepare, prepare_so
 from .errors import PreserveError
 from .fixity import ProgressFn
 from .report import append_audit_log, exit_code, format_bag, report_document, summary
+from .bagreader import payload_bytes
 from .verify import BagReport, find_bags, verify_bag
 
 
@@ -41,18 +42,24 @@ def err(message: str) -> None:
 
 
 @contextmanager
-def progress_bar(total_bytes: int, label: str, enabled: bool) -> Iterator[ProgressFn | None]:
-    """A bytes progress bar on stderr when it is a terminal; a thread-safe update function."""
-    if not enabled or not sys.stderr.isatty() or total_bytes <= 0:
+def progress_bar(total_bytes: int, total_files: int, label: str, enabled: bool) -> Iterator[ProgressFn | None]:
+    """A progress bar on stderr (bytes, with files done) when stderr is a terminal.
+
+    Yields a thread-safe ``update(files, bytes)`` for the library's progress callback, or None.
+    """
+    if not enabled or not sys.stderr.isatty() or total_bytes + total_files <= 0:
         yield None
         return
     lock = threading.Lock()
-    with click.progressbar(length=total_bytes, label=label, file=sys.stderr,
-                           show_pos=False, show_percent=True, show_eta=True) as bar:
+    done = {"files": 0}
+    with click.progressbar(length=max(total_bytes, 1), label=label, file=sys.stderr, show_pos=False,
+                           show_percent=True, show_eta=True,
+                           item_show_func=lambda n: None if n is None else
+                           f"{n}/{total_files} files" if total_files else f"{n} files") as bar:
         def update(files: int, nbytes: int) -> None:
-            if nbytes:
-                with lock:
-                    bar.update(nbytes)
+            with lock:
+                done["files"] += files
+                bar.update(nbytes, current_item=done["files"])
         yield update
 
 
@@ -83,13 +90,19 @@ def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs:
         err(f"warning: {warning}")
     total = sum(r.size for r in found.releases)
 
+    held: list[str] = []  # per-bag lines wait while a progress bar holds the terminal
+
     def report(outcome: BagOutcome) -> None:
         if not as_json and not quiet:
             line = f"{outcome.status:8} {outcome.path}"
-            click.echo(line + (f"  ({outcome.message})" if outcome.message and not outcome.ok else ""))
+            line += f"  ({outcome.message})" if outcome.message and not outcome.ok else ""
+            held.append(line) if progress else click.echo(line)
 
-    with progress_bar(total, "bagging", not quiet) as progress:
+    files = sum(len(r.files) for r in found.releases)
+    with progress_bar(total, files, "bagging", not quiet) as progress:
         result = bag_collection(source, out, options, progress=progress, on_outcome=report, found=found)
+    for line in held:
+        click.echo(line)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
     bad = [o for o in result.outcomes if not o.ok]
@@ -119,11 +132,16 @@ def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: i
     if log is not None:
         append_audit_log(log, [], level)  # fail early (exit 2) if the log cannot be written
     reports: list[BagReport] = []
-    for path in bags:
-        report = verify_bag(path, level=level, jobs=jobs)
-        reports.append(report)
-        if not as_json and not (quiet and report.ok):
-            click.echo(format_bag(report))
+    total = payload_bytes(bags) if level == "full" else 0
+    held: list[str] = []  # per-bag lines wait while a progress bar holds the terminal
+    with progress_bar(total, 0, "verifying", not quiet and not as_json) as progress:
+        for path in bags:
+            report = verify_bag(path, level=level, jobs=jobs, progress=progress)
+            reports.append(report)
+            if not as_json and not (quiet and report.ok):
+                held.append(format_bag(report)) if progress else click.echo(format_bag(report))
+    for line in held:
+        click.echo(line)
     if log is not None:
         append_audit_log(log, reports, level)
     if as_json:

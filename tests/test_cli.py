@@ -151,3 +151,41 @@ def test_describe_writes_the_sheet_and_validate_reports(collection: Path, tmp_pa
     records = json.loads(res.stdout)
     assert {r["release"] for r in records} == {"alpha", "beta", "gamma"}
     assert all("provenance" in v for r in records for vals in r["elements"].values() for v in vals)
+
+
+def _run_with_tty_stderr(args: list[str], cwd: Path) -> tuple[int, str, str]:
+    """Run preserve with stderr on a pseudo-terminal; returns (exit code, stdout, terminal text)."""
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "preserve", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=slave, text=True)
+    os.close(slave)
+    out, _ = proc.communicate(timeout=120)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    return proc.returncode, out, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_bar_on_a_terminal_and_quiet_turns_it_off(collection: Path, tmp_path: Path) -> None:
+    code, out, tty = _run_with_tty_stderr(["bag", str(collection), "--out", str(tmp_path / "b")], tmp_path)
+    assert code == 0
+    assert "bagging" in tty and "100%" in tty and "files" in tty
+    assert "created" in out and "bagging" not in out  # results on stdout, the bar on stderr
+    code, out, tty = _run_with_tty_stderr(["verify", str(tmp_path / "b")], tmp_path)
+    assert code == 0 and "verifying" in tty
+    code, _, tty = _run_with_tty_stderr(["verify", "--quiet", str(tmp_path / "b")], tmp_path)
+    assert code == 0 and "verifying" not in tty
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(collection: Path, tmp_path: Path) -> None:
+    res = preserve("bag", str(collection), "--out", str(tmp_path / "b"), cwd=tmp_path)
+    assert res.returncode == 0 and "bagging" not in res.stderr
