@@ -19,7 +19,7 @@ from .bagreader import read_bag
 from .bagfiles import encode_path, field_values
 from .config import CollectionConfig, load_config
 from .errors import InputError, PreserveError
-from .formats import identify
+from .formats import identify_many
 from .package import SCHEMAS_DIR, ContentFile, PackageInput, build_package, content_path
 from .fixity import DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, normalise_algorithms
 from .lock import locked
@@ -183,11 +183,11 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
 def package_input(release: Release, record: Record, fixities: Sequence[Fixity], config: CollectionConfig,
                   options: BagOptions, created: datetime, staging: Path) -> PackageInput:
     """Everything the METS/PREMIS builder needs, from the release, its record and its fixity."""
+    formats = identify_many([staging / "data" / content_path(f.relpath) for f in release.files], jobs=options.jobs)
     contents = [
         ContentFile(relpath=f.relpath, fixity=fx,
-                    created=datetime.fromtimestamp(f.mtime_ns / 1e9, tz=timezone.utc),
-                    format=identify(staging / "data" / content_path(f.relpath)))
-        for f, fx in zip(release.files, fixities)
+                    created=datetime.fromtimestamp(f.mtime_ns / 1e9, tz=timezone.utc), format=fmt)
+        for f, fx, fmt in zip(release.files, fixities, formats)
     ]
     title = next((v.value for v in record.elements.get("title", []) if not is_placeholder(v)), None)
     provenance = [(element, v.value, v.provenance + (f" ({v.note})" if v.note else ""))

@@ -22,7 +22,10 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 def xml_text(value: str) -> str:
     """Value made storable in XML 1.0 (forbidden control characters become U+FFFD)."""
-    return _NOT_XML.sub("\ufffd", str(value))
+    text = value if type(value) is str else str(value)
+    if text.isascii() and text.isprintable():  # the common case: nothing to replace
+        return text
+    return _NOT_XML.sub("\ufffd", text)
 
 
 def build_dc_element(dc: Mapping[str, Sequence[str]]) -> etree._Element:

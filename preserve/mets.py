@@ -8,6 +8,7 @@ documentation and schemas, and the CSIP PHYSICAL structMap. The representation M
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Sequence
 from urllib.parse import quote
@@ -47,8 +48,13 @@ class FileEntry:
     sha256: str
 
 
+_PLAIN_HREF = re.compile(r"[A-Za-z0-9_.~/-]*")
+
+
 def href(path: str) -> str:
     """A relative path as a URI reference (percent-encoded, '/' kept)."""
+    if _PLAIN_HREF.fullmatch(path):  # nothing to encode (quote() would return it unchanged)
+        return path
     return quote(path, safe="/")
 
 
@@ -57,6 +63,9 @@ def content_category(mimes: Sequence[str]) -> str:
     if mimes and all(m.startswith(_TEXTUAL) for m in mimes):
         return "Textual works – Digital"
     return "Mixed"
+
+
+_FPTR = M + "fptr"
 
 
 def _sub(parent: etree._Element, name: str, attrs: dict[str, str] | None = None,
@@ -117,10 +126,13 @@ def _file_grp(parent: etree._Element, use: str, grp_id: str, entries: Sequence[F
     grp = _sub(parent, "fileGrp", {"ID": grp_id, "USE": use, CS + "CONTENTINFORMATIONTYPE": "OTHER",
                                    CS + "OTHERCONTENTINFORMATIONTYPE": OTHER_CONTENT_TYPE})
     ids = []
+    SE, t_file, t_flocat, xl_type, xl_href = etree.SubElement, M + "file", M + "FLocat", XL + "type", XL + "href"
     for n, entry in enumerate(entries, 1):
         fid = f"{prefix}-{n:04d}"
-        f = _sub(grp, "file", {"ID": fid, **_checksum_attrs(entry)})
-        _sub(f, "FLocat", {"LOCTYPE": "URL", XL + "type": "simple", XL + "href": href(entry.path)})
+        f = SE(grp, t_file, {"ID": fid, "MIMETYPE": entry.mime, "SIZE": str(entry.size),
+                             "CREATED": entry.created, "CHECKSUM": entry.sha256,
+                             "CHECKSUMTYPE": CHECKSUMTYPE})
+        SE(f, t_flocat, {"LOCTYPE": "URL", xl_type: "simple", xl_href: href(entry.path)})
         ids.append(fid)
     return ids
 
@@ -155,14 +167,14 @@ def build_root_mets(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntry, p
                                ("div-schemas", "Schemas", sch_ids)):
         div = _sub(top, "div", {"ID": div_id, "LABEL": label})
         for fid in ids:
-            _sub(div, "fptr", {"FILEID": fid})
+            etree.SubElement(div, _FPTR, {"FILEID": fid})
     reps = _sub(top, "div", {"ID": "div-representations", "LABEL": "Representations"})
     _sub(reps, "fptr", {"FILEID": "filegrp-rep1"})
     rep = _sub(reps, "div", {"ID": "div-rep1", "LABEL": REP_LABEL})
     _sub(rep, "mptr", {"LOCTYPE": "URL", XL + "type": "simple", XL + "href": href(rep_mets.path),
                        XL + "title": "METS of representation rep1"})
     for fid in rep_ids[1:]:
-        _sub(rep, "fptr", {"FILEID": fid})
+        etree.SubElement(rep, _FPTR, {"FILEID": fid})
     return root
 
 
@@ -178,7 +190,7 @@ def build_rep_mets(inp: "PackageInput", content: Sequence[FileEntry],
     top = _sub(smap, "div", {"ID": "div-root", "LABEL": REP_LABEL})
     data = _sub(top, "div", {"ID": "div-data", "LABEL": "Data"})
     for fid in ids:
-        _sub(data, "fptr", {"FILEID": fid})
+        etree.SubElement(data, _FPTR, {"FILEID": fid})
     for n, folder in enumerate(empty_dirs, 1):
         _sub(data, "div", {"ID": f"div-empty-{n:04d}", "TYPE": "empty folder",
                            "LABEL": f"data/{folder}"})

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Mapping, Sequence
 
@@ -22,13 +23,14 @@ from lxml import etree
 
 from . import SOFTWARE_NAME, __version__
 from .config import CollectionConfig
-from .dcxml import build_dc_xml, xml_text
+from .dcxml import build_dc_element, build_dc_xml, serialise, xml_text  # noqa: F401
 from .errors import PreserveError
 from .fixity import Fixity
 from .formats import FormatInfo, identifier
 from .mets import FileEntry, build_rep_mets, build_root_mets
-from .premis import build_premis, iso
-from .xsd import SCHEMA_FILES, schema_bytes, validate
+from .premis import build_premis, build_premis_xml, iso  # noqa: F401 - build_premis re-exported
+from .xmlsafe import safe_parser
+from .xsd import SCHEMA_FILES, is_valid, schema_bytes, validate
 
 CONTENT_PREFIX = "representations/rep1/data/"
 REP_DIR = "representations/rep1/"
@@ -93,14 +95,25 @@ def _mime(path: str) -> str:
     return _MIME.get(path[path.rfind("."):].lower(), "application/octet-stream")
 
 
-def _serialise(root: etree._Element) -> bytes:
-    etree.indent(root, space="  ")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+_serialise = serialise  # the one XML serialisation (preserve.dcxml)
 
 
 def _entry(path: str, data: bytes, created: str, base: str = "") -> FileEntry:
     return FileEntry(path[len(base):], _mime(path), len(data), created,
                      hashlib.sha256(data).hexdigest())
+
+
+@lru_cache(maxsize=None)
+def _schema_facts(name: str) -> tuple[bytes, int, str]:
+    """A shipped schema file's bytes, size and sha256 (the same for every package: once per process)."""
+    data = schema_bytes(name)
+    return data, len(data), hashlib.sha256(data).hexdigest()
+
+
+def _schema_entry(name: str, created: str) -> FileEntry:
+    _, size, digest = _schema_facts(name)
+    path = SCHEMAS_DIR + name
+    return FileEntry(path, _mime(path), size, created, digest)
 
 
 def _content_entry(cf: ContentFile, base: str = "") -> FileEntry:
@@ -179,19 +192,19 @@ def build_package(inp: PackageInput) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
 
     try:
-        out[DC_XML_PATH] = build_dc_xml(inp.dc)
+        dc_root = build_dc_element(inp.dc)
     except ValueError as exc:
         raise PackageError(f"package {inp.release_id}: {exc}") from None
+    out[DC_XML_PATH] = serialise(dc_root)
     out[DC_JSON_PATH] = (json.dumps(inp.dc_json, ensure_ascii=False, indent=2)
                          + "\n").encode("utf-8")
-    premis_root = build_premis(inp, locations, identifier())
-    out[PREMIS_PATH] = _serialise(premis_root)
+    out[PREMIS_PATH] = build_premis_xml(inp, locations, identifier())
     out[README_PATH] = documentation_text(inp).encode("utf-8")
     for name in PACKAGE_SCHEMAS:
-        out[SCHEMAS_DIR + name] = schema_bytes(name)
+        out[SCHEMAS_DIR + name] = _schema_facts(name)[0]
 
     rep_root = build_rep_mets(inp, [_content_entry(cf, REP_DIR) for cf in inp.files], inp.empty_dirs)
-    out[REP_METS_PATH] = _serialise(rep_root)
+    out[REP_METS_PATH] = serialise(rep_root)
     mets_root = build_root_mets(
         inp,
         dc=_entry(DC_XML_PATH, out[DC_XML_PATH], when),
@@ -200,11 +213,16 @@ def build_package(inp: PackageInput) -> dict[str, bytes]:
         rep_mets=_entry(REP_METS_PATH, out[REP_METS_PATH], when),
         content=[_content_entry(cf) for cf in inp.files],
         documentation=[_entry(README_PATH, out[README_PATH], when)],
-        schemas=[_entry(SCHEMAS_DIR + n, out[SCHEMAS_DIR + n], when) for n in PACKAGE_SCHEMAS],
+        schemas=[_schema_entry(n, when) for n in PACKAGE_SCHEMAS],
     )
-    out[METS_PATH] = _serialise(mets_root)
+    out[METS_PATH] = serialise(mets_root)
 
-    problems = validate_package_xml(out)
+    # Each document is validated once, as the tree its bytes were serialised from (the METS and
+    # DC trees built here; premis.xml, made as text, parsed once). Only if one is invalid are the
+    # bytes parsed again, for problems with line numbers.
+    premis_tree = etree.fromstring(out[PREMIS_PATH], parser=safe_parser())
+    trees = ((mets_root, "mets"), (rep_root, "mets"), (premis_tree, "premis"), (dc_root, "dc"))
+    problems = [] if all(is_valid(tree, kind) for tree, kind in trees) else validate_package_xml(out)
     if problems:
         raise PackageError(f"package {inp.release_id} does not validate: " + "; ".join(problems[:20])
                            + (f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""))

@@ -9,7 +9,7 @@ organisation. Everything is linked by local identifiers.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from lxml import etree
 
@@ -42,32 +42,52 @@ EVENT_PACKAGE = "event-package"
 REPRESENTATION_ID = "representations/rep1"
 
 
+_SE = etree.SubElement
+#: every PREMIS tag used, namespaced once per process (name -> "{ns}name")
+_T: dict[str, str] = {}
+
+
+def _tag(name: str) -> str:
+    tag = _T.get(name)
+    if tag is None:
+        tag = _T[name] = P + name
+    return tag
+
+
 def _sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-    el = etree.SubElement(parent, P + name)
+    el = _SE(parent, _tag(name))
     if text is not None:
         el.text = xml_text(text)
     return el
 
 
+def _leaf(parent: etree._Element, tag: str, text: str) -> None:
+    """A child with already-safe text (namespaced tag; text that needs no xml_text)."""
+    _SE(parent, tag).text = text
+
+
 def _identifier(parent: etree._Element, kind: str, value: str) -> None:
-    el = _sub(parent, kind)
-    _sub(el, f"{kind}Type", ID_TYPE)
-    _sub(el, f"{kind}Value", value)
+    el = _SE(parent, _tag(kind))
+    _SE(el, _tag(f"{kind}Type")).text = ID_TYPE
+    _SE(el, _tag(f"{kind}Value")).text = xml_text(value)
 
 
 def _linking_agent(event: etree._Element, agent_id: str, role: str) -> None:
-    el = _sub(event, "linkingAgentIdentifier")
-    _sub(el, "linkingAgentIdentifierType", ID_TYPE)
-    _sub(el, "linkingAgentIdentifierValue", agent_id)
-    _sub(el, "linkingAgentRole", role)
+    el = _SE(event, _tag("linkingAgentIdentifier"))
+    _SE(el, _tag("linkingAgentIdentifierType")).text = ID_TYPE
+    _SE(el, _tag("linkingAgentIdentifierValue")).text = xml_text(agent_id)
+    _SE(el, _tag("linkingAgentRole")).text = xml_text(role)
 
 
 def _linking_objects(event: etree._Element, object_ids: Iterable[str], role: str) -> None:
+    t_link, t_type = _tag("linkingObjectIdentifier"), _tag("linkingObjectIdentifierType")
+    t_value, t_role = _tag("linkingObjectIdentifierValue"), _tag("linkingObjectRole")
+    role = xml_text(role)
     for oid in object_ids:
-        el = _sub(event, "linkingObjectIdentifier")
-        _sub(el, "linkingObjectIdentifierType", ID_TYPE)
-        _sub(el, "linkingObjectIdentifierValue", oid)
-        _sub(el, "linkingObjectRole", role)
+        el = _SE(event, t_link)
+        _SE(el, t_type).text = ID_TYPE
+        _SE(el, t_value).text = xml_text(oid)
+        _SE(el, t_role).text = role
 
 
 def iso(dt) -> str:
@@ -79,46 +99,74 @@ def iso(dt) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+_XSI_TYPE = f"{{{NS_XSI}}}type"
+_FILE_ATTRS = {_XSI_TYPE: "premis:file"}
+(_OBJ, _OBJ_ID, _OBJ_ID_TYPE, _OBJ_ID_VALUE, _CHARS, _LEVEL, _FIXITY, _DIGEST_ALGO, _DIGEST,
+ _ORIGINATOR, _SIZE, _FORMAT, _DESIGNATION, _FORMAT_NAME, _FORMAT_VERSION, _REGISTRY,
+ _REGISTRY_NAME, _REGISTRY_KEY, _REGISTRY_ROLE, _FORMAT_NOTE, _ORIGINAL_NAME, _STORAGE,
+ _LOCATION, _LOCATION_TYPE, _LOCATION_VALUE, _RELATIONSHIP, _REL_TYPE, _REL_SUBTYPE,
+ _RELATED, _RELATED_TYPE, _RELATED_VALUE, _LINK_EVENT, _LINK_EVENT_TYPE, _LINK_EVENT_VALUE) = (
+    P + n for n in (
+        "object", "objectIdentifier", "objectIdentifierType", "objectIdentifierValue",
+        "objectCharacteristics", "compositionLevel", "fixity", "messageDigestAlgorithm",
+        "messageDigest", "messageDigestOriginator", "size", "format", "formatDesignation",
+        "formatName", "formatVersion", "formatRegistry", "formatRegistryName", "formatRegistryKey",
+        "formatRegistryRole", "formatNote", "originalName", "storage", "contentLocation",
+        "contentLocationType", "contentLocationValue", "relationship", "relationshipType",
+        "relationshipSubType", "relatedObjectIdentifier", "relatedObjectIdentifierType",
+        "relatedObjectIdentifierValue", "linkingEventIdentifier", "linkingEventIdentifierType",
+        "linkingEventIdentifierValue"))
+
+
 def file_object(cf: "ContentFile", location: str, algorithms: Iterable[str],
                 events: Iterable[str]) -> etree._Element:
     """One premis:object of xsi:type premis:file."""
-    obj = etree.Element(P + "object", {f"{{{NS_XSI}}}type": "premis:file"})
-    _identifier(obj, "objectIdentifier", location)
-    chars = _sub(obj, "objectCharacteristics")
-    _sub(chars, "compositionLevel", "0")
+    SE = _SE
+    obj = etree.Element(_OBJ, _FILE_ATTRS)
+    location = xml_text(location)
+    el = SE(obj, _OBJ_ID)
+    SE(el, _OBJ_ID_TYPE).text = ID_TYPE
+    SE(el, _OBJ_ID_VALUE).text = location
+    chars = SE(obj, _CHARS)
+    SE(chars, _LEVEL).text = "0"
+    digests = cf.fixity.digests
     for algo in algorithms:
-        fx = _sub(chars, "fixity")
-        _sub(fx, "messageDigestAlgorithm", DIGEST_NAMES.get(algo, algo))
-        _sub(fx, "messageDigest", cf.fixity.digests[algo])
-        _sub(fx, "messageDigestOriginator", "preserve")
-    _sub(chars, "size", str(cf.fixity.size))
-    fmt = _sub(chars, "format")
-    des = _sub(fmt, "formatDesignation")
-    _sub(des, "formatName", cf.format.name)
-    if cf.format.version:
-        _sub(des, "formatVersion", cf.format.version)
-    if cf.format.puid:
-        reg = _sub(fmt, "formatRegistry")
-        _sub(reg, "formatRegistryName", "PRONOM")
-        _sub(reg, "formatRegistryKey", cf.format.puid)
-        _sub(reg, "formatRegistryRole", "identification")
-    _sub(fmt, "formatNote", cf.format.basis)
-    mime = _sub(chars, "format")
-    reg = _sub(mime, "formatRegistry")
-    _sub(reg, "formatRegistryName", "IANA Media Types")
-    _sub(reg, "formatRegistryKey", cf.format.mime)
-    _sub(reg, "formatRegistryRole", "MIME type")
-    _sub(obj, "originalName", cf.relpath)
-    storage = _sub(obj, "storage")
-    loc = _sub(storage, "contentLocation")
-    _sub(loc, "contentLocationType", "relative path in package")
-    _sub(loc, "contentLocationValue", location)
-    rel = _sub(obj, "relationship")
-    _sub(rel, "relationshipType", "structural")
-    _sub(rel, "relationshipSubType", "is included in")
-    _identifier(rel, "relatedObjectIdentifier", REPRESENTATION_ID)
+        fx = SE(chars, _FIXITY)
+        SE(fx, _DIGEST_ALGO).text = xml_text(DIGEST_NAMES.get(algo, algo))
+        SE(fx, _DIGEST).text = xml_text(digests[algo])
+        SE(fx, _ORIGINATOR).text = "preserve"
+    SE(chars, _SIZE).text = str(cf.fixity.size)
+    f = cf.format
+    fmt = SE(chars, _FORMAT)
+    des = SE(fmt, _DESIGNATION)
+    SE(des, _FORMAT_NAME).text = xml_text(f.name)
+    if f.version:
+        SE(des, _FORMAT_VERSION).text = xml_text(f.version)
+    if f.puid:
+        reg = SE(fmt, _REGISTRY)
+        SE(reg, _REGISTRY_NAME).text = "PRONOM"
+        SE(reg, _REGISTRY_KEY).text = xml_text(f.puid)
+        SE(reg, _REGISTRY_ROLE).text = "identification"
+    SE(fmt, _FORMAT_NOTE).text = xml_text(f.basis)
+    mime = SE(chars, _FORMAT)
+    reg = SE(mime, _REGISTRY)
+    SE(reg, _REGISTRY_NAME).text = "IANA Media Types"
+    SE(reg, _REGISTRY_KEY).text = xml_text(f.mime)
+    SE(reg, _REGISTRY_ROLE).text = "MIME type"
+    SE(obj, _ORIGINAL_NAME).text = xml_text(cf.relpath)
+    loc = SE(SE(obj, _STORAGE), _LOCATION)
+    SE(loc, _LOCATION_TYPE).text = "relative path in package"
+    SE(loc, _LOCATION_VALUE).text = location
+    rel = SE(obj, _RELATIONSHIP)
+    SE(rel, _REL_TYPE).text = "structural"
+    SE(rel, _REL_SUBTYPE).text = "is included in"
+    el = SE(rel, _RELATED)
+    SE(el, _RELATED_TYPE).text = ID_TYPE
+    SE(el, _RELATED_VALUE).text = REPRESENTATION_ID
     for eid in events:
-        _identifier(obj, "linkingEventIdentifier", eid)
+        el = SE(obj, _LINK_EVENT)
+        SE(el, _LINK_EVENT_TYPE).text = ID_TYPE
+        SE(el, _LINK_EVENT_VALUE).text = xml_text(eid)
     return obj
 
 
@@ -153,8 +201,9 @@ def event(event_id: str, event_type: str, when: str, detail: str, outcome: str,
     _sub(_sub(ev, "eventDetailInformation"), "eventDetail", detail)
     out = _sub(ev, "eventOutcomeInformation")
     _sub(out, "eventOutcome", outcome)
+    t_detail, t_note = _tag("eventOutcomeDetail"), _tag("eventOutcomeDetailNote")
     for note in notes:
-        _sub(_sub(out, "eventOutcomeDetail"), "eventOutcomeDetailNote", note)
+        _SE(_SE(out, t_detail), t_note).text = xml_text(note)
     for agent_id, role in agents:
         _linking_agent(ev, agent_id, role)
     _linking_objects(ev, objects, object_role)
@@ -179,6 +228,241 @@ def agent(agent_id: str, name: str, kind: str, version: str | None = None,
 
 def build_premis(inp: "PackageInput", locations: list[str], tool: Identifier) -> etree._Element:
     """The premis:premis element for a package; ``locations`` are the content paths in data/."""
+    from .xmlsafe import safe_parser
+
+    return etree.fromstring(build_premis_xml(inp, locations, tool), parser=safe_parser())
+
+
+# --- the package's premis.xml as text -----------------------------------------------------------
+# What dcxml.serialise(build_premis_tree(...)) writes (lxml, indented by two spaces, UTF-8), made
+# directly as text: one f-string per file instead of ~65 lxml nodes. Text is xml_text()-cleaned and
+# escaped as libxml2 escapes element content (& < > and CR); attributes are constants.
+
+def _esc(value: object) -> str:
+    text = xml_text(value)
+    if "&" in text or "<" in text or ">" in text or "\r" in text:
+        text = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace("\r", "&#13;"))
+    return text
+
+
+def _ind(depth: int) -> str:
+    return "  " * depth
+
+
+def _x_identifier(out: list[str], depth: int, kind: str, value: str) -> None:
+    i = _ind(depth)
+    out.append(f"{i}<premis:{kind}>\n{i}  <premis:{kind}Type>{ID_TYPE}</premis:{kind}Type>\n"
+               f"{i}  <premis:{kind}Value>{_esc(value)}</premis:{kind}Value>\n{i}</premis:{kind}>\n")
+
+
+def _x_leaf(out: list[str], depth: int, name: str, text: object) -> None:
+    out.append(f"{_ind(depth)}<premis:{name}>{_esc(text)}</premis:{name}>\n")
+
+
+def _x_events_of(events: Iterable[str], depth: int) -> str:
+    out: list[str] = []
+    for eid in events:
+        _x_identifier(out, depth, "linkingEventIdentifier", eid)
+    return "".join(out)
+
+
+def _x_file_object(out: list[str], cf: "ContentFile", location: str, algorithms: Sequence[str],
+                   links: str) -> None:
+    loc = _esc(location)
+    digests = cf.fixity.digests
+    fixity = "".join(
+        f"      <premis:fixity>\n"
+        f"        <premis:messageDigestAlgorithm>{_esc(DIGEST_NAMES.get(a, a))}</premis:messageDigestAlgorithm>\n"
+        f"        <premis:messageDigest>{_esc(digests[a])}</premis:messageDigest>\n"
+        f"        <premis:messageDigestOriginator>preserve</premis:messageDigestOriginator>\n"
+        f"      </premis:fixity>\n" for a in algorithms)
+    f = cf.format
+    version = (f"          <premis:formatVersion>{_esc(f.version)}</premis:formatVersion>\n"
+               if f.version else "")
+    registry = (f"        <premis:formatRegistry>\n"
+                f"          <premis:formatRegistryName>PRONOM</premis:formatRegistryName>\n"
+                f"          <premis:formatRegistryKey>{_esc(f.puid)}</premis:formatRegistryKey>\n"
+                f"          <premis:formatRegistryRole>identification</premis:formatRegistryRole>\n"
+                f"        </premis:formatRegistry>\n" if f.puid else "")
+    out.append(
+        f"  <premis:object xsi:type=\"premis:file\">\n"
+        f"    <premis:objectIdentifier>\n"
+        f"      <premis:objectIdentifierType>{ID_TYPE}</premis:objectIdentifierType>\n"
+        f"      <premis:objectIdentifierValue>{loc}</premis:objectIdentifierValue>\n"
+        f"    </premis:objectIdentifier>\n"
+        f"    <premis:objectCharacteristics>\n"
+        f"      <premis:compositionLevel>0</premis:compositionLevel>\n"
+        f"{fixity}"
+        f"      <premis:size>{cf.fixity.size}</premis:size>\n"
+        f"      <premis:format>\n"
+        f"        <premis:formatDesignation>\n"
+        f"          <premis:formatName>{_esc(f.name)}</premis:formatName>\n"
+        f"{version}"
+        f"        </premis:formatDesignation>\n"
+        f"{registry}"
+        f"        <premis:formatNote>{_esc(f.basis)}</premis:formatNote>\n"
+        f"      </premis:format>\n"
+        f"      <premis:format>\n"
+        f"        <premis:formatRegistry>\n"
+        f"          <premis:formatRegistryName>IANA Media Types</premis:formatRegistryName>\n"
+        f"          <premis:formatRegistryKey>{_esc(f.mime)}</premis:formatRegistryKey>\n"
+        f"          <premis:formatRegistryRole>MIME type</premis:formatRegistryRole>\n"
+        f"        </premis:formatRegistry>\n"
+        f"      </premis:format>\n"
+        f"    </premis:objectCharacteristics>\n"
+        f"    <premis:originalName>{_esc(cf.relpath)}</premis:originalName>\n"
+        f"    <premis:storage>\n"
+        f"      <premis:contentLocation>\n"
+        f"        <premis:contentLocationType>relative path in package</premis:contentLocationType>\n"
+        f"        <premis:contentLocationValue>{loc}</premis:contentLocationValue>\n"
+        f"      </premis:contentLocation>\n"
+        f"    </premis:storage>\n"
+        f"    <premis:relationship>\n"
+        f"      <premis:relationshipType>structural</premis:relationshipType>\n"
+        f"      <premis:relationshipSubType>is included in</premis:relationshipSubType>\n"
+        f"      <premis:relatedObjectIdentifier>\n"
+        f"        <premis:relatedObjectIdentifierType>{ID_TYPE}</premis:relatedObjectIdentifierType>\n"
+        f"        <premis:relatedObjectIdentifierValue>{REPRESENTATION_ID}</premis:relatedObjectIdentifierValue>\n"
+        f"      </premis:relatedObjectIdentifier>\n"
+        f"    </premis:relationship>\n"
+        f"{links}"
+        f"  </premis:object>\n")
+
+
+def _x_representation(out: list[str], locations: Sequence[str], empty_dirs: Iterable[str]) -> None:
+    out.append('  <premis:object xsi:type="premis:representation">\n')
+    _x_identifier(out, 2, "objectIdentifier", REPRESENTATION_ID)
+    for folder in empty_dirs:
+        out.append("    <premis:significantProperties>\n"
+                   "      <premis:significantPropertiesType>empty folder</premis:significantPropertiesType>\n"
+                   f"      <premis:significantPropertiesValue>{_esc(folder)}</premis:significantPropertiesValue>\n"
+                   "    </premis:significantProperties>\n")
+    if locations:
+        out.append("    <premis:relationship>\n"
+                   "      <premis:relationshipType>structural</premis:relationshipType>\n"
+                   "      <premis:relationshipSubType>includes</premis:relationshipSubType>\n")
+        out.extend(
+            "      <premis:relatedObjectIdentifier>\n"
+            f"        <premis:relatedObjectIdentifierType>{ID_TYPE}</premis:relatedObjectIdentifierType>\n"
+            f"        <premis:relatedObjectIdentifierValue>{_esc(loc)}</premis:relatedObjectIdentifierValue>\n"
+            "      </premis:relatedObjectIdentifier>\n" for loc in locations)
+        out.append("    </premis:relationship>\n")
+    out.append(_x_events_of((EVENT_EXTRACTION, EVENT_VALIDATION, EVENT_PACKAGE), 2))
+    out.append("  </premis:object>\n")
+
+
+def _x_event(out: list[str], event_id: str, event_type: str, when: str, detail: str, outcome: str,
+             notes: Iterable[str], agents: Iterable[tuple[str, str]], objects: Sequence[str],
+             object_role: str = "source") -> None:
+    out.append("  <premis:event>\n")
+    _x_identifier(out, 2, "eventIdentifier", event_id)
+    _x_leaf(out, 2, "eventType", event_type)
+    _x_leaf(out, 2, "eventDateTime", when)
+    out.append("    <premis:eventDetailInformation>\n")
+    _x_leaf(out, 3, "eventDetail", detail)
+    out.append("    </premis:eventDetailInformation>\n    <premis:eventOutcomeInformation>\n")
+    _x_leaf(out, 3, "eventOutcome", outcome)
+    out.extend("      <premis:eventOutcomeDetail>\n"
+               f"        <premis:eventOutcomeDetailNote>{_esc(note)}</premis:eventOutcomeDetailNote>\n"
+               "      </premis:eventOutcomeDetail>\n" for note in notes)
+    out.append("    </premis:eventOutcomeInformation>\n")
+    for agent_id, role in agents:
+        out.append("    <premis:linkingAgentIdentifier>\n"
+                   f"      <premis:linkingAgentIdentifierType>{ID_TYPE}</premis:linkingAgentIdentifierType>\n"
+                   f"      <premis:linkingAgentIdentifierValue>{_esc(agent_id)}</premis:linkingAgentIdentifierValue>\n"
+                   f"      <premis:linkingAgentRole>{_esc(role)}</premis:linkingAgentRole>\n"
+                   "    </premis:linkingAgentIdentifier>\n")
+    role = _esc(object_role)
+    out.extend("    <premis:linkingObjectIdentifier>\n"
+               f"      <premis:linkingObjectIdentifierType>{ID_TYPE}</premis:linkingObjectIdentifierType>\n"
+               f"      <premis:linkingObjectIdentifierValue>{oid}</premis:linkingObjectIdentifierValue>\n"
+               f"      <premis:linkingObjectRole>{role}</premis:linkingObjectRole>\n"
+               "    </premis:linkingObjectIdentifier>\n" for oid in objects)
+    out.append("  </premis:event>\n")
+
+
+def _x_agent(out: list[str], agent_id: str, name: str, kind: str, version: str | None = None,
+             notes: Iterable[str] = (), events: Iterable[str] = ()) -> None:
+    out.append("  <premis:agent>\n")
+    _x_identifier(out, 2, "agentIdentifier", agent_id)
+    _x_leaf(out, 2, "agentName", name)
+    _x_leaf(out, 2, "agentType", kind)
+    if version:
+        _x_leaf(out, 2, "agentVersion", version)
+    for note in notes:
+        _x_leaf(out, 2, "agentNote", note)
+    out.append(_x_events_of(events, 2))
+    out.append("  </premis:agent>\n")
+
+
+_XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+
+
+def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier) -> bytes:
+    """The package's premis.xml (UTF-8 bytes), exactly as serialising build_premis_tree gives it."""
+    when = iso(inp.created)
+    algorithms = list(inp.algorithms)
+    out: list[str] = [
+        _XML_DECLARATION,
+        f'<premis:premis xmlns:premis="{NS_PREMIS}" xmlns:xsi="{NS_XSI}" version="3.0" '
+        f'xsi:schemaLocation="{NS_PREMIS} {SCHEMA_LOCATION[NS_PREMIS]}">\n']
+    _x_representation(out, locations, inp.empty_dirs)
+    links = _x_events_of((EVENT_DIGEST, EVENT_FORMAT, EVENT_EXTRACTION, EVENT_PACKAGE), 2)
+    for cf, loc in zip(inp.files, locations):
+        _x_file_object(out, cf, loc, algorithms, links)
+    escaped = [_esc(loc) for loc in locations]
+    software = [(AGENT_SOFTWARE, "executing program")]
+    names = ", ".join(DIGEST_NAMES.get(a, a) for a in algorithms)
+    _x_event(out, EVENT_DIGEST, "message digest calculation", when,
+             f"{names} of every content file, computed while it was copied into the package",
+             "success", [f"{loc}: {len(cf.fixity.digests)} digests, {cf.fixity.size} bytes"
+                         for cf, loc in zip(inp.files, locations)],
+             software, escaped)
+    _x_event(out, EVENT_FORMAT, "format identification", when,
+             f"{tool.name} {tool.version} ({tool.detail}), offline",
+             "success" if all(cf.format.puid for cf in inp.files) else "partial success",
+             [f"{loc}: {cf.format.puid or 'no PRONOM match'}, {cf.format.name}, {cf.format.mime} "
+              f"({cf.format.basis})" for cf, loc in zip(inp.files, locations)],
+             [(AGENT_IDENTIFIER, "executing program")] + software, escaped)
+    _x_event(out, EVENT_EXTRACTION, "metadata extraction", when,
+             "Dublin Core record extracted from the release (each value with its provenance); "
+             "stored in metadata/descriptive/dc.xml and dc.json",
+             "success", [f"{el} = {value!r} [{prov}]" for el, value, prov in inp.provenance],
+             software, escaped + [REPRESENTATION_ID])
+    problems = list(inp.validation_problems)
+    _x_event(out, EVENT_VALIDATION, "validation", when,
+             "Dublin Core record validated against the preserve JSON Schema for records",
+             "success" if not problems else "failure", problems or ["record is valid"],
+             software, [REPRESENTATION_ID])
+    sip = inp.package_type.upper() == "SIP"
+    _x_event(out, EVENT_PACKAGE, "creation" if sip else "ingestion", when,
+             f"E-ARK CSIP 2.1 {inp.package_type.upper()} built for release {inp.release_id} "
+             f"({inp.identifier}) inside a BagIt 1.0 bag",
+             "success", [f"{len(locations)} content files, {len(inp.empty_dirs)} empty folders"],
+             software + [(AGENT_ORGANISATION, "implementer")], escaped + [REPRESENTATION_ID],
+             object_role="outcome")
+    name, version = inp.software
+    _x_agent(out, AGENT_SOFTWARE, name, "software", version,
+             ["digital preservation packaging tool (BagIt + E-ARK CSIP)"],
+             (EVENT_DIGEST, EVENT_FORMAT, EVENT_EXTRACTION, EVENT_VALIDATION, EVENT_PACKAGE))
+    _x_agent(out, AGENT_IDENTIFIER, tool.name, "software", tool.version, [tool.detail], (EVENT_FORMAT,))
+    cfg = inp.config
+    notes = [f"{label}: {value}" for label, value in (
+        ("address", cfg.address), ("contact", cfg.contact_name), ("email", cfg.contact_email))
+        if value]
+    _x_agent(out, AGENT_ORGANISATION, cfg.organisation or "Unknown organisation "
+             "(no organisation in preserve.toml)", "organization", None, notes, (EVENT_PACKAGE,))
+    out.append("</premis:premis>\n")
+    return "".join(out).encode("utf-8")
+
+
+def build_premis_tree(inp: "PackageInput", locations: list[str], tool: Identifier) -> etree._Element:
+    """The premis:premis element built node by node with lxml (the reference for build_premis_xml).
+
+    Serialised with :func:`preserve.dcxml.serialise` it gives exactly the bytes of
+    :func:`build_premis_xml`, which builds them ~3x faster as text (tests check both agree).
+    """
     root = etree.Element(P + "premis", nsmap={"premis": NS_PREMIS, "xsi": NS_XSI}, version="3.0")
     root.set(f"{{{NS_XSI}}}schemaLocation", f"{NS_PREMIS} {SCHEMA_LOCATION[NS_PREMIS]}")
     when = iso(inp.created)

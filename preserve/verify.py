@@ -17,7 +17,7 @@ from . import bagfiles
 from .bag import is_staging_name
 from .bagreader import BagView, Manifest, read_bag, read_small, safe_relpath
 from .errors import InputError
-from .fixity import SUPPORTED_ALGORITHMS, ProgressFn, copy_and_hash_many
+from .fixity import KNOWN_DIGESTS, SUPPORTED_ALGORITHMS, ProgressFn, copy_and_hash_many
 from .problems import Problem
 
 LEVELS = ("full", "fast", "completeness")
@@ -210,8 +210,12 @@ def check_oxum(view: BagView) -> list[Problem]:
     return []
 
 
-def check_fixity(view: BagView, *, jobs: int | None = None, progress: ProgressFn | None = None) -> list[Problem]:
-    """Hash every listed file once with all its manifests' algorithms and compare."""
+def check_fixity(view: BagView, *, jobs: int | None = None, progress: ProgressFn | None = None,
+                 digests: dict[str, dict[str, str]] | None = None) -> list[Problem]:
+    """Hash every listed file once with all its manifests' algorithms and compare.
+
+    ``digests``, when given, receives every digest computed (path -> {algorithm: hex}).
+    """
     problems: list[Problem] = []
     too_large = {p.path for p in view.problems if p.code == "tagfile-too-large"}
     files = {**view.payload, **{p: s for p, s in view.tag_files.items() if p not in too_large}}
@@ -228,8 +232,10 @@ def check_fixity(view: BagView, *, jobs: int | None = None, progress: ProgressFn
         groups.setdefault(tuple(sorted({m.algorithm for m, _ in pairs})), []).append(path)
     for algorithms, paths in groups.items():
         paths.sort()
-        results = _hash_all(view.root, paths, algorithms, jobs, progress, problems)
+        results = _hash_all(view.root, paths, algorithms, jobs, progress, problems, files)
         for path, fx in results.items():
+            if digests is not None:
+                digests.setdefault(path, {}).update(fx.digests)
             for m, expected in by_path[path]:
                 actual = fx.digests[m.algorithm]
                 if actual != expected:
@@ -241,20 +247,18 @@ def check_fixity(view: BagView, *, jobs: int | None = None, progress: ProgressFn
 
 
 def _hash_all(root: Path, paths: list[str], algorithms: tuple[str, ...], jobs: int | None,
-              progress: ProgressFn | None, problems: list[Problem]) -> dict:
-    """Hash files, turning unreadable ones into problems instead of stopping."""
-    try:
-        results = copy_and_hash_many([(root / p, None) for p in paths], algorithms, jobs=jobs, progress=progress)
-        return dict(zip(paths, results))
-    except OSError:
-        pass
-    out = {}
-    for path in paths:  # slow path: find which file failed, keep going
-        try:
-            out[path] = copy_and_hash_many([(root / path, None)], algorithms, jobs=1, progress=progress)[0]
-        except OSError as exc:
-            problems.append(Problem("file-unreadable", path, f"cannot be read: {exc.strerror or exc}"))
-    return out
+              progress: ProgressFn | None, problems: list[Problem], sizes: dict[str, int] | None = None) -> dict:
+    """Hash files in one pass; an unreadable file becomes a problem, the others go on."""
+    failed: dict[int, OSError] = {}
+    base = os.fspath(root)
+    results = copy_and_hash_many([(os.path.join(base, p), None) for p in paths], algorithms, jobs=jobs,
+                                 progress=progress,
+                                 sizes=[sizes.get(p) or 0 for p in paths] if sizes is not None else None,
+                                 on_error=failed.__setitem__)
+    for i in sorted(failed):
+        exc = failed[i]
+        problems.append(Problem("file-unreadable", paths[i], f"cannot be read: {exc.strerror or exc}"))
+    return {p: fx for p, fx in zip(paths, results) if fx is not None}
 
 
 METS_PATH = "data/METS.xml"
@@ -329,13 +333,18 @@ def verify_bag(path: Path, *, level: str = "full", jobs: int | None = None,
         problems += check_oxum(view)
     if level == "full":
         problems = find_renames(view, problems, jobs=jobs)
-        problems += check_fixity(view, jobs=jobs, progress=progress)
-        for check in EXTRA_CHECKS:
-            try:
-                problems += list(check(view))
-            except Exception as exc:  # noqa: BLE001 - a check's bug is reported, not raised
-                problems.append(Problem("check-failed", ".", f"{getattr(check, '__name__', check)}: "
-                                        f"{type(exc).__name__}: {exc}"))
+        digests: dict[str, dict[str, str]] = {}
+        problems += check_fixity(view, jobs=jobs, progress=progress, digests=digests)
+        token = KNOWN_DIGESTS.set(digests)  # METS CHECKSUMs compared without a second read
+        try:
+            for check in EXTRA_CHECKS:
+                try:
+                    problems += list(check(view))
+                except Exception as exc:  # noqa: BLE001 - a check's bug is reported, not raised
+                    problems.append(Problem("check-failed", ".", f"{getattr(check, '__name__', check)}: "
+                                            f"{type(exc).__name__}: {exc}"))
+        finally:
+            KNOWN_DIGESTS.reset(token)
     return BagReport(path=Path(path), problems=_dedupe(problems), version=view.version,
                      files=len(view.payload), bytes=sum(view.payload.values()))
 

@@ -183,3 +183,14 @@ def validate(doc: Union[etree._ElementTree, etree._Element, bytes], kind: Kind) 
         if not schema.validate(root):
             problems.extend(f"line {err.line}: {err.message}" for err in schema.error_log)
     return problems
+
+
+def is_valid(doc: Union[etree._ElementTree, etree._Element], kind: Kind) -> bool:
+    """Whether an in-memory tree is schema-valid (the fast check; :func:`validate` says why not)."""
+    root = doc.getroot() if isinstance(doc, etree._ElementTree) else doc
+    ns, local = _ROOTS[kind]
+    if root.tag != f"{{{ns}}}{local}":
+        return False
+    schema = get_schema(kind)
+    with _validate_lock:
+        return bool(schema.validate(root))

@@ -104,3 +104,58 @@ def test_large_files_are_identified_from_a_sample(tmp_path, monkeypatch) -> None
     info = formats.identify(path)
     assert info.puid and info.puid.startswith("fmt/") and info.mime == "application/pdf"
     assert "first and last" in info.basis
+
+
+def _mixed_files(tmp_path):
+    (tmp_path / "a.txt").write_text("hello\n")
+    (tmp_path / "logo.png").write_bytes(PNG)
+    (tmp_path / "blob.bin").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "big.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * 5000 + b"\n%%EOF\n")
+    (tmp_path / "link.txt").symlink_to(tmp_path / "a.txt")
+    (tmp_path / "sub").mkdir()
+    names = ["a.txt", "logo.png", "blob.bin", "empty.txt", "big.pdf", "link.txt", "sub", "missing.txt"]
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "pipe.txt")
+        names.append("pipe.txt")
+    return [tmp_path / n for n in names]
+
+
+@pytest.mark.parametrize("backend", ["siegfried", "fallback"])
+def test_identify_many_is_identify_per_file(tmp_path, monkeypatch, backend):
+    if backend == "fallback":
+        monkeypatch.setattr(formats, "_state", {"backend": None})
+    elif formats._backend() is None:
+        pytest.skip("siegfried (pygfried) is not installed on this Python")
+    monkeypatch.setattr(formats, "WHOLE_FILE_LIMIT", 1024)  # big.pdf goes through the sample
+    monkeypatch.setattr(formats, "SAMPLE_BYTES", 512)
+    monkeypatch.setattr(formats, "BATCH_FILES", 3)  # several batches
+    paths = _mixed_files(tmp_path)
+    start = time.monotonic()
+    many = formats.identify_many(paths)
+    assert time.monotonic() - start < 5  # the FIFO is never opened
+    assert many == [identify(p) for p in paths]
+    assert formats.identify_many([str(p) for p in paths], jobs=1) == many
+    assert formats.identify_many([]) == []
+    if backend == "siegfried":
+        assert "first and last" in many[4].basis and many[0].basis.startswith("siegfried")
+
+
+def test_identify_many_survives_a_failing_batch(tmp_path, monkeypatch):
+    if formats._backend() is None:
+        pytest.skip("siegfried (pygfried) is not installed on this Python")
+    paths = _mixed_files(tmp_path)[:4]
+    expected = [identify(p) for p in paths]
+
+    class Broken:
+        def __init__(self, real):
+            self.real = real
+
+        def identify(self, *args, **kwargs):
+            return self.real.identify(*args, **kwargs)
+
+        def identify_many(self, *args, **kwargs):
+            raise RuntimeError("boom")
+
+    monkeypatch.setattr(formats, "_state", {"backend": Broken(formats._backend())})
+    assert formats.identify_many(paths) == expected

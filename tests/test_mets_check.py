@@ -130,3 +130,32 @@ def test_awkward_names_round_trip(tmp_path):
     assert check_mets(pkg) == []
     (pkg / "representations/rep1/data/a#b?.txt").write_bytes(b"9")
     assert codes(check_mets(pkg)) == [("mets-checksum-mismatch", "data/representations/rep1/data/a#b?.txt")]
+
+
+def test_symlinked_folder_hides_every_file_in_it(pkg, tmp_path):
+    """Each listed file's parents are checked (lstat once per folder, cached only when real)."""
+    import shutil
+
+    folder = pkg / "representations/rep1/data"
+    listed = sorted(str(p.relative_to(pkg)) for p in folder.rglob("*") if p.is_file())
+    moved = tmp_path / "moved"
+    shutil.move(str(folder), moved)
+    folder.symlink_to(moved)
+    found = codes(check_mets(pkg))
+    assert len(listed) >= 2
+    for rel in listed:
+        assert ("mets-file-missing", "data/" + rel) in found
+
+
+def test_symlinked_subfolder_below_a_real_one(pkg, tmp_path):
+    import shutil
+
+    sub = next(p for p in (pkg / "representations/rep1/data").iterdir() if p.is_dir() and any(p.iterdir()))
+    files = sorted(str(p.relative_to(pkg)) for p in sub.rglob("*") if p.is_file())
+    moved = tmp_path / "moved-sub"
+    shutil.move(str(sub), moved)
+    sub.symlink_to(moved)
+    found = codes(check_mets(pkg))
+    assert ("mets-file-missing", "data/" + TXT) not in found  # its real sibling is fine
+    for rel in files:
+        assert ("mets-file-missing", "data/" + rel) in found

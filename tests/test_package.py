@@ -79,14 +79,12 @@ def test_checksums_agree_everywhere(tmp_path):
 
 
 def test_invalid_xml_is_refused(tmp_path, monkeypatch):
-    real = package.build_premis
+    real = package.build_premis_xml
 
     def broken(*args, **kwargs):
-        root = real(*args, **kwargs)
-        etree.SubElement(root, "{http://www.loc.gov/premis/v3}bogus")
-        return root
+        return real(*args, **kwargs).replace(b"</premis:premis>", b"<premis:bogus/></premis:premis>")
 
-    monkeypatch.setattr(package, "build_premis", broken)
+    monkeypatch.setattr(package, "build_premis_xml", broken)
     with pytest.raises(PackageError) as info:
         build_sample(tmp_path)
     assert "premis.xml" in str(info.value) and "bogus" in str(info.value)
@@ -131,3 +129,27 @@ def test_release_with_only_empty_folders(tmp_path):
     pkg, gen, _ = build_sample(tmp_path, {}, empty_dirs=["a", "b/c"])
     assert package.validate_package_xml(gen) == []
     assert "b/c" in gen["documentation/README.txt"].decode()
+
+
+def test_invalid_mets_is_refused_with_line_numbers(tmp_path, monkeypatch):
+    """The fast tree validation only decides; problems are reported from the bytes, with lines."""
+    real = package.build_rep_mets
+
+    def broken(*args, **kwargs):
+        root = real(*args, **kwargs)
+        etree.SubElement(root, "{http://www.loc.gov/METS/}bogus")
+        return root
+
+    monkeypatch.setattr(package, "build_rep_mets", broken)
+    with pytest.raises(PackageError) as info:
+        build_sample(tmp_path)
+    assert "representations/rep1/METS.xml: line " in str(info.value) and "bogus" in str(info.value)
+
+
+def test_schema_facts_are_the_shipped_files():
+    import hashlib
+
+    for name in package.PACKAGE_SCHEMAS:
+        data, size, digest = package._schema_facts(name)
+        assert data == xsd.schema_bytes(name) and size == len(data)
+        assert digest == hashlib.sha256(data).hexdigest()

@@ -89,3 +89,51 @@ def test_validation_failure_and_aip(tmp_path):
     assert ev.findtext(".//p:eventOutcome", namespaces=P) == "failure"
     assert values(ev, ".//p:eventOutcomeDetailNote") == ["date: '2016-13-01' is not a date"]
     assert root.xpath("p:event[p:eventType='ingestion']", namespaces=P)
+
+
+def _awkward_input(n: int = 12, **kwargs):
+    """Names and values that exercise escaping: markup characters, CR, tab, control characters."""
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from preserve.config import CollectionConfig
+    from preserve.fixity import Fixity
+    from preserve.formats import FormatInfo
+    from preserve.package import ContentFile, PackageInput
+
+    names = ["a.txt", "cr\rname]]>.txt", "weird&<>\"'.txt", "tab\tname", "bell\x07.dat", "ünï/cödé.png",
+             "%20x.txt", "deep/er/f.bin"]
+    fmts = [FormatInfo("x-fmt/111", "", "", "text/plain", "a\rb & <c>"),
+            FormatInfo("fmt/276", "Acrobat PDF", "1.7", "application/pdf", "siegfried: byte match"),
+            FormatInfo(None, "Unknown", None, "application/octet-stream", "no match\x01 ]]>")]
+    files = [ContentFile(names[i % len(names)] + ("" if i < len(names) else f".{i}"),
+                         Fixity(size=i * 37, digests={"sha256": f"{i:064x}", "sha512": f"{i:0128x}", "md5": f"{i:032x}"}),
+                         datetime(2020, 1, 1, tzinfo=timezone.utc), fmts[i % len(fmts)]) for i in range(n)]
+    inp = PackageInput(
+        release_id="rel-1", identifier="urn:preserve:rel-1&x", title="T & <t>", dc={"title": ["T"]},
+        dc_json={}, provenance=[("title", "T & <t>\r", "heading"), ("description", "x\x07y", "p (n)")],
+        validation_problems=["bad & <x>\r"], files=files, empty_dirs=["e", "x/ y&z"],
+        config=CollectionConfig(organisation="Org & <Co>", contact_email="a@b.c", address="1 St\r\nTown"),
+        algorithms=["md5", "sha256", "sha512"], package_type="AIP",
+        created=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    return replace(inp, **kwargs)
+
+
+def test_text_builder_equals_the_lxml_tree_byte_for_byte():
+    from dataclasses import replace
+
+    from preserve.dcxml import serialise
+    from preserve.formats import Identifier
+    from preserve.package import content_path
+    from preserve.premis import build_premis, build_premis_tree, build_premis_xml
+
+    tool = Identifier("tool <&>", "1\r", "detail ]]> \x02")
+    base = _awkward_input()
+    for inp in (base, replace(base, files=[], empty_dirs=[]), replace(base, package_type="SIP",
+                                                                      validation_problems=[])):
+        locations = [content_path(cf.relpath) for cf in inp.files]
+        text = build_premis_xml(inp, locations, tool)
+        assert text == serialise(build_premis_tree(inp, locations, tool))
+        assert validate(text, "premis") == []
+        assert etree.tostring(build_premis(inp, locations, tool)) == etree.tostring(
+            etree.fromstring(text))

@@ -220,3 +220,32 @@ def test_verify_paths_and_bad_level(bags: Path) -> None:
     assert [r.path.name for r in reports] == ["alpha", "beta", "gamma"] and all(r.ok for r in reports)
     with pytest.raises(InputError):
         verify_bag(bags / "alpha", level="thorough")
+
+
+def test_payload_read_once_and_mets_check_uses_the_digests(bags: Path, monkeypatch) -> None:
+    """Full verify hashes each payload file once; the METS CHECKSUM check reuses the digests."""
+    from preserve import mets_check
+
+    def no_second_read(*args, **kwargs):
+        raise AssertionError("METS check read a payload file again")
+
+    monkeypatch.setattr(mets_check, "copy_and_hash", no_second_read)
+    assert verify_bag(bags / "gamma").ok
+    # a METS checksum that disagrees with the file is still found, from the known digest
+    target = bags / "gamma" / "data" / content_path("main.txt")
+    data = bytearray(target.read_bytes())
+    data[0] ^= 0x01
+    target.write_bytes(bytes(data))
+    found = {(p.code, p.path) for p in verify_bag(bags / "gamma").problems}
+    assert ("payload-checksum-mismatch", "data/" + content_path("main.txt")) in found
+    assert ("mets-checksum-mismatch", "data/" + content_path("main.txt")) in found
+
+
+def test_mets_check_alone_still_reads_files(bags: Path) -> None:
+    """Without digests from a verify run (KNOWN_DIGESTS empty), check_mets hashes by itself."""
+    from preserve.mets_check import check_mets
+
+    target = bags / "beta" / "data" / content_path("beta.txt")
+    target.write_bytes(target.read_bytes() + b"!")
+    codes = {code for code, _, _ in check_mets(bags / "beta" / "data")}
+    assert {"mets-size-mismatch", "mets-checksum-mismatch"} <= codes
