@@ -256,14 +256,15 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out}: cannot create ({exc.strerror}); choose a writable --out") from None
-    from .describe import describe_collection
+    from .describe import curated_values, describe_release
 
-    records = describe_collection(source, found.releases, config)
+    sheet = curated_values(source, found.releases)  # a malformed sheet stops the run before any write
     result = CollectionResult(warnings=list(found.warnings))
     with locked(out):
         remove_stale_staging(out)
-        for release, record in zip(found.releases, records):
+        for release in found.releases:  # described one at a time: memory does not grow with the count
             try:
+                record = describe_release(release, config, sheet.get(release.name))
                 outcome = bag_release(release, out, config=config, options=options, record=record,
                                       progress=progress)
             except PreserveError as exc:

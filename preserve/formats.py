@@ -22,6 +22,7 @@ UNKNOWN_MIME = "application/octet-stream"
 _SNIFF_BYTES = 8192
 #: Larger files are identified from a head+tail sample, so memory stays flat (see _identify_sample).
 WHOLE_FILE_LIMIT = 16 << 20
+GO_MEMORY_LIMIT = "90MiB"  # Siegfried's live heap is ~60-70 MiB; see _load_siegfried
 SAMPLE_BYTES = 8 << 20
 
 
@@ -50,7 +51,13 @@ _state: dict[str, Any] = {}
 
 
 def _load_siegfried() -> Any | None:
-    """Import pygfried if available (None otherwise)."""
+    """Import pygfried if available (None otherwise).
+
+    Siegfried runs on the Go runtime, whose heap grows to twice its live size between
+    collections: bagging 3,000 small files grew RSS by 35 MiB. The Go runtime reads GOMEMLIMIT
+    from the environment the process started with, so the CLI sets GO_MEMORY_LIMIT before it
+    starts (see preserve.cli.main); it keeps the heap flat for about 0.1 ms more per file.
+    """
     try:
         import pygfried  # type: ignore[import-not-found]
     except ImportError:

@@ -220,11 +220,16 @@ def describe_release(release: Release, config: CollectionConfig, curated: Mappin
     return record
 
 
-def describe_collection(source: Path, releases: Sequence[Release], config: CollectionConfig) -> list[Record]:
-    """Records of every release, with SOURCE/metadata.csv applied when present."""
+def curated_values(source: Path, releases: Sequence[Release]) -> dict[str, dict[str, list[str]]]:
+    """SOURCE/metadata.csv by release name ({} when absent); a malformed sheet raises InputError."""
     from ..sheet import read_sheet
 
-    sheet = read_sheet(Path(source), {r.name for r in releases}) if (Path(source) / SHEET_NAME).exists() else {}
+    return read_sheet(Path(source), {r.name for r in releases}) if (Path(source) / SHEET_NAME).exists() else {}
+
+
+def describe_collection(source: Path, releases: Sequence[Release], config: CollectionConfig) -> list[Record]:
+    """Records of every release, with SOURCE/metadata.csv applied when present."""
+    sheet = curated_values(source, releases)
     return [describe_release(r, config, sheet.get(r.name)) for r in releases]
 
 

@@ -1,0 +1,96 @@
+"""The seed collection end to end, through the real pipeline, with the network blocked.
+
+What issues 2 and 4 promise for the seeds: five bags, each valid for bagit-python and BagIt
+1.0, verified by preserve; METS, PREMIS and DC valid against the official XSDs offline; METS
+checksums equal to the manifests'; eark-validator content (SIP14 aside for SIPs); seeds untouched.
+"""
+from __future__ import annotations
+
+import hashlib
+import socket
+from pathlib import Path
+
+import bagit
+import pytest
+from lxml import etree
+
+from preserve import bagfiles, xsd
+from preserve.bagging import BagOptions, bag_collection
+from preserve.verify import verify_bag
+from test_eark import assert_judged_valid, run, validator  # noqa: F401  (validator is a fixture)
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "seeds"
+SHARED_SEEDS = REPO.parent / "shared" / "seeds"
+NS = {"mets": "http://www.loc.gov/METS/", "xlink": "http://www.w3.org/1999/xlink"}
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
+
+
+@pytest.fixture(scope="module", params=["SIP", "AIP"])
+def seed_bags(request, tmp_path_factory) -> tuple[str, Path]:
+    """Bag the project's seeds/ with every socket refused, as a user without network would."""
+    before = _digests(SEEDS)
+    out = tmp_path_factory.mktemp(f"seeds-{request.param}") / "bags"
+
+    def refuse(*args, **kwargs):
+        raise OSError("network access attempted during bagging")
+
+    saved = socket.socket.connect, socket.create_connection
+    socket.socket.connect, socket.create_connection = refuse, refuse
+    try:
+        result = bag_collection(SEEDS, out, BagOptions(package_type=request.param))
+    finally:
+        socket.socket.connect, socket.create_connection = saved
+    assert result.exit_code == 0, result.as_dict()
+    assert _digests(SEEDS) == before
+    return request.param, out
+
+
+def test_seeds_are_the_shared_collection_byte_for_byte() -> None:
+    releases = {n: d for n, d in _digests(SEEDS).items() if n.endswith(".txt")}
+    assert len(releases) == 5
+    if SHARED_SEEDS.is_dir():
+        assert releases == _digests(SHARED_SEEDS)
+
+
+def test_five_bags_valid_for_bagit_python_and_preserve(seed_bags) -> None:
+    _, out = seed_bags
+    bags = sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert len(bags) == 5
+    for bag in bags:
+        assert (bag / "bagit.txt").read_text() == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+        checked = bagit.Bag(str(bag))
+        checked.validate()
+        assert checked.version_info == (1, 0)
+        assert verify_bag(bag).ok
+
+
+def test_xml_valid_offline_and_checksums_agree(seed_bags) -> None:
+    _, out = seed_bags
+    for bag in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        data = bag / "data"
+        for path, kind in [("METS.xml", "mets"), ("representations/rep1/METS.xml", "mets"),
+                           ("metadata/preservation/premis.xml", "premis"), ("metadata/descriptive/dc.xml", "dc")]:
+            assert xsd.validate((data / path).read_bytes(), kind) == [], (bag.name, path)
+        manifest = {p: d for d, p, _ in bagfiles.parse_manifest((bag / "manifest-sha256.txt").read_text(), "sha256")[0]}
+        mets = etree.parse(str(data / "METS.xml"))
+        refs = mets.xpath("//mets:file | //mets:mdRef", namespaces=NS)
+        assert refs
+        for ref in refs:
+            href = (ref.find("mets:FLocat", NS) if ref.tag.endswith("file") else ref).get(XLINK_HREF)
+            assert ref.get("CHECKSUMTYPE") == "SHA-256"
+            assert manifest["data/" + href] == ref.get("CHECKSUM"), (bag.name, href)
+            assert int(ref.get("SIZE")) == (data / href).stat().st_size
+        listed = {"data/" + r.get(XLINK_HREF) for r in mets.xpath("//mets:FLocat", namespaces=NS)}
+        content = {p for p in manifest if p.startswith("data/representations/rep1/data/")}
+        assert content <= listed
+
+
+def test_eark_validator_judges_the_bags(seed_bags, validator) -> None:
+    package_type, out = seed_bags
+    for bag in sorted(p for p in out.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        assert_judged_valid(run(validator, bag / "data"), package_type)
