@@ -101,8 +101,6 @@ def check_output(source: Path, out: Path) -> None:
         raise InputError(f"{out}: not writable; choose a writable --out")
 
 
-
-
 def fingerprint(release: Release, fixities: Sequence[Fixity], config: CollectionConfig,
                 options: BagOptions, metadata: object = None) -> str:
     """A digest of everything a bag is made from (source bytes, names, metadata, options), not of time."""
@@ -189,7 +187,7 @@ def package_input(release: Release, record: Record, fixities: Sequence[Fixity], 
                     created=datetime.fromtimestamp(f.mtime_ns / 1e9, tz=timezone.utc), format=fmt)
         for f, fx, fmt in zip(release.files, fixities, formats)
     ]
-    title = next((v.value for v in record.elements.get("title", []) if not is_placeholder(v)), None)
+    title = real_title(record)
     provenance = [(element, v.value, v.provenance + (f" ({v.note})" if v.note else ""))
                   for element, values in record.elements.items() for v in values]
     return PackageInput(
@@ -200,9 +198,14 @@ def package_input(release: Release, record: Record, fixities: Sequence[Fixity], 
     )
 
 
+def real_title(record: Record) -> str | None:
+    """The record's title, unless it is only the "[Untitled]" placeholder."""
+    return next((v.value for v in record.elements.get("title", []) if not is_placeholder(v)), None)
+
+
 def external_description(record: Record, limit: int = 200) -> str | None:
     """A short one-line description for bag-info.txt: the title, else the description."""
-    title = next((v.value for v in record.elements.get("title", []) if not is_placeholder(v)), None)
+    title = real_title(record)
     text = " ".join((title or record.first("description") or "").split())
     if not text:
         return None
