@@ -198,8 +198,10 @@ def _restart_with_go_memory_limit() -> None:
     if os.environ.get("GOMEMLIMIT") or sys.argv[1:2] != ["bag"] or not sys.executable:
         return
     os.environ["GOMEMLIMIT"] = GO_MEMORY_LIMIT
+    entry = sys.argv[0]  # the console script, or .../preserve/__main__.py for `python -m preserve`
+    again = ["-m", "preserve"] if os.path.basename(entry) == "__main__.py" or not os.path.isfile(entry) else [entry]
     try:
-        os.execv(sys.executable, [sys.executable, "-m", "preserve", *sys.argv[1:]])
+        os.execv(sys.executable, [sys.executable, *again, *sys.argv[1:]])
     except OSError:
         pass  # run without the limit rather than not at all
 

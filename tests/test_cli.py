@@ -189,3 +189,21 @@ def test_progress_bar_on_a_terminal_and_quiet_turns_it_off(collection: Path, tmp
 def test_no_progress_bar_when_stderr_is_not_a_terminal(collection: Path, tmp_path: Path) -> None:
     res = preserve("bag", str(collection), "--out", str(tmp_path / "b"), cwd=tmp_path)
     assert res.returncode == 0 and "bagging" not in res.stderr
+
+
+def test_bag_runs_with_a_go_memory_limit_and_keeps_a_users_own(collection: Path, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "GOMEMLIMIT"}
+    res = subprocess.run([sys.executable, "-m", "preserve", "bag", str(collection), "--out", str(tmp_path / "b"),
+                          "-q", "--json"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0, res.stderr  # re-executed once with the limit, same result
+    assert json.loads(res.stdout)["ok"]
+    from preserve.formats import GO_MEMORY_LIMIT
+    script = tmp_path / "show_limit.py"
+    script.write_text("import os, sys\nfrom preserve.cli import _restart_with_go_memory_limit\n"
+                      "sys.argv = [sys.argv[0], 'bag']\n_restart_with_go_memory_limit()\n"
+                      "print(os.environ.get('GOMEMLIMIT'))\n")
+    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == GO_MEMORY_LIMIT, out.stderr
+    mine = subprocess.run([sys.executable, str(script)], env={**env, "GOMEMLIMIT": "300MiB"},
+                          capture_output=True, text=True, timeout=60)
+    assert mine.stdout.strip() == "300MiB"
