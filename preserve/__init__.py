@@ -1,5 +1,35 @@
-"""preserve: package releases as BagIt 1.0 bags with Dublin Core, METS and PREMIS; verify them."""
+"""preserve: package releases as BagIt 1.0 bags with Dublin Core, METS and PREMIS; verify them.
+
+The library API, usable without the CLI::
+
+    import preserve
+    result = preserve.bag_collection("seeds", "bags", preserve.BagOptions(algorithms=("sha256",)))
+    report = preserve.verify_bag("bags/some-release")
+    record = preserve.describe_release(release, config)
+
+Names are imported on first use, so ``import preserve`` stays light.
+"""
 from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __version__ = "0.1.0"
 SOFTWARE_NAME = "preserve"
+
+_EXPORTS = {
+    "bag_collection": "bagging", "bag_release": "bagging", "BagOptions": "bagging",
+    "verify_bag": "verify", "verify_paths": "verify", "find_bags": "verify",
+    "discover": "release", "load_config": "config", "describe_release": "describe",
+    "validate_record": "schema",
+}
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'preserve' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
