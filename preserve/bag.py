@@ -260,13 +260,17 @@ class BagBuilder:
         if relpath in self.payload or not relpath or relpath.startswith("/") or ".." in parts or "" in parts:
             raise PreserveError(f"internal error: bad or repeated payload path {relpath!r}")
 
-    def add_files(self, items: Sequence[tuple[str, Path]]) -> dict[str, Fixity]:
-        """Copy sources into data/<relpath>, hashing as they are read; returns fixity by relpath."""
+    def add_files(self, items: Sequence[tuple[str, Path]], *, sizes: Sequence[int] | None = None) -> dict[str, Fixity]:
+        """Copy sources into data/<relpath>, hashing as they are read; returns fixity by relpath.
+
+        ``sizes`` (the sources' sizes, when the caller knows them) saves a stat per file; they
+        only order the work, the real size is read from the open file.
+        """
         for rel, _ in items:
             self._check_new(rel)
         pairs = [(src, self._parent(rel)) for rel, src in items]
         results = copy_and_hash_many(pairs, self.algorithms, jobs=self.jobs, fsync=self.fsync,
-                                     progress=self.progress)
+                                     progress=self.progress, sizes=sizes)
         added = {rel: fx for (rel, _), fx in zip(items, results)}
         self.payload.update(added)
         return added

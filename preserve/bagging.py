@@ -19,7 +19,7 @@ from .bagreader import read_bag
 from .bagfiles import encode_path, field_values
 from .config import CollectionConfig, load_config
 from .errors import InputError, PreserveError
-from .formats import identify_many
+from .formats import FormatInfo, identify_many
 from .package import SCHEMAS_DIR, ContentFile, PackageInput, build_package, content_path
 from .fixity import DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, normalise_algorithms
 from .lock import locked
@@ -151,7 +151,7 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
     metadata = to_json(record)
     if dest.exists():
         fixities = copy_and_hash_many([(f.path, None) for f in release.files], options.algorithms,
-                                      jobs=options.jobs, progress=progress)
+                                      jobs=options.jobs, progress=progress, sizes=[f.size for f in release.files])
         wanted = fingerprint(release, fixities, config, options, metadata)
         if existing_fingerprint(dest) == wanted:
             outcome.status, outcome.message = "skipped", "identical bag already present"
@@ -164,11 +164,14 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
     created = datetime.now(timezone.utc)
     with BagBuilder(dest, options.algorithms, jobs=options.jobs, fsync=options.fsync,
                     progress=progress, replace=options.force) as bag:
-        added = bag.add_files([(content_path(f.relpath), f.path) for f in release.files])
+        added = bag.add_files([(content_path(f.relpath), f.path) for f in release.files],
+                              sizes=[f.size for f in release.files])
         fixities = [added[content_path(f.relpath)] for f in release.files]
         for folder in release.empty_dirs:
             bag.add_empty_dir(content_path(folder))
-        files = build_package(package_input(release, record, fixities, config, options, created, bag.staging))
+        formats = identify_many([bag.staging / "data" / content_path(f.relpath) for f in release.files],
+                                jobs=options.jobs)
+        files = build_package(package_input(release, record, fixities, formats, config, options, created))
         for relpath, data in files.items():
             bag.add_bytes(relpath, data, constant=relpath.startswith(SCHEMAS_DIR))
         info = bag_info_fields(release, config, created, record)
@@ -178,10 +181,9 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
     return outcome
 
 
-def package_input(release: Release, record: Record, fixities: Sequence[Fixity], config: CollectionConfig,
-                  options: BagOptions, created: datetime, staging: Path) -> PackageInput:
-    """Everything the METS/PREMIS builder needs, from the release, its record and its fixity."""
-    formats = identify_many([staging / "data" / content_path(f.relpath) for f in release.files], jobs=options.jobs)
+def package_input(release: Release, record: Record, fixities: Sequence[Fixity], formats: Sequence[FormatInfo],
+                  config: CollectionConfig, options: BagOptions, created: datetime) -> PackageInput:
+    """Everything the METS/PREMIS builder needs, from the release, its record, fixity and formats."""
     contents = [
         ContentFile(relpath=f.relpath, fixity=fx,
                     created=datetime.fromtimestamp(f.mtime_ns / 1e9, tz=timezone.utc), format=fmt)
