@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from . import SOFTWARE_NAME, __version__
 from .bag import BagBuilder, remove_stale_staging
-from .bagreader import read_bag
+from .bagreader import read_bag_info
 from .bagfiles import encode_path, field_values
 from .config import CollectionConfig, load_config
 from .errors import InputError, PreserveError
@@ -116,7 +116,7 @@ def fingerprint(release: Release, fixities: Sequence[Fixity], config: Collection
 
 def existing_fingerprint(bag: Path) -> str | None:
     """The fingerprint recorded in an existing bag's bag-info.txt, if any."""
-    values = field_values(read_bag(bag).info, FINGERPRINT_FIELD)
+    values = field_values(read_bag_info(bag), FINGERPRINT_FIELD)
     return values[0] if values else None
 
 

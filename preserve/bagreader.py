@@ -294,15 +294,20 @@ def read_bag(root: Path) -> BagView:
     return view
 
 
+def read_bag_info(bag: Path) -> list[tuple[str, str]]:
+    """The fields of a bag's bag-info.txt, read alone (no walk of the bag); [] if unreadable."""
+    try:
+        text = read_small(Path(bag) / "bag-info.txt").decode("utf-8", "replace")
+    except OSError:
+        return []
+    return bagfiles.parse_tag_lines(text)[0]
+
+
 def payload_bytes(bags: "list[Path]") -> int:
     """Sum of the bags' declared payload sizes (Payload-Oxum), for a progress estimate only."""
     total = 0
     for bag in bags:
-        try:
-            fields, _ = bagfiles.parse_tag_lines(read_small(Path(bag) / "bag-info.txt").decode("utf-8", "replace"))
-        except OSError:
-            continue
-        octets = bagfiles.field_values(fields, "Payload-Oxum")[:1]
+        octets = bagfiles.field_values(read_bag_info(bag), "Payload-Oxum")[:1]
         if octets and octets[0].partition(".")[0].isdigit():
             total += int(octets[0].partition(".")[0])
     return total

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,27 @@ def tree_digest(root: Path) -> dict[str, str]:
             elif path.is_file():
                 out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return out
+
+
+@contextmanager
+def network_blocked():
+    """Every way to open a connection raises, as on a machine with no network."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access attempted")
+
+    saved = socket.socket, socket.create_connection, socket.getaddrinfo
+    socket.socket, socket.create_connection, socket.getaddrinfo = refuse, refuse, refuse
+    try:
+        yield
+    finally:
+        socket.socket, socket.create_connection, socket.getaddrinfo = saved
+
+
+@pytest.fixture
+def no_network():
+    """The test body runs with network_blocked()."""
+    with network_blocked():
+        yield
 
 
 @pytest.fixture(name="tree_digest")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -109,14 +108,8 @@ def test_control_characters_and_no_organisation(tmp_path):
     assert dc[0].text == "bell\ufffd here"
 
 
-def test_no_network(tmp_path, monkeypatch):
+def test_no_network(tmp_path, no_network):
     """Building and validating a package never touches a socket (schemas reloaded)."""
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access attempted")
-
-    monkeypatch.setattr(socket, "socket", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
     xsd._schema.cache_clear()
     xsd.schema_bytes.cache_clear()
     pkg, gen, _ = build_sample(tmp_path, FOLDER_RELEASE, empty_dirs=["e"])

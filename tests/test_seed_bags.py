@@ -7,13 +7,13 @@ checksums equal to the manifests'; eark-validator content (SIP14 aside for SIPs)
 from __future__ import annotations
 
 import hashlib
-import socket
 from pathlib import Path
 
 import bagit
 import pytest
 from lxml import etree
 
+from conftest import network_blocked
 from preserve import bagfiles, xsd
 from preserve.bagging import BagOptions, bag_collection
 from preserve.verify import verify_bag
@@ -36,15 +36,8 @@ def seed_bags(request, tmp_path_factory) -> tuple[str, Path]:
     before = _digests(SEEDS)
     out = tmp_path_factory.mktemp(f"seeds-{request.param}") / "bags"
 
-    def refuse(*args, **kwargs):
-        raise OSError("network access attempted during bagging")
-
-    saved = socket.socket.connect, socket.create_connection
-    socket.socket.connect, socket.create_connection = refuse, refuse
-    try:
+    with network_blocked():
         result = bag_collection(SEEDS, out, BagOptions(package_type=request.param))
-    finally:
-        socket.socket.connect, socket.create_connection = saved
     assert result.exit_code == 0, result.as_dict()
     assert _digests(SEEDS) == before
     return request.param, out

@@ -113,8 +113,7 @@ def read_document(f: ReleaseFile, limit: int = MAX_DOCUMENT_BYTES) -> tuple[byte
 
 def _file_format(f: ReleaseFile) -> str:
     try:
-        with open(f.path, "rb") as fh:
-            head = fh.read(SNIFF_BYTES)
+        head = read_head(f.path, SNIFF_BYTES)
     except OSError:
         return "application/octet-stream"
     decoded = decode(head if len(head) < SNIFF_BYTES else head[:SNIFF_BYTES - 4])
