@@ -42,8 +42,11 @@ TARGETS = {
     ("big2", "bag"): 0.95, ("single", "bag"): 0.75,
     ("small", "bag"): 0.5, ("small", "verify"): 0.4,
     ("text", "bag"): 3.0,
+    ("small", "bag --identify builtin"): 0.5, ("text", "bag --identify builtin"): 3.0,
 }
 RSS_LIMIT_MIB = 200
+#: cases that also run `preserve bag --identify builtin` (Siegfried's per-file cost, shown apart)
+IDENTIFY_BUILTIN_CASES = ("small", "text")
 
 WORDS = ("archive release record fixity bag manifest digest checksum preservation metadata "
          "collection folder payload durable format heritage library museum catalogue item "
@@ -53,8 +56,9 @@ WORDS = ("archive release record fixity bag manifest digest checksum preservatio
 @dataclass
 class Run:
     seconds: float
-    rss_mib: float
+    rss_mib: float  # the largest single process (getrusage: what `time -v` reports)
     code: int
+    rss_sum_mib: float = 0.0  # all its processes together, sampled every 0.1 s
 
 
 @dataclass
@@ -70,12 +74,38 @@ class Row:
 # runs the command and reports wall time and the peak RSS of the command and its children, so the
 # benchmark's own memory never counts.
 _LAUNCH = (
-    "import os, resource, subprocess, sys, time\n"
+    "import os, resource, subprocess, sys, threading, time\n"
+    "def tree_rss(root):\n"
+    "    kids, total = {}, 0\n"
+    "    for p in os.listdir('/proc'):\n"
+    "        if p.isdigit():\n"
+    "            try:\n"
+    "                st = open(f'/proc/{p}/stat').read().rsplit(')', 1)[1].split()\n"
+    "                kids.setdefault(int(st[1]), []).append(int(p))\n"
+    "            except (OSError, IndexError):\n"
+    "                pass\n"
+    "    todo = [root]\n"
+    "    while todo:\n"
+    "        pid = todo.pop()\n"
+    "        todo += kids.get(pid, [])\n"
+    "        try:\n"
+    "            total += int(open(f'/proc/{pid}/statm').read().split()[1])\n"
+    "        except (OSError, IndexError):\n"
+    "            pass\n"
+    "    return total * os.sysconf('SC_PAGE_SIZE') // 1024\n"
     "t = time.perf_counter()\n"
-    "code = subprocess.call(sys.argv[2:], stdout=subprocess.DEVNULL)\n"
+    "proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)\n"
+    "peak = [0]\n"
+    "def sample():\n"
+    "    while proc.poll() is None:\n"
+    "        peak[0] = max(peak[0], tree_rss(proc.pid))\n"
+    "        time.sleep(0.1)\n"
+    "threading.Thread(target=sample, daemon=True).start()\n"
+    "code = proc.wait()\n"
     "t = time.perf_counter() - t\n"
+    "peak_sum = peak[0]\n"
     "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "open(sys.argv[1], 'w').write(f'{t} {rss} {code}')\n"
+    "open(sys.argv[1], 'w').write(f'{t} {rss} {code} {peak_sum}')\n"
 )
 
 
@@ -87,13 +117,13 @@ def run(cmd: list[str], cwd: Path | None = None) -> Run:
     try:
         proc = subprocess.run([sys.executable, "-c", _LAUNCH, report, *cmd], cwd=cwd, env=env,
                               stderr=subprocess.PIPE, check=False)
-        seconds, rss_kib, code = Path(report).read_text().split()
+        seconds, rss_kib, code, sum_kib = Path(report).read_text().split()
     finally:
         os.unlink(report)
     if int(code) != 0:
         err = proc.stderr.decode("utf-8", "replace").strip()
         print(f"  ! {' '.join(cmd[:4])} ... exit {code}: {err[-300:]}", file=sys.stderr)
-    return Run(float(seconds), int(rss_kib) / 1024, int(code))
+    return Run(float(seconds), int(rss_kib) / 1024, int(code), int(sum_kib) / 1024)
 
 
 # ---------------------------------------------------------------- data
@@ -220,6 +250,7 @@ def bench_case(case: str, root: Path, quick: bool, repeat: int, jobs: int | None
             rows.append(row)
         return rows
     bag_row, verify_row, fast_row = Row(case, "bag"), Row(case, "verify"), Row(case, "verify --fast")
+    builtin_row = Row(case, "bag --identify builtin")  # the same, without Siegfried
     pout, bdir = root / "pout", root / "bagit"
     for _ in range(repeat):
         shutil.rmtree(pout, ignore_errors=True)
@@ -229,6 +260,11 @@ def bench_case(case: str, root: Path, quick: bool, repeat: int, jobs: int | None
         bagit_tree(src, bdir)                # bagit-python moves files: give it its own copy
         settle(disk)
         bag_row.copy_seconds.append(time.perf_counter() - started)
+        if case in IDENTIFY_BUILTIN_CASES:
+            builtin_row.preserve.append(run(preserve_cmd("bag", str(src), "--out", str(pout), "--quiet",
+                                                         "--identify", "builtin", *jobs_args)))
+            shutil.rmtree(pout, ignore_errors=True)
+            settle(disk)
         bag_row.preserve.append(run(preserve_cmd("bag", str(src), "--out", str(pout), "--quiet", *jobs_args)))
         settle(disk)
         bag_row.bagit.append(run(bagit_cmd("--sha256", "--sha512", "--processes", "2", str(bdir))))
@@ -240,7 +276,10 @@ def bench_case(case: str, root: Path, quick: bool, repeat: int, jobs: int | None
     shutil.rmtree(pout, ignore_errors=True)
     shutil.rmtree(bdir, ignore_errors=True)
     shutil.rmtree(src, ignore_errors=True)
-    return [bag_row, verify_row, fast_row]
+    if case not in IDENTIFY_BUILTIN_CASES:
+        return [bag_row, verify_row, fast_row]
+    builtin_row.bagit, builtin_row.copy_seconds = bag_row.bagit, bag_row.copy_seconds
+    return [bag_row, builtin_row, verify_row, fast_row]
 
 
 def _syncfs(path: Path) -> None:
@@ -310,7 +349,8 @@ def best(runs: list[Run]) -> Run | None:
 
 def table(rows: list[Row], where: str) -> str:
     head = ("| where | case | operation | preserve s | bagit-python s | ratio | target | "
-            "ratio vs copy + bagit | preserve peak RSS MiB | bagit peak RSS MiB |")
+            "ratio vs copy + bagit | preserve peak RSS MiB (largest process / all) | "
+            "bagit peak RSS MiB (largest / all) |")
     lines = [head, "|" + "---|" * 10]
     for row in rows:
         p, b = best(row.preserve), best(row.bagit)
@@ -326,8 +366,8 @@ def table(rows: list[Row], where: str) -> str:
             f"{ratio:.2f}" if ratio is not None else "-", verdict or "-",
             f"{p.seconds / (b.seconds + min(row.copy_seconds)):.2f}" if p and b and row.copy_seconds else "-",
             ("-" if not p or not p.rss_mib else
-             f"{p.rss_mib:.0f}" + ("" if p.rss_mib < RSS_LIMIT_MIB else " (over 200!)")),
-            f"{b.rss_mib:.0f}" if b else "-",
+             f"{p.rss_mib:.0f}" + ("" if p.rss_mib < RSS_LIMIT_MIB else " (over 200!)") + f" / {p.rss_sum_mib:.0f}"),
+            f"{b.rss_mib:.0f} / {b.rss_sum_mib:.0f}" if b else "-",
         ]) + " |")
     return "\n".join(lines)
 

@@ -96,7 +96,7 @@ def deferred_signals() -> Iterator[None]:
             signal.raise_signal(sig)
 
 
-def fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path | str) -> None:
     """Flush a directory's entries to disk (so a rename or a new file survives a power cut)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
@@ -125,7 +125,7 @@ def write_error(dest: Path, exc: OSError) -> PreserveError:
                          exit_code=1)
 
 
-def _write_new(path: Path, data: bytes, fsync: bool) -> None:
+def _write_new(path: Path | str, data: bytes, fsync: bool) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
     try:
         view = memoryview(data)
@@ -208,15 +208,16 @@ class BagBuilder:
         self.progress = progress
         self.replace = replace
         self.staging = staging_path(self.dest)
+        self._data = os.path.join(self.staging, "data")  # str paths: no pathlib cost per file
         self.payload: dict[str, Fixity] = {}
         self._dirs: set[str] = set()
-        self._unsynced: list[Path] = []  # generated and tag files, flushed together in finish
+        self._unsynced: list[str] = []  # generated and tag files, flushed together in finish
         self._finished = False
 
     def __enter__(self) -> "BagBuilder":
         try:
             os.mkdir(self.staging, 0o755)
-            os.mkdir(self.staging / "data", 0o755)
+            os.mkdir(self._data, 0o755)
         except BaseException as exc:  # also SIGINT/SIGTERM landing here, before __exit__ is armed
             with deferred_signals():
                 shutil.rmtree(self.staging, ignore_errors=True)  # a unique name: only ever ours
@@ -248,12 +249,20 @@ class BagBuilder:
         if not folder or folder in self._dirs:
             return
         self._mkdirs(os.path.dirname(folder))
-        os.makedirs(self.staging / "data" / folder, exist_ok=True)
+        try:
+            os.mkdir(os.path.join(self._data, folder), 0o755)
+        except FileExistsError:
+            pass
         self._dirs.add(folder)
 
-    def _parent(self, relpath: str) -> Path:
+    def _parent(self, relpath: str) -> str:
+        """data/<relpath> in the staging folder, its folders made."""
         self._mkdirs(os.path.dirname(relpath))
-        return self.staging / "data" / relpath
+        return os.path.join(self._data, relpath)
+
+    def payload_path(self, relpath: str) -> str:
+        """Where data/<relpath> is being written (in the staging folder)."""
+        return os.path.join(self._data, relpath)
 
     def _check_new(self, relpath: str) -> None:
         parts = relpath.split("/")
@@ -310,13 +319,14 @@ class BagBuilder:
             entries = [(name, fx.digests[alg]) for name, fx in tag_fixity.items()]
             tags[f"tagmanifest-{alg}.txt"] = bagfiles.manifest_text(entries).encode("utf-8")
         for name, data in tags.items():
-            _write_new(self.staging / name, data, False)
-            self._unsynced.append(self.staging / name)
+            target = os.path.join(self.staging, name)
+            _write_new(target, data, False)
+            self._unsynced.append(target)
         if self.fsync:
             fsync_files(self._unsynced)
             for folder in sorted(self._dirs, key=len, reverse=True):
-                fsync_dir(self.staging / "data" / folder)
-            fsync_dir(self.staging / "data")
+                fsync_dir(os.path.join(self._data, folder))
+            fsync_dir(self._data)
             fsync_dir(self.staging)
         if os.path.lexists(self.dest):
             if not _holds_a_bag(self.dest):

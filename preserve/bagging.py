@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
@@ -19,12 +19,14 @@ from .bagreader import read_bag_info
 from .bagfiles import encode_path, field_values
 from .config import CollectionConfig, load_config
 from .errors import InputError, PreserveError
-from .formats import FormatInfo, identify_many
+from .formats import ENGINES, FormatInfo, identify_many
 from .package import SCHEMAS_DIR, ContentFile, PackageInput, build_package, content_path
-from .fixity import DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, normalise_algorithms
+from .fixity import (DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, default_jobs,
+                     normalise_algorithms)
 from .lock import locked
 from .release import Discovery, Release, discover
 from .record import Record, is_placeholder, plain, to_json
+from .workers import run_tasks
 
 FINGERPRINT_FIELD = "Preserve-Fingerprint"
 
@@ -38,6 +40,7 @@ class BagOptions:
     jobs: int | None = None
     package_type: str = "SIP"
     fsync: bool = True
+    identify: str = "siegfried"  # or "builtin": see preserve.formats.identify_many
 
     def __post_init__(self) -> None:
         algorithms = normalise_algorithms(self.algorithms)
@@ -46,6 +49,8 @@ class BagOptions:
         object.__setattr__(self, "algorithms", algorithms)
         if self.package_type not in ("SIP", "AIP"):
             raise InputError(f"unknown package type {self.package_type!r}; choose SIP or AIP")
+        if self.identify not in ENGINES:
+            raise InputError(f"unknown identification {self.identify!r}; choose {' or '.join(ENGINES)}")
 
 
 @dataclass
@@ -110,6 +115,8 @@ def fingerprint(release: Release, fixities: Sequence[Fixity], config: Collection
         "empty_dirs": list(release.empty_dirs), "config": config.as_dict(), "metadata": metadata,
         "algorithms": list(options.algorithms), "package_type": options.package_type,
     }
+    if options.identify != "siegfried":  # absent for the default, so older fingerprints still match
+        doc["identify"] = options.identify
     blob = json.dumps(doc, sort_keys=True, ensure_ascii=False).encode("utf-8")
     return "sha256:" + hashlib.sha256(blob).hexdigest()
 
@@ -169,9 +176,10 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
         fixities = [added[content_path(f.relpath)] for f in release.files]
         for folder in release.empty_dirs:
             bag.add_empty_dir(content_path(folder))
-        formats = identify_many([bag.staging / "data" / content_path(f.relpath) for f in release.files],
-                                jobs=options.jobs)
-        files = build_package(package_input(release, record, fixities, formats, config, options, created))
+        formats = identify_many([bag.payload_path(content_path(f.relpath)) for f in release.files],
+                                jobs=options.jobs, engine=options.identify)
+        files = build_package(package_input(release, record, fixities, formats, config, options, created,
+                                            metadata))
         for relpath, data in files.items():
             bag.add_bytes(relpath, data, constant=relpath.startswith(SCHEMAS_DIR))
         info = bag_info_fields(release, config, created, record)
@@ -182,7 +190,8 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
 
 
 def package_input(release: Release, record: Record, fixities: Sequence[Fixity], formats: Sequence[FormatInfo],
-                  config: CollectionConfig, options: BagOptions, created: datetime) -> PackageInput:
+                  config: CollectionConfig, options: BagOptions, created: datetime,
+                  dc_json: dict | None = None) -> PackageInput:
     """Everything the METS/PREMIS builder needs, from the release, its record, fixity and formats."""
     contents = [
         ContentFile(relpath=f.relpath, fixity=fx,
@@ -194,7 +203,8 @@ def package_input(release: Release, record: Record, fixities: Sequence[Fixity], 
                   for element, values in record.elements.items() for v in values]
     return PackageInput(
         release_id=release.id, identifier=record.first("identifier") or f"urn:preserve:{release.id}",
-        title=title, dc=plain(record), dc_json=to_json(record), provenance=provenance,
+        title=title, dc=plain(record), dc_json=dc_json if dc_json is not None else to_json(record),
+        provenance=provenance,
         validation_problems=[], files=contents, empty_dirs=list(release.empty_dirs), config=config,
         algorithms=options.algorithms, package_type=options.package_type, created=created,
     )
@@ -261,23 +271,77 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out}: cannot create ({exc.strerror}); choose a writable --out") from None
-    from .describe import curated_values, describe_release
+    from .describe import curated_values
 
     sheet = curated_values(source, found.releases)  # a malformed sheet stops the run before any write
     result = CollectionResult(warnings=list(found.warnings))
+    task = ReleaseTask(found.releases, out, config, options, sheet, progress)
+
+    def emit(index: int, outcome: BagOutcome) -> None:
+        result.outcomes.append(outcome)
+        if on_outcome:
+            on_outcome(outcome)
+
+    def emit_from_worker(index: int, outcome: BagOutcome) -> None:
+        task.report(found.releases[index])
+        emit(index, outcome)
+
     with locked(out):
         remove_stale_staging(out)
-        for release in found.releases:  # described one at a time: memory does not grow with the count
-            try:
-                record = describe_release(release, config, sheet.get(release.name))
-                outcome = bag_release(release, out, config=config, options=options, record=record,
-                                      progress=progress)
-            except PreserveError as exc:
-                outcome = BagOutcome(release.id, release.name, "failed", out / release.id, exc.message)
-            except OSError as exc:
-                outcome = BagOutcome(release.id, release.name, "failed", out / release.id,
-                                     f"{exc.filename or release.path}: {exc.strerror or exc}")
-            result.outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
+        workers = release_workers(found.releases, options.jobs)
+        if workers > 1:
+            run_tasks(task.without_progress(), len(found.releases), workers,
+                      on_result=emit_from_worker, on_lost=task.lost)
+        else:
+            for index in range(len(found.releases)):  # one at a time: memory does not grow with the count
+                emit(index, task(index))
     return result
+
+
+def release_workers(releases: Sequence[Release], jobs: int | None) -> int:
+    """How many worker processes bag these releases: one per core, one release each at a time.
+
+    Many small releases are bound by Python (description, METS/PREMIS) and gain a core per
+    process; a single release stays in this process, where its files (or one large file's
+    algorithms) are spread over the cores by threads.
+    """
+    return min(jobs or default_jobs(), len(releases))
+
+
+@dataclass
+class ReleaseTask:
+    """Describe and bag release i of a collection; picklable, so worker processes can run it."""
+
+    releases: Sequence[Release]
+    out: Path
+    config: CollectionConfig
+    options: BagOptions
+    sheet: dict
+    progress: ProgressFn | None = None
+
+    def __call__(self, index: int) -> BagOutcome:
+        from .describe import describe_release
+
+        release = self.releases[index]
+        try:
+            record = describe_release(release, self.config, self.sheet.get(release.name))
+            return bag_release(release, self.out, config=self.config, options=self.options, record=record,
+                               progress=self.progress)
+        except PreserveError as exc:
+            return self.lost(index, exc.message)
+        except OSError as exc:
+            return self.lost(index, f"{exc.filename or release.path}: {exc.strerror or exc}")
+
+    def without_progress(self) -> "ReleaseTask":
+        """The same task for worker processes, which cannot call this process's progress bar."""
+        return replace(self, progress=None)
+
+    def report(self, release: Release) -> None:
+        """Advance the progress bar by a whole release (what workers finished)."""
+        if self.progress:
+            self.progress(len(release.files), release.size)
+
+    def lost(self, index: int, message: str) -> BagOutcome:
+        """The outcome of a release that could not be bagged: status "failed", with why."""
+        release = self.releases[index]
+        return BagOutcome(release.id, release.name, "failed", self.out / release.id, message)

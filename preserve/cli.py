@@ -78,15 +78,20 @@ def cli() -> None:
 @click.option("--algorithm", "algorithms", multiple=True, metavar="NAME",
               help="Checksum algorithm (repeatable). Default: sha256 and sha512.")
 @click.option("--force", is_flag=True, help="Replace existing bags that differ (atomically).")
-@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="Worker threads (default: all cores).")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None,
+              help="Worker processes for many releases, threads within one (default: all cores).")
 @click.option("--package-type", type=click.Choice(["SIP", "AIP"]), default="SIP", show_default=True,
               help="OAIS package type recorded in the METS.")
+@click.option("--identify", type=click.Choice(["siegfried", "builtin"]), default="siegfried", show_default=True,
+              help="Format identification: Siegfried's PRONOM signatures, or only the built-in table "
+                   "(much faster on many small files; for transfers a repository identifies again).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-bag lines.")
 def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs: int | None,
-        package_type: str, as_json: bool, quiet: bool) -> None:
+        package_type: str, identify: str, as_json: bool, quiet: bool) -> None:
     """Bag every release in SOURCE (default: seeds/) into --out (default: bags/)."""
-    options = BagOptions(algorithms=algorithms, force=force, jobs=jobs, package_type=package_type)
+    options = BagOptions(algorithms=algorithms, force=force, jobs=jobs, package_type=package_type,
+                         identify=identify)
     found, _ = prepare(source, out)
     for warning in found.warnings:
         err(f"warning: {warning}")
@@ -121,7 +126,8 @@ def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--fast", is_flag=True, help="Payload-Oxum and completeness only (no hashing).")
 @click.option("--completeness-only", is_flag=True, help="File names only: no hashing, no sizes.")
-@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="Worker threads (default: all cores).")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None,
+              help="Worker processes for many releases, threads within one (default: all cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report (schemas/verify-report.schema.json).")
 @click.option("--log", "log", type=click.Path(path_type=Path), default=None,
               help="Append one JSON line per bag to this audit log (outside the bags).")

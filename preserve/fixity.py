@@ -23,6 +23,7 @@ import hashlib
 import os
 import stat
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -180,7 +181,7 @@ def _thread_buffer() -> tuple[bytearray, memoryview]:
 
 def copy_and_hash(
     src: Path,
-    dest: Path | None,
+    dest: Path | str | None,
     algorithms: Sequence[str],
     *,
     split: bool | None = None,
@@ -343,32 +344,44 @@ if hasattr(os, "register_at_fork"):
 FSYNC_THREADS = 8
 
 
+#: an fsync slower than this waits on a device: the rest of the batch goes to parallel threads
+SLOW_FSYNC_SECONDS = 0.0002
+
+
 def fsync_files(paths: Sequence[Path | str], *, jobs: int | None = None,
                 stop: threading.Event | None = None) -> None:
-    """fsync many files already written and closed, in parallel threads; the first error raises.
+    """fsync many files already written and closed; the first error raises.
 
     Writing a bag's files first and fsyncing them all afterwards is as durable as fsyncing
     each right after writing it (nothing is published before every one is flushed: the bag is
     renamed into place later), and several times faster on a disk: the file system writes
-    the data back in large batches and many fsyncs find it already on disk.
+    the data back in large batches and many fsyncs find it already on disk. The files are
+    flushed here one by one while that is cheap (tmpfs, data already on disk); once one
+    fsync has to wait for a device, the rest are flushed by parallel threads, which keeps a
+    disk's queue full.
     """
     stop = stop if stop is not None else threading.Event()
     paths = list(paths)
+    for done, path in enumerate(paths):
+        if stop.is_set():
+            raise Cancelled()
+        started = time.perf_counter()
+        _flush(path)
+        if time.perf_counter() - started > SLOW_FSYNC_SECONDS and done + 2 < len(paths):
+            _fsync_parallel(paths[done + 1:], jobs or FSYNC_THREADS, stop)
+            return
 
-    def flush(path: Path | str) -> None:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | _O_CLOEXEC)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
-    workers = min(jobs or FSYNC_THREADS, len(paths))
-    if workers <= 1:
-        for path in paths:
-            if stop.is_set():
-                raise Cancelled()
-            flush(path)
-        return
+def _flush(path: Path | str) -> None:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | _O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_parallel(paths: list[Path | str], jobs: int, stop: threading.Event) -> None:
+    """fsync paths on up to ``jobs`` threads of the shared pool."""
     queue = iter(paths)
     queue_lock = threading.Lock()
     errors: list[BaseException] = []
@@ -380,12 +393,13 @@ def fsync_files(paths: Sequence[Path | str], *, jobs: int | None = None,
             if path is None:
                 return
             try:
-                flush(path)
+                _flush(path)
             except BaseException as exc:
                 errors.append(exc)
                 stop.set()
                 return
 
+    workers = min(jobs, len(paths))
     pool = _shared_pool(workers)
     futures = [pool.submit(worker) for _ in range(workers)]
     try:

@@ -72,12 +72,17 @@ def _backend() -> Any | None:
         return _state["backend"]
 
 
-def identifier() -> Identifier:
+#: identification engines: Siegfried (PRONOM signatures), or only the built-in table (fast)
+ENGINES = ("siegfried", "builtin")
+
+
+def identifier(engine: str = "siegfried") -> Identifier:
     """Name, version and signature detail of the identifier in use (worked out once per process)."""
-    sf = _backend()
+    sf = _backend() if engine == "siegfried" else None
     if sf is None:
+        why = ("chosen (--identify builtin)" if engine == "builtin" else "fallback (pygfried not installed)")
         return Identifier("preserve built-in format sniffer", _own_version(),
-                          "fallback (pygfried not installed): magic bytes and file extension")
+                          f"{why}: magic bytes of a few formats, UTF-8 text and the file extension")
     with _lock:
         found = _state.get("identifier")
         if found is None or found[0] is not sf:
@@ -131,8 +136,13 @@ def _siegfried_workers(jobs: int | None) -> int:
     return max(1, min(4, jobs or os.cpu_count() or 1))
 
 
-def identify_many(paths: Sequence[str | os.PathLike], *, jobs: int | None = None) -> list[FormatInfo]:
+def identify_many(paths: Sequence[str | os.PathLike], *, jobs: int | None = None,
+                  engine: str = "siegfried") -> list[FormatInfo]:
     """Identify many files (one release's) offline; result i is ``identify(paths[i])``.
+
+    ``engine="builtin"`` skips Siegfried and uses only the built-in table (magic bytes of a
+    few formats, UTF-8 text, extension): about 50 times faster per small file, for transfers
+    that a repository identifies again at ingest.
 
     Regular files up to WHOLE_FILE_LIMIT go to Siegfried in one call per BATCH_FILES files
     (``pygfried.identify_many``; its Go side on ``jobs`` threads, default the cores, at most 4;
@@ -140,8 +150,10 @@ def identify_many(paths: Sequence[str | os.PathLike], *, jobs: int | None = None
     use the head+tail sample as :func:`identify` does (memory stays flat); links, FIFOs and
     devices are never opened; without pygfried the fallback sniffer runs.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown identification engine {engine!r}; choose one of {', '.join(ENGINES)}")
     out: list[FormatInfo | None] = [None] * len(paths)
-    sf = _backend()
+    sf = _backend() if engine == "siegfried" else None
     batch: list[tuple[int, str]] = []
     for i, p in enumerate(paths):
         name = os.fspath(p)

@@ -157,3 +157,22 @@ def test_curator_values_win_and_travel_in_the_bag(collection: Path, tmp_path: Pa
     info = (tmp_path / "bags" / "alpha" / "bag-info.txt").read_text()
     assert "External-Identifier: urn:preserve:alpha" in info
     assert "External-Description: A better title (2017-03-04)" in info
+
+
+def test_worker_processes_make_the_same_bags_as_one_process(collection: Path, tmp_path: Path) -> None:
+    """Several releases go to worker processes; the outcomes, their order and every bag's
+    payload and metadata match a one-process run (only timestamps may differ). Here Siegfried
+    is loaded already, so the workers come from a fork server; the CLI tests cover fork."""
+    serial = bag_collection(collection, tmp_path / "one", BagOptions(jobs=1))
+    seen: list[str] = []
+    pooled = bag_collection(collection, tmp_path / "two", BagOptions(jobs=2),
+                            on_outcome=lambda o: seen.append(o.release_id))
+    assert [(o.release_id, o.status, o.files, o.bytes) for o in pooled.outcomes] == \
+           [(o.release_id, o.status, o.files, o.bytes) for o in serial.outcomes]
+    assert seen == [o.release_id for o in serial.outcomes]
+    for outcome in serial.outcomes:
+        one, two = tmp_path / "one" / outcome.release_id, tmp_path / "two" / outcome.release_id
+        assert verify_bag(two).ok
+        assert _manifest(two, "sha512").keys() == _manifest(one, "sha512").keys()
+        same = [p for p in _manifest(one, "sha512") if "/descriptive/" in p or "/rep1/data/" in p]
+        assert same and all(_manifest(two, "sha512")[p] == _manifest(one, "sha512")[p] for p in same)

@@ -56,7 +56,7 @@ def test_second_run_is_refused_and_verify_skips_staging(source: Path, tmp_path: 
     first = start(source, out)
     try:
         assert wait_for(first, lambda: len(bags_in(out)) >= 1 and bool(staging_in(out)))
-        first.send_signal(signal.SIGSTOP)
+        os.killpg(first.pid, signal.SIGSTOP)  # the run and its worker processes
         assert staging_in(out), "frozen while a bag is being written"
         # a second run on the same OUT: refused with one clear line, nothing touched
         listing = sorted(os.listdir(out))
@@ -73,7 +73,7 @@ def test_second_run_is_refused_and_verify_skips_staging(source: Path, tmp_path: 
         assert res.returncode == 0, res.stdout + res.stderr
         assert "staging" not in res.stdout and "FAILED" not in res.stdout
     finally:
-        first.send_signal(signal.SIGCONT)
+        os.killpg(first.pid, signal.SIGCONT)
     _, stderr = first.communicate(timeout=300)
     assert first.returncode == 0, stderr
     assert staging_in(out) == [] and len(bags_in(out)) == 10

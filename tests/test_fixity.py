@@ -314,12 +314,28 @@ def test_every_copy_is_fsynced_before_return(tmp_path: Path, small_buffers, monk
     assert synced == []  # hashing only: nothing to flush
 
 
-def test_fsync_files_raises_the_first_error(tmp_path: Path) -> None:
-    for i in range(5):
-        (tmp_path / f"f{i}").write_bytes(b"x")
-    fixity.fsync_files([tmp_path / f"f{i}" for i in range(5)])
+@pytest.mark.parametrize("slow", [False, True], ids=["cheap-fsync-serial", "slow-fsync-parallel"])
+def test_fsync_files_flushes_every_file_and_raises_the_first_error(tmp_path: Path, monkeypatch, slow: bool) -> None:
+    """Cheap fsyncs stay in this thread; once one is slow (a device), the rest go to threads."""
+    monkeypatch.setattr(fixity, "SLOW_FSYNC_SECONDS", -1.0 if slow else 60.0)
+    synced: list[tuple[int, bool]] = []
+    real = os.fsync
+    main = threading.get_ident()
+
+    def spy(fd: int) -> None:
+        synced.append((os.fstat(fd).st_ino, threading.get_ident() == main))
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    files = [tmp_path / f"f{i}" for i in range(12)]
+    for f in files:
+        f.write_bytes(b"x")
+    fixity.fsync_files(files)
+    assert sorted(ino for ino, _ in synced) == sorted(f.stat().st_ino for f in files)
+    in_main = sum(here for _, here in synced)
+    assert in_main == (1 if slow else 12)
     with pytest.raises(FileNotFoundError):
-        fixity.fsync_files([tmp_path / "f0", tmp_path / "gone", tmp_path / "f1"])
+        fixity.fsync_files([files[0], tmp_path / "gone", files[1], files[2], files[3]])
 
 
 def test_hash_constant_computes_once_per_object() -> None:

@@ -54,8 +54,9 @@ def make_source(src: Path, releases: int = RELEASES, big: int = 1 << 20, seed: i
 
 
 def start(src: Path, out: Path, *extra: str) -> subprocess.Popen:
+    """A background run in its own process group (it and its worker processes: see freeze)."""
     return subprocess.Popen([sys.executable, "-m", "preserve", "bag", str(src), "--out", str(out), "--quiet", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def run(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -156,3 +157,33 @@ def test_sigterm_and_sigint_stop_cleanly(source: Path, tmp_path: Path, signum: i
     for name in bags_in(out):
         bagit.Bag(str(out / name)).validate()
     assert tree_digest(source) == before
+
+
+def test_ctrl_c_reaches_the_run_and_its_workers_and_all_stop_cleanly(source: Path, tmp_path: Path) -> None:
+    """A terminal's Ctrl-C signals the whole process group: the run and every worker process."""
+    out = tmp_path / "bags"
+    proc = start(source, out)
+    assert wait_for(proc, lambda: len(bags_in(out)) >= 1 and bool(staging_in(out)))
+    os.killpg(proc.pid, signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("preserve: interrupted"), stderr
+    assert staging_in(out) == []
+    assert_only_complete_bags(out)
+
+
+def test_workers_die_with_a_killed_run_and_clean_up(source: Path, tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the worker processes notice their parent's death, remove their
+    staging folders and release the output lock, so the next run starts at once."""
+    from preserve.lock import locked
+
+    out = tmp_path / "bags"
+    proc = start(source, out)
+    assert wait_for(proc, lambda: len(bags_in(out)) >= 1 and bool(staging_in(out)))
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)  # the pipes close when the last worker has gone
+    with locked(out):  # no survivor holds the lock
+        pass
+    assert staging_in(out) == []
+    assert_only_complete_bags(out)

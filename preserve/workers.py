@@ -1,0 +1,203 @@
+"""Run many independent tasks (one release each) in worker processes; results in input order.
+
+Describing and packaging a release is Python code that holds the GIL, so threads cannot give
+it a second core; processes can. The pool here is deliberately small:
+
+- Workers are **forked** (they start at once and share the parent's loaded modules) unless
+  a library whose runtime does not survive ``fork`` is loaded already (Siegfried's Go runtime,
+  ``pygfried``: a forked child hangs in it); then they start from a fork server instead.
+- A task is an index into a task object the workers hold (inherited by fork, or pickled once
+  per worker); only indices and results cross the pipes.
+- Each worker has at most :data:`PREFETCH` tasks queued, so work spreads evenly and memory
+  does not grow with the number of tasks.
+- A worker dies with its parent (Linux ``PR_SET_PDEATHSIG``); on SIGINT or SIGTERM it leaves
+  its task through the task's own clean-up (a bag's staging folder is removed) and exits
+  without a traceback. If the parent is interrupted, it passes the signal on and waits for
+  the workers to finish cleaning up before it re-raises.
+- A worker that dies (killed, out of memory) fails only the task it was running, with a
+  message; the tasks queued to it go to the others, and a new worker takes its place.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from multiprocessing.connection import Connection, wait
+from typing import Any, Callable, Protocol, TypeVar
+
+R = TypeVar("R")
+
+#: tasks queued per worker beyond the one it runs: hides the round trip, keeps order tight
+PREFETCH = 2
+#: modules whose runtime does not survive fork: with one loaded, workers start from a fork server
+FORK_UNSAFE_MODULES = ("pygfried",)
+#: seconds the parent waits for interrupted workers to clean up before killing them
+CLEANUP_SECONDS = 30.0
+_PR_SET_PDEATHSIG = 1
+
+
+class Task(Protocol[R]):
+    """What a pool runs: ``task(i)`` for i in range(count); it should not raise."""
+
+    def __call__(self, index: int) -> R: ...
+
+
+def start_method() -> str:
+    """'fork' when it is safe here, else 'forkserver' (or 'spawn' where there is no fork)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and not any(name in sys.modules for name in FORK_UNSAFE_MODULES):
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _die_with_parent(parent: int | None) -> bool:
+    """Ask Linux to SIGTERM this process when its parent dies; False if the parent is gone.
+
+    ``parent`` is the pid of the process that forked this one (None under a fork server,
+    whose own death follows the run's).
+    """
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+    return parent is None or os.getppid() == parent
+
+
+def _serve(conn: Connection, task: Task, parent: int | None) -> None:
+    """A worker's loop: run each index received, send ``(index, result)`` back; None ends it.
+
+    Any way out (end of input, the parent gone, SIGINT, SIGTERM) is a quiet return: the
+    task's own clean-up has run while the exception unwound it.
+    """
+    try:
+        if not _die_with_parent(parent):
+            return
+        while True:
+            index = conn.recv()
+            if index is None:
+                return
+            try:
+                reply: tuple[bool, Any] = (True, task(index))
+            except Exception as exc:  # noqa: BLE001 - a task bug fails that task, not the run
+                reply = (False, f"{type(exc).__name__}: {exc}")
+            conn.send((index, reply))
+    except BaseException:  # noqa: BLE001 - KeyboardInterrupt, SIGTERM's exception, a closed pipe
+        return
+
+
+class _Worker:
+    """One worker process, its pipe and the indices it holds."""
+
+    def __init__(self, ctx: Any, task: Task) -> None:
+        self.conn, child = ctx.Pipe(duplex=True)
+        parent = os.getpid() if ctx.get_start_method() == "fork" else None
+        self.process = ctx.Process(target=_serve, args=(child, task, parent), daemon=True)
+        self.process.start()
+        child.close()
+        self.held: deque[int] = deque()
+
+    def give(self, index: int) -> None:
+        self.conn.send(index)
+        self.held.append(index)
+
+    def stop(self) -> None:
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+
+
+def run_tasks(task: Task[R], count: int, jobs: int, on_result: Callable[[int, R], None],
+              on_lost: Callable[[int, str], R]) -> None:
+    """Run ``task(i)`` for every i < count on ``jobs`` worker processes.
+
+    ``on_result(i, result)`` is called in the parent, in index order, as soon as every result
+    before it is in. A task that raised, or whose worker died, gets ``on_lost(i, message)``
+    as its result instead.
+    """
+    ctx = multiprocessing.get_context(start_method())
+    pending = deque(range(count))
+    workers = [_Worker(ctx, task) for _ in range(max(1, min(jobs, count)))]
+    starts = len(workers) + count  # every start beyond this would be a worker dying at birth
+    done: dict[int, R] = {}
+    emitted = 0
+    try:
+        while emitted < count:
+            for k, worker in enumerate(workers):
+                if not worker.held and not worker.process.is_alive() and pending and starts > 0:
+                    worker.conn.close()
+                    workers[k], starts = _Worker(ctx, task), starts - 1  # died while idle
+                _refill(workers[k], pending)
+            if pending and not any(w.held for w in workers):  # no worker can take a task
+                while pending:
+                    index = pending.popleft()
+                    done[index] = on_lost(index, "no worker process could be started for it")
+            for worker in _ready(workers):
+                try:
+                    index, (ok, value) = worker.conn.recv()
+                except (EOFError, OSError):
+                    _replace(workers, worker, ctx, task, done, pending, on_lost)
+                    starts -= 1
+                    continue
+                worker.held.remove(index)
+                done[index] = value if ok else on_lost(index, f"internal error: {value}")
+            while emitted in done:
+                on_result(emitted, done.pop(emitted))
+                emitted += 1
+    except BaseException as exc:
+        _interrupt(workers, exc)
+        raise
+    finally:
+        _shut_down(workers)
+
+
+def _ready(workers: list[_Worker]) -> list[_Worker]:
+    """Workers with a reply (or a closed pipe); wakes every half second so signals get through."""
+    by_conn = {w.conn: w for w in workers if w.held}
+    return [by_conn[c] for c in wait(list(by_conn), timeout=0.5)]  # type: ignore[index]
+
+
+def _refill(worker: _Worker, pending: deque[int]) -> None:
+    while pending and len(worker.held) <= PREFETCH and worker.process.is_alive():
+        worker.give(pending.popleft())
+
+
+def _replace(workers: list[_Worker], dead: _Worker, ctx: Any, task: Task, done: dict,
+             pending: deque[int], on_lost: Callable[[int, str], Any]) -> None:
+    """A worker's pipe closed: fail the task it was running, requeue the rest, start another."""
+    dead.process.join(5)
+    code = dead.process.exitcode
+    why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+    running = dead.held.popleft()  # a worker runs its tasks in the order it was given them
+    done[running] = on_lost(running, f"the worker process bagging it ended unexpectedly ({why})")
+    pending.extendleft(reversed(dead.held))
+    dead.conn.close()
+    workers[workers.index(dead)] = _Worker(ctx, task)
+
+
+def _interrupt(workers: list[_Worker], exc: BaseException) -> None:
+    """Pass the parent's interruption on to the workers, so they clean up and leave."""
+    sig = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
+    for worker in workers:
+        if worker.process.is_alive() and worker.process.pid:
+            try:
+                os.kill(worker.process.pid, sig)
+            except OSError:
+                pass
+
+
+def _shut_down(workers: list[_Worker]) -> None:
+    """Tell the workers to stop, wait for them (their clean-up included), kill stragglers."""
+    for worker in workers:
+        worker.stop()
+    for worker in workers:
+        worker.process.join(CLEANUP_SECONDS)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join()
+        worker.conn.close()

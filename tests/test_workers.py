@@ -1,0 +1,104 @@
+"""The worker-process pool: order, failures, dead workers, interruption, start method."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from preserve import workers
+from preserve.workers import run_tasks, start_method
+
+
+@dataclass
+class Square:
+    """Picklable task: i*i, with a delay that makes later indices finish first."""
+
+    count: int
+
+    def __call__(self, index: int) -> int:
+        time.sleep(0.002 * (self.count - index))
+        return index * index
+
+
+@dataclass
+class Faulty:
+    """Raises on index 3, dies (SIGKILL) on index 5, else returns the worker's pid."""
+
+    def __call__(self, index: int) -> int:
+        if index == 3:
+            raise ValueError("bad input 3")
+        if index == 5:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return os.getpid()
+
+
+@dataclass
+class Marker:
+    """Writes a marker file per index, slowly (for interruption)."""
+
+    folder: Path
+
+    def __call__(self, index: int) -> int:
+        (self.folder / f"{index}.start").write_text("")
+        time.sleep(0.2)
+        return index
+
+
+@pytest.fixture(params=["fork", "forkserver"])
+def method(request, monkeypatch) -> str:
+    monkeypatch.setattr(workers, "start_method", lambda: request.param)
+    return request.param
+
+
+def test_results_arrive_in_index_order(method: str) -> None:
+    seen: list[tuple[int, int]] = []
+    run_tasks(Square(40), 40, 3, on_result=lambda i, r: seen.append((i, r)),
+              on_lost=lambda i, why: -1)
+    assert seen == [(i, i * i) for i in range(40)]
+    assert not multiprocessing.active_children()
+
+
+def test_a_raising_task_and_a_dead_worker_fail_only_their_own_tasks(method: str) -> None:
+    got: dict[int, object] = {}
+    run_tasks(Faulty(), 12, 2, on_result=got.__setitem__, on_lost=lambda i, why: why)
+    assert sorted(got) == list(range(12))
+    assert got[3] == "internal error: ValueError: bad input 3"
+    assert isinstance(got[5], str) and "ended unexpectedly (signal 9)" in got[5]
+    others = [got[i] for i in range(12) if i not in (3, 5)]
+    assert all(isinstance(pid, int) and pid != os.getpid() for pid in others)  # ran in workers
+    assert not multiprocessing.active_children()
+
+
+def test_more_workers_than_tasks_and_no_tasks(method: str) -> None:
+    seen: list[int] = []
+    run_tasks(Square(2), 2, 8, on_result=lambda i, r: seen.append(r), on_lost=lambda i, why: -1)
+    assert seen == [0, 1]
+    run_tasks(Square(0), 0, 2, on_result=lambda i, r: seen.append(r), on_lost=lambda i, why: -1)
+    assert seen == [0, 1]
+
+
+def test_an_interrupted_parent_stops_its_workers_and_reraises(tmp_path: Path, method: str) -> None:
+    def on_result(index: int, result: int) -> None:
+        if index == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_tasks(Marker(tmp_path), 50, 2, on_result=on_result, on_lost=lambda i, why: -1)
+    assert not multiprocessing.active_children()
+    started = len(list(tmp_path.glob("*.start")))
+    assert 2 <= started < 50  # the queue was abandoned, not drained
+    time.sleep(0.5)
+    assert len(list(tmp_path.glob("*.start"))) == started  # nothing runs on afterwards
+
+
+def test_fork_is_avoided_once_a_go_runtime_is_loaded(monkeypatch) -> None:
+    monkeypatch.delitem(sys.modules, "pygfried", raising=False)
+    assert start_method() == "fork"
+    monkeypatch.setitem(sys.modules, "pygfried", object())
+    assert start_method() == "forkserver"
