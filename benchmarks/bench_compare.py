@@ -13,6 +13,7 @@ This is a benchmark, not a test: nothing here asserts on time.
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import subprocess
@@ -58,7 +59,7 @@ class Run:
     seconds: float
     rss_mib: float  # the largest single process (getrusage: what `time -v` reports)
     code: int
-    rss_sum_mib: float = 0.0  # all its processes together, sampled every 0.1 s
+    rss_sum_mib: float = 0.0  # PSS of all its processes together (shared pages split), sampled every 0.1 s
 
 
 @dataclass
@@ -75,7 +76,7 @@ class Row:
 # benchmark's own memory never counts.
 _LAUNCH = (
     "import os, resource, subprocess, sys, threading, time\n"
-    "def tree_rss(root):\n"
+    "def tree_pss(root):\n"
     "    kids, total = {}, 0\n"
     "    for p in os.listdir('/proc'):\n"
     "        if p.isdigit():\n"
@@ -89,16 +90,18 @@ _LAUNCH = (
     "        pid = todo.pop()\n"
     "        todo += kids.get(pid, [])\n"
     "        try:\n"
-    "            total += int(open(f'/proc/{pid}/statm').read().split()[1])\n"
-    "        except (OSError, IndexError):\n"
+    "            for line in open(f'/proc/{pid}/smaps_rollup'):\n"
+    "                if line.startswith('Pss:'):\n"
+    "                    total += int(line.split()[1])\n"
+    "        except (OSError, IndexError, ValueError):\n"
     "            pass\n"
-    "    return total * os.sysconf('SC_PAGE_SIZE') // 1024\n"
+    "    return total\n"
     "t = time.perf_counter()\n"
     "proc = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL)\n"
     "peak = [0]\n"
     "def sample():\n"
     "    while proc.poll() is None:\n"
-    "        peak[0] = max(peak[0], tree_rss(proc.pid))\n"
+    "        peak[0] = max(peak[0], tree_pss(proc.pid))\n"
     "        time.sleep(0.1)\n"
     "threading.Thread(target=sample, daemon=True).start()\n"
     "code = proc.wait()\n"
@@ -112,6 +115,7 @@ _LAUNCH = (
 def run(cmd: list[str], cwd: Path | None = None) -> Run:
     """Run a command, return wall time, peak RSS (the process and its children) and exit code."""
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # both tools run from bytecode, as installed by pip
     fd, report = tempfile.mkstemp(prefix="bench-run-")
     os.close(fd)
     try:
@@ -349,8 +353,8 @@ def best(runs: list[Run]) -> Run | None:
 
 def table(rows: list[Row], where: str) -> str:
     head = ("| where | case | operation | preserve s | bagit-python s | ratio | target | "
-            "ratio vs copy + bagit | preserve peak RSS MiB (largest process / all) | "
-            "bagit peak RSS MiB (largest / all) |")
+            "ratio vs copy + bagit | preserve peak MiB (RSS largest process / PSS all) | "
+            "bagit peak MiB (RSS largest / PSS all) |")
     lines = [head, "|" + "---|" * 10]
     for row in rows:
         p, b = best(row.preserve), best(row.bagit)
@@ -385,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=None, help="preserve --jobs (default: all cores)")
     args = ap.parse_args(argv)
     places = {"tmpfs": ["tmpfs"], "disk": ["disk"], "both": ["tmpfs", "disk"]}[args.where or "tmpfs"]
+    # pip compiles an installed package (bagit-python here); compile preserve's checkout alike, so
+    # that neither start pays for compiling its sources (PYTHONDONTWRITEBYTECODE would prevent it)
+    compileall.compile_dir(str(REPO / "preserve"), quiet=1)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; cases {' '.join(args.cases)}"
           f"{' (quick)' if args.quick else ''}", file=sys.stderr)
     tables = []

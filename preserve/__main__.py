@@ -1,5 +1,5 @@
 """``python -m preserve``: the same as the ``preserve`` command."""
-from .cli import main
+from .launch import main
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -19,7 +19,6 @@ import click
 from . import __version__
 from .bagging import BagOptions, BagOutcome, bag_collection, prepare, prepare_source
 from .errors import PreserveError
-from .formats import GO_MEMORY_LIMIT
 from .fixity import ProgressFn
 from .report import append_audit_log, exit_code, format_bag, report_document, summary
 from .bagreader import payload_bytes
@@ -194,28 +193,8 @@ def validate(source: Path, as_json: bool) -> None:
     sys.exit(1 if problems else 0)
 
 
-def _restart_with_go_memory_limit() -> None:
-    """Re-execute ``preserve bag`` once with GOMEMLIMIT set, unless the user set it.
-
-    Siegfried (format identification) runs on the Go runtime, which reads GOMEMLIMIT only from
-    the environment the process started with; without a limit its heap grows to twice its live
-    size and a long run passes 200 MiB. Same process id, arguments, streams and exit code.
-    """
-    if os.environ.get("GOMEMLIMIT") or sys.argv[1:2] != ["bag"] or not sys.executable:
-        return
-    os.environ["GOMEMLIMIT"] = GO_MEMORY_LIMIT
-    entry = sys.argv[0]  # the console script, or .../preserve/__main__.py for `python -m preserve`
-    again = ["-m", "preserve"] if os.path.basename(entry) == "__main__.py" or not os.path.isfile(entry) else [entry]
-    try:
-        os.execv(sys.executable, [sys.executable, *again, *sys.argv[1:]])
-    except OSError:
-        pass  # run without the limit rather than not at all
-
-
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the CLI, turning every error into one line and an exit code."""
-    if argv is None:
-        _restart_with_go_memory_limit()
+    """Run the CLI, turning every error into one line and an exit code (see preserve.launch)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
     try:

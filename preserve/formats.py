@@ -22,7 +22,7 @@ UNKNOWN_MIME = "application/octet-stream"
 _SNIFF_BYTES = 8192
 #: Larger files are identified from a head+tail sample, so memory stays flat (see _identify_sample).
 WHOLE_FILE_LIMIT = 16 << 20
-GO_MEMORY_LIMIT = "90MiB"  # Siegfried's live heap is ~60-70 MiB; see _load_siegfried
+from .launch import GO_MEMORY_LIMIT  # noqa: F401 - the limit the CLI starts Siegfried's runtime with
 SAMPLE_BYTES = 8 << 20
 
 

@@ -199,8 +199,8 @@ def test_bag_runs_with_a_go_memory_limit_and_keeps_a_users_own(collection: Path,
     assert json.loads(res.stdout)["ok"]
     from preserve.formats import GO_MEMORY_LIMIT
     script = tmp_path / "show_limit.py"
-    script.write_text("import os, sys\nfrom preserve.cli import _restart_with_go_memory_limit\n"
-                      "sys.argv = [sys.argv[0], 'bag']\n_restart_with_go_memory_limit()\n"
+    script.write_text("import os, sys\nfrom preserve.launch import restart_with_go_memory_limit\n"
+                      "sys.argv = [sys.argv[0], 'bag']\nrestart_with_go_memory_limit()\n"
                       "print(os.environ.get('GOMEMLIMIT'))\n")
     out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == GO_MEMORY_LIMIT, out.stderr
