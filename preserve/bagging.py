@@ -282,16 +282,16 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
         if on_outcome:
             on_outcome(outcome)
 
-    def emit_from_worker(index: int, outcome: BagOutcome) -> None:
-        task.report(found.releases[index])
-        emit(index, outcome)
 
     with locked(out):
         remove_stale_staging(out)
         workers = release_workers(found.releases, options.jobs)
         if workers > 1:
-            run_tasks(task.without_progress(), len(found.releases), workers,
-                      on_result=emit_from_worker, on_lost=task.lost)
+            for index, outcome in run_tasks(task.without_progress(), len(found.releases), workers,
+                                            on_lost=task.lost_in_worker,
+                                            fork_unsafe_calls=options.identify == "siegfried"):
+                task.report(found.releases[index])
+                emit(index, outcome)
         else:
             for index in range(len(found.releases)):  # one at a time: memory does not grow with the count
                 emit(index, task(index))
@@ -340,6 +340,11 @@ class ReleaseTask:
         """Advance the progress bar by a whole release (what workers finished)."""
         if self.progress:
             self.progress(len(release.files), release.size)
+
+    def lost_in_worker(self, index: int, error: BaseException) -> BagOutcome:
+        """The outcome of a release whose worker process raised or died."""
+        return self.lost(index, f"internal error: {error}" if isinstance(error, RuntimeError)
+                         else f"internal error: {type(error).__name__}: {error}")
 
     def lost(self, index: int, message: str) -> BagOutcome:
         """The outcome of a release that could not be bagged: status "failed", with why."""

@@ -68,15 +68,34 @@ def read_small(path: Path, limit: int = MAX_TAG_BYTES) -> bytes:
     """Read a regular file up to limit bytes (OSError if it is larger, a link or special)."""
     fd = _open(path)
     try:
-        if os.fstat(fd).st_size > limit:
+        size = os.fstat(fd).st_size
+        if size > limit:
             raise TooLarge(f"larger than {limit} bytes")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(limit + 1)
+        data = read_upto(fd, limit + 1, size)
     finally:
         os.close(fd)
     if len(data) > limit:
         raise TooLarge(f"larger than {limit} bytes")
     return data
+
+
+def read_upto(fd: int, limit: int, size: int) -> bytes:
+    """At most limit bytes of an open file that fstat says holds size bytes.
+
+    One read() when the file has not grown since (no buffer of limit bytes is allocated);
+    a file that grew is read on until end of file or limit.
+    """
+    parts: list[bytes] = []
+    got = 0
+    while got < limit:
+        chunk = os.read(fd, min(limit - got, max(size + 1 - got, 1 << 16)))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+        if got == size:  # the size fstat gave: end of file, no further read
+            break
+    return b"".join(parts)
 
 
 def _open(path: Path) -> int:
@@ -106,14 +125,15 @@ def _read_text(view: BagView, name: str, limit: int = MAX_TAG_BYTES) -> str | No
 
 def safe_relpath(path: str) -> bool:
     """True when a manifest path stays inside the bag (no '..', absolute path or backslash)."""
-    if not path or path.startswith("/") or "\\" in path or "\x00" in path:
+    if not path or "\\" in path or "\x00" in path:
         return False
-    return all(part not in ("", ".", "..") for part in path.split("/"))
+    wrapped = f"/{path}/"  # each segment s appears as "/s/": empty, "." and ".." found in three scans
+    return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
 
 
 def _walk(view: BagView) -> None:
     """List every file of the bag (payload and tags), flagging links and special files."""
-    stack = [(view.root, "")]
+    stack = [(os.fspath(view.root), "")]
     while stack:
         folder, prefix = stack.pop()
         try:
@@ -128,14 +148,13 @@ def _walk(view: BagView) -> None:
             except OSError as exc:
                 view.add("file-unreadable", rel, f"cannot be examined: {exc.strerror}")
                 continue
-            in_payload = rel.startswith("data/")
             if stat.S_ISDIR(st.st_mode):
                 view.dirs.add(rel)
-                stack.append((Path(entry.path), rel + "/"))
+                stack.append((entry.path, rel + "/"))
             elif stat.S_ISREG(st.st_mode) and rel == "data":
                 continue  # a file where the payload folder should be: payload-dir-missing
             elif stat.S_ISREG(st.st_mode):
-                (view.payload if in_payload else view.tag_files)[rel] = st.st_size
+                (view.payload if rel.startswith("data/") else view.tag_files)[rel] = st.st_size
             elif stat.S_ISLNK(st.st_mode):
                 view.add("symlink", rel, "is a symbolic link (never followed)")
             else:
@@ -190,68 +209,111 @@ def _manifests(view: BagView, tag: bool) -> list[Manifest]:
     found = []
     for name in sorted(view.tag_files):
         match = _MANIFEST.match(name)
-        if not match or bool(match.group(1)) != tag:
-            continue
-        algorithm = match.group(2).lower().replace("-", "")
-        algorithm = {"sha3224": "sha3_224", "sha3256": "sha3_256", "sha3384": "sha3_384",
-                     "sha3512": "sha3_512"}.get(algorithm, algorithm)
-        kept: dict[str, str] = {}
-        seen: dict[str, int] = {}
-        bad = 0
-        number = 0
+        if match and bool(match.group(1)) == tag:
+            found.append(_ManifestReader(view, name, _algorithm(match.group(2)), tag).read())
+    return found
 
-        def report(code: str, line: int, message: str) -> None:
-            nonlocal bad
-            bad += 1
-            if bad <= MAX_LINE_PROBLEMS:
-                view.add(code, f"{name}:{line}", message)
 
+def _algorithm(name: str) -> str:
+    """hashlib's name for the algorithm in a manifest's file name ('SHA-256' -> 'sha256')."""
+    name = name.lower().replace("-", "")
+    return {"sha3224": "sha3_224", "sha3256": "sha3_256", "sha3384": "sha3_384",
+            "sha3512": "sha3_512"}.get(name, name)
+
+
+class _ManifestReader:
+    """One manifest read into its entries; every bad line counted, the first ones reported."""
+
+    def __init__(self, view: BagView, name: str, algorithm: str, tag: bool) -> None:
+        self.view, self.name, self.algorithm, self.tag = view, name, algorithm, tag
+        self.kept: dict[str, str] = {}
+        self.seen: dict[str, int] = {}  # path -> line number
+        self.bad = 0
+
+    def read(self) -> Manifest:
         batch: list[str] = []
         numbers: list[int] = []
-
-        def flush() -> None:
-            entries, line_problems = bagfiles.parse_manifest("\n".join(batch), algorithm)
-            for lp in line_problems:
-                code = "manifest-duplicate" if "listed twice" in lp.message else "manifest-malformed"
-                report(code, numbers[lp.line - 1], lp.message)
-            for digest, path, line in entries:
-                number = numbers[line - 1]
-                if path in seen:
-                    report("manifest-duplicate", number, f"path listed twice (also line {seen[path]}): {path!r}")
-                    continue
-                seen[path] = number
-                if not safe_relpath(path):
-                    report("manifest-unsafe-path", number, f"path escapes the bag or is not portable: {path!r}")
-                elif not tag and not path.startswith("data/"):
-                    report("manifest-unsafe-path", number, f"payload path outside data/: {path!r}")
-                else:
-                    kept[path] = digest
-            batch.clear()
-            numbers.clear()
-
-        lines = _manifest_lines(view, name)
+        number = 0
+        lines = _manifest_lines(self.view, self.name)
         for number, text in lines:
-            if bad >= MAX_BAD_LINES:
+            if self.bad >= MAX_BAD_LINES:
                 lines.close()  # closes the file now
                 break
             if text is None:
-                report("manifest-malformed", number, f"line longer than {MAX_LINE_BYTES} bytes")
+                self.report("manifest-malformed", number, f"line longer than {MAX_LINE_BYTES} bytes")
             elif text is False:
-                report("manifest-malformed", number, "line is not valid UTF-8")
+                self.report("manifest-malformed", number, "line is not valid UTF-8")
             else:
                 batch.append(text[:-1] if text.endswith("\n") else text)
                 numbers.append(number)
                 if len(batch) >= 4096:
-                    flush()
-        flush()
-        if bad >= MAX_BAD_LINES:
-            view.add("manifest-problems-truncated", name,
-                     f"reading stopped at line {number} after {bad} bad lines (first {MAX_LINE_PROBLEMS} shown)")
-        elif bad > MAX_LINE_PROBLEMS:
-            view.add("manifest-problems-truncated", name,
-                     f"{bad - MAX_LINE_PROBLEMS} more bad lines not reported (first {MAX_LINE_PROBLEMS} shown)")
-        found.append(Manifest(name, algorithm, kept))
-    return found
+                    self.flush(batch, numbers)
+        self.flush(batch, numbers)
+        if self.bad >= MAX_BAD_LINES:
+            self.view.add("manifest-problems-truncated", self.name, f"reading stopped at line {number} after "
+                          f"{self.bad} bad lines (first {MAX_LINE_PROBLEMS} shown)")
+        elif self.bad > MAX_LINE_PROBLEMS:
+            self.view.add("manifest-problems-truncated", self.name, f"{self.bad - MAX_LINE_PROBLEMS} more bad "
+                          f"lines not reported (first {MAX_LINE_PROBLEMS} shown)")
+        return Manifest(self.name, self.algorithm, self.kept)
+
+    def report(self, code: str, line: int, message: str) -> None:
+        self.bad += 1
+        if self.bad <= MAX_LINE_PROBLEMS:
+            self.view.add(code, f"{self.name}:{line}", message)
+
+    def flush(self, batch: list[str], numbers: list[int]) -> None:
+        """Parse a batch of lines (numbers: their line numbers in the file) and keep the safe entries."""
+        entries = _parse_plain(batch, self.algorithm)
+        if entries is None:
+            entries, line_problems = bagfiles.parse_manifest("\n".join(batch), self.algorithm)
+            for lp in line_problems:
+                code = "manifest-duplicate" if "listed twice" in lp.message else "manifest-malformed"
+                self.report(code, numbers[lp.line - 1], lp.message)
+        seen, kept = self.seen, self.kept
+        for digest, path, line in entries:
+            number = numbers[line - 1]
+            if path in seen:
+                self.report("manifest-duplicate", number, f"path listed twice (also line {seen[path]}): {path!r}")
+                continue
+            seen[path] = number
+            if not safe_relpath(path):
+                self.report("manifest-unsafe-path", number, f"path escapes the bag or is not portable: {path!r}")
+            elif not self.tag and not path.startswith("data/"):
+                self.report("manifest-unsafe-path", number, f"payload path outside data/: {path!r}")
+            else:
+                kept[path] = digest
+        batch.clear()
+        numbers.clear()
+
+
+_PLAIN_DIGEST = re.compile(r"[0-9a-fA-F]+")
+
+
+def _parse_plain(lines: list[str], algorithm: str) -> list[tuple[str, str, int]] | None:
+    """bagfiles.parse_manifest's entries when every line is a plain '<digest> <path>', else None.
+
+    The common case in a few operations per line; None (any blank, malformed or tab-separated
+    line, bad digest, repeated path) leaves the whole batch to the full parser and its messages.
+    """
+    expected = bagfiles.DIGEST_LENGTHS.get(algorithm)
+    is_hex = _PLAIN_DIGEST.fullmatch
+    entries: list[tuple[str, str, int]] = []
+    paths: set[str] = set()
+    for number, line in enumerate(lines, 1):
+        digest, _, rest = line.rstrip("\r").partition(" ")
+        path = rest.lstrip(" \t")
+        if not path or not is_hex(digest) or (expected and len(digest) != expected):
+            return None
+        if path[0] == "*":
+            path = path[1:]  # md5sum binary-mode marker, as parse_manifest drops it
+        if "%" in path:
+            path = bagfiles.decode_path(path)
+        if path in paths:
+            return None
+        paths.add(path)
+        entries.append((digest.lower(), path, number))
+    return entries
 
 
 def read_bag(root: Path) -> BagView:

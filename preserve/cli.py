@@ -22,7 +22,7 @@ from .errors import PreserveError
 from .fixity import ProgressFn
 from .report import append_audit_log, exit_code, format_bag, report_document, summary
 from .bagreader import payload_bytes
-from .verify import BagReport, find_bags, verify_bag
+from .verify import BagReport, find_bags, verify_many
 
 
 class Interrupted(BaseException):
@@ -142,8 +142,7 @@ def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: i
     total = payload_bytes(bags) if level == "full" else 0
     held: list[str] = []  # per-bag lines wait while a progress bar holds the terminal
     with progress_bar(total, 0, "verifying", not quiet and not as_json) as progress:
-        for path in bags:
-            report = verify_bag(path, level=level, jobs=jobs, progress=progress)
+        for report in verify_many(bags, level=level, jobs=jobs, progress=progress):
             reports.append(report)
             if not as_json and not (quiet and report.ok):
                 held.append(format_bag(report)) if progress else click.echo(format_bag(report))

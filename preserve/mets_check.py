@@ -5,6 +5,7 @@ schema-valid; every file and metadata record it lists is present with the listed
 CHECKSUM; every content file under ``representations/`` is listed; each representation METS
 passes the same checks; the DC and PREMIS records it references are schema-valid.
 Each problem is ``(code, path, message)``; paths are prefixed with ``prefix`` (``data/``).
+A file counts as present only when it is a regular file reached through real folders.
 """
 from __future__ import annotations
 
@@ -12,16 +13,19 @@ import os
 import re
 import stat
 from pathlib import Path, PurePosixPath
+from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
+from .bagreader import safe_relpath
 from .fixity import KNOWN_DIGESTS, copy_and_hash, normalise_algorithm
 from .xmlsafe import XMLParseError, parse_xml_file
 from .xsd import NS_METS, NS_XLINK, validate
 
 Problem = tuple[str, str, str]
 M = f"{{{NS_METS}}}"
+FILE, MDREF, FLOCAT, MPTR = M + "file", M + "mdRef", M + "FLocat", M + "mptr"
 HREF = f"{{{NS_XLINK}}}href"
 METS_NAME = "METS.xml"
 _MD_KINDS = {"PREMIS": "premis", "DC": "dc"}
@@ -29,86 +33,182 @@ _MD_KINDS = {"PREMIS": "premis", "DC": "dc"}
 _PLAIN_HREF = re.compile(r"[A-Za-z0-9_.~/-]+")
 
 
-def check_mets(data_dir: Path, prefix: str = "data/") -> list[Problem]:
-    """Every METS problem of the package at data_dir (empty list: all good)."""
-    data_dir = Path(data_dir)
-    problems: list[Problem] = []
-    checked: set[str] = set()
-    listed = _check_one(data_dir, "", prefix, problems, root=True, checked=checked)
+def check_mets(data_dir: Path, prefix: str = "data/", files: Mapping[str, int] | None = None) -> list[Problem]:
+    """Every METS problem of the package at data_dir (empty list: all good).
+
+    ``files``, from a walk of the package that followed no link, maps ``prefix + path`` of
+    every regular file to its size: listed files are looked up there (an lstat only for a
+    name it lacks) and the content files are taken from it instead of a second walk.
+    """
+    package = _Package(os.fspath(data_dir), prefix, files or {})
+    listed = package.check_one("", root=True)
     if listed is None:
-        return problems
-    content = _content_files(data_dir)
+        return package.problems
+    content = package.listed_content() if files is not None else _content_files(Path(data_dir))
     for rel in content:  # a representation METS that no mptr points to is checked too
         parts = rel.split("/")
-        if len(parts) == 3 and parts[2] == METS_NAME and rel not in checked:
-            listed |= _check_one(data_dir, rel[: -len(METS_NAME)], prefix, problems,
-                                 root=False, checked=checked) or set()
+        if len(parts) == 3 and parts[2] == METS_NAME and rel not in package.checked:
+            listed |= package.check_one(rel[: -len(METS_NAME)], root=False) or set()
     for rel in content:
         if rel not in listed:
-            problems.append(("mets-file-unlisted", prefix + rel,
-                             "content file is not listed in METS.xml"))
-    return list(dict.fromkeys(problems))  # a file listed by two METS files is reported once
+            package.problems.append(("mets-file-unlisted", prefix + rel,
+                                     "content file is not listed in METS.xml"))
+    return list(dict.fromkeys(package.problems))  # a file listed by two METS files is reported once
 
 
-def _check_one(data_dir: Path, base: str, prefix: str, problems: list[Problem],
-               root: bool, checked: set[str]) -> set[str] | None:
-    """Check the METS at data_dir/base/METS.xml; return the data_dir-relative paths it lists."""
-    mets_rel = base + METS_NAME
-    if mets_rel in checked:
-        return set()
-    checked.add(mets_rel)
-    shown = prefix + mets_rel
-    path = data_dir / mets_rel
-    if not _is_regular(path):
-        problems.append(("mets-missing", shown, "METS.xml is missing or not a regular file"))
-        return None
-    try:
-        tree = parse_xml_file(path)
-    except XMLParseError as exc:
-        problems.append(("mets-malformed", shown, exc.message))
-        return None
-    for message in validate(tree, "mets"):
-        problems.append(("mets-invalid", shown, message))
-    listed: set[str] = set()
-    dirs: set[str] = set()  # parent folders found to be real folders (lstat once per folder)
-    for el in tree.iter(M + "file", M + "mdRef"):
-        target = el if el.tag == M + "mdRef" else el.find(M + "FLocat")
-        if target is None:
-            continue
-        rel = _resolve(target.get(HREF), base)
-        if rel is None:
-            problems.append(("mets-bad-href", shown,
-                             f"line {target.sourceline}: href {target.get(HREF)!r} does not point "
-                             "inside the package"))
-            continue
-        listed.add(rel)
-        _check_file(data_dir, rel, el, prefix, problems, dirs)
-        kind = _MD_KINDS.get(el.get("MDTYPE", "")) if el.tag == M + "mdRef" else None
-        if kind:
-            _check_record(data_dir / rel, kind, prefix + rel, problems)
-    if root:
-        for mptr in tree.iter(M + "mptr"):
-            rel = _resolve(mptr.get(HREF), base)
-            if rel is None or not rel.endswith("/" + METS_NAME):
-                problems.append(("mets-bad-href", shown,
-                                 f"line {mptr.sourceline}: mptr {mptr.get(HREF)!r} is not a METS.xml "
-                                 "inside the package"))
+class _Package:
+    """One run of the checks over one package: what has been found and checked so far."""
+
+    def __init__(self, root: str, prefix: str, files: Mapping[str, int]) -> None:
+        self.root = root  # the package folder
+        self.prefix = prefix
+        self.files = files
+        self.known = KNOWN_DIGESTS.get()
+        self.problems: list[Problem] = []
+        self.checked: set[str] = set()
+        self.dirs: set[str] = set()  # parent folders found to be real folders (lstat once per folder)
+        self.algorithms: dict[str, str | None] = {}  # CHECKSUMTYPE -> hashlib name (None: unsupported)
+
+    def check_one(self, base: str, root: bool) -> set[str] | None:
+        """Check the METS at base/METS.xml; return the data_dir-relative paths it lists."""
+        mets_rel = base + METS_NAME
+        if mets_rel in self.checked:
+            return set()
+        self.checked.add(mets_rel)
+        shown = self.prefix + mets_rel
+        if self.size(mets_rel) is None:
+            self.problems.append(("mets-missing", shown, "METS.xml is missing or not a regular file"))
+            return None
+        try:
+            tree = parse_xml_file(os.path.join(self.root, mets_rel))
+        except XMLParseError as exc:
+            self.problems.append(("mets-malformed", shown, exc.message))
+            return None
+        for message in validate(tree, "mets"):
+            self.problems.append(("mets-invalid", shown, message))
+        listed = self.check_listed(tree, base, shown)
+        if root:
+            for mptr in tree.iter(MPTR):
+                rel = _resolve(mptr.get(HREF), base)
+                if rel is None or not rel.endswith("/" + METS_NAME):
+                    self.problems.append(("mets-bad-href", shown,
+                                          f"line {mptr.sourceline}: mptr {mptr.get(HREF)!r} is not a METS.xml "
+                                          "inside the package"))
+                    continue
+                listed |= self.check_one(rel[: -len(METS_NAME)], root=False) or set()
+        return listed
+
+    def check_listed(self, tree: etree._ElementTree, base: str, shown: str) -> set[str]:
+        """Check every file and metadata record one METS lists; return their paths."""
+        listed: set[str] = set()
+        for el in tree.iter(FILE, MDREF):
+            is_ref = el.tag == MDREF
+            target = el if is_ref else _first_child(el, FLOCAT)
+            if target is None:
                 continue
-            sub = _check_one(data_dir, rel[: -len(METS_NAME)], prefix, problems, root=False,
-                             checked=checked)
-            listed |= sub or set()
-    return listed
+            rel = _resolve(target.get(HREF), base)
+            if rel is None:
+                self.problems.append(("mets-bad-href", shown,
+                                      f"line {target.sourceline}: href {target.get(HREF)!r} does not point "
+                                      "inside the package"))
+                continue
+            listed.add(rel)
+            kind = _MD_KINDS.get(el.get("MDTYPE", "")) if is_ref else None
+            if self.check_file(rel, el) and kind:
+                self.check_record(rel, kind)
+        return listed
+
+    def check_file(self, rel: str, el: etree._Element) -> bool:
+        """SIZE and CHECKSUM of one listed file; False when it is missing or not a regular file."""
+        shown = self.prefix + rel
+        size = self.size(rel)
+        if size is None:
+            self.problems.append(("mets-file-missing", shown,
+                                  f"listed in METS (line {el.sourceline}) but missing or not a regular file"))
+            return False
+        listed_size = el.get("SIZE")
+        if listed_size is not None and listed_size != str(size):
+            self.problems.append(("mets-size-mismatch", shown, f"METS says {listed_size} bytes, file has {size}"))
+        checksum, ctype = el.get("CHECKSUM"), el.get("CHECKSUMTYPE")
+        if not checksum or not ctype:
+            self.problems.append(("mets-checksum-missing", shown,
+                                  f"line {el.sourceline}: no CHECKSUM/CHECKSUMTYPE"))
+            return True
+        algo = self.algorithm(ctype)
+        if algo is None:
+            self.problems.append(("mets-checksum-unsupported", shown, f"CHECKSUMTYPE {ctype!r} is not supported"))
+            return True
+        digest = self.digest(rel, algo)
+        if digest is not None and digest != checksum.strip().lower():
+            self.problems.append(("mets-checksum-mismatch", shown,
+                                  f"{ctype} in METS is {checksum}, file has {digest}"))
+        return True
+
+    def check_record(self, rel: str, kind: str) -> None:
+        """A PREMIS or DC record: well-formed (safely parsed) and schema-valid."""
+        shown = self.prefix + rel
+        try:
+            tree = parse_xml_file(os.path.join(self.root, rel))
+        except XMLParseError as exc:
+            self.problems.append((f"{kind}-malformed", shown, exc.message))
+            return
+        for message in validate(tree, kind):  # type: ignore[arg-type]
+            self.problems.append((f"{kind}-invalid", shown, message))
+
+    def size(self, rel: str) -> int | None:
+        """Size of the regular file at rel reached through real folders only; None otherwise."""
+        size = self.files.get(self.prefix + rel)
+        if size is not None:
+            return size
+        if _has_symlinked_parent(self.root, rel, self.dirs):
+            return None
+        try:
+            st = os.lstat(os.path.join(self.root, rel))
+        except OSError:
+            return None
+        return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+    def algorithm(self, ctype: str) -> str | None:
+        """hashlib's name for a CHECKSUMTYPE (looked up once per run), None if unsupported."""
+        if ctype not in self.algorithms:
+            try:
+                self.algorithms[ctype] = normalise_algorithm(ctype)
+            except Exception:  # noqa: BLE001 - unknown algorithm name
+                self.algorithms[ctype] = None
+        return self.algorithms[ctype]
+
+    def digest(self, rel: str, algo: str) -> str | None:
+        """The file's digest: the caller's from this run, else read now (None: unreadable, reported)."""
+        shown = self.prefix + rel
+        digest = self.known.get(shown, {}).get(algo)
+        if digest is not None:
+            return digest
+        try:
+            return copy_and_hash(os.path.join(self.root, rel), None, [algo]).digests[algo]
+        except OSError as exc:
+            self.problems.append(("mets-file-unreadable", shown, f"cannot be read ({exc.strerror or exc})"))
+            return None
+
+    def listed_content(self) -> list[str]:
+        """Regular files under representations/ (data_dir-relative), from the caller's walk."""
+        start, cut = self.prefix + "representations/", len(self.prefix)
+        return sorted(path[cut:] for path in self.files if path.startswith(start))
+
+
+def _first_child(el: etree._Element, tag: str) -> etree._Element | None:
+    """el.find(tag) for a plain tag name, without ElementPath's per-call overhead."""
+    for child in el:
+        if child.tag == tag:
+            return child
+    return None
 
 
 def _resolve(href: str | None, base: str) -> str | None:
     """A relative href as a normalised path inside the package, or None if it escapes."""
     if not href:
         return None
-    if _PLAIN_HREF.fullmatch(href) and href[0] != "/":  # fast path: nothing to decode or normalise
-        joined = base + href
-        segs = joined.split("/")
-        if "" not in segs and "." not in segs and ".." not in segs:
-            return joined
+    if _PLAIN_HREF.fullmatch(href) and safe_relpath(base + href):  # nothing to decode or normalise
+        return base + href
     parts = urlsplit(href)
     if parts.scheme or parts.netloc or parts.query or parts.fragment:
         return None
@@ -126,82 +226,24 @@ def _resolve(href: str | None, base: str) -> str | None:
     return "/".join(segs) or None
 
 
-def _is_regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
-def _has_symlinked_parent(data_dir: Path, rel: str, good: set[str] | None = None) -> bool:
-    """True if a parent of rel is not a real folder (a link, a file, missing).
+def _has_symlinked_parent(base: str, rel: str, good: set[str]) -> bool:
+    """True if a parent of rel (below the folder base) is not a real folder (a link, a file, missing).
 
     ``good`` holds the parents already found to be real folders (with all their own parents)
     within one check, so a folder of 200 files is examined once, not 200 times.
     """
-    base = os.fspath(data_dir)
     end = rel.find("/")
     while end > 0:
         parent = rel[:end]
-        if good is None or parent not in good:
+        if parent not in good:
             try:
                 if not stat.S_ISDIR(os.lstat(os.path.join(base, parent)).st_mode):
                     return True
             except OSError:
                 return True
-            if good is not None:
-                good.add(parent)  # every ancestor was checked before it (top down)
+            good.add(parent)  # every ancestor was checked before it (top down)
         end = rel.find("/", end + 1)
     return False
-
-
-def _check_file(data_dir: Path, rel: str, el: etree._Element, prefix: str,
-                problems: list[Problem], dirs: set[str] | None = None) -> None:
-    shown = prefix + rel
-    path = os.path.join(os.fspath(data_dir), rel)
-    try:
-        st = None if _has_symlinked_parent(data_dir, rel, dirs) else os.lstat(path)
-    except OSError:
-        st = None
-    if st is None or not stat.S_ISREG(st.st_mode):
-        problems.append(("mets-file-missing", shown,
-                         f"listed in METS (line {el.sourceline}) but missing or not a regular file"))
-        return
-    size = st.st_size
-    listed_size = el.get("SIZE")
-    if listed_size is not None and listed_size != str(size):
-        problems.append(("mets-size-mismatch", shown, f"METS says {listed_size} bytes, file has {size}"))
-    checksum, ctype = el.get("CHECKSUM"), el.get("CHECKSUMTYPE")
-    if not checksum or not ctype:
-        problems.append(("mets-checksum-missing", shown, f"line {el.sourceline}: no CHECKSUM/CHECKSUMTYPE"))
-        return
-    try:
-        algo = normalise_algorithm(ctype)
-    except Exception:  # noqa: BLE001 - unknown algorithm name
-        problems.append(("mets-checksum-unsupported", shown, f"CHECKSUMTYPE {ctype!r} is not supported"))
-        return
-    digest = KNOWN_DIGESTS.get().get(shown, {}).get(algo)
-    if digest is None:  # not hashed by the caller in this run: read it
-        try:
-            digest = copy_and_hash(path, None, [algo]).digests[algo]
-        except OSError as exc:
-            problems.append(("mets-file-unreadable", shown, f"cannot be read ({exc.strerror or exc})"))
-            return
-    if digest != checksum.strip().lower():
-        problems.append(("mets-checksum-mismatch", shown,
-                         f"{ctype} in METS is {checksum}, file has {digest}"))
-
-
-def _check_record(path: Path, kind: str, shown: str, problems: list[Problem]) -> None:
-    if not _is_regular(path):
-        return
-    try:
-        tree = parse_xml_file(path)
-    except XMLParseError as exc:
-        problems.append((f"{kind}-malformed", shown, exc.message))
-        return
-    for message in validate(tree, kind):  # type: ignore[arg-type]
-        problems.append((f"{kind}-invalid", shown, message))
 
 
 def _content_files(data_dir: Path) -> list[str]:

@@ -3,6 +3,7 @@
 Levels: ``full`` (fixity of every file in every manifest, renames by digest, the E-ARK
 package's METS/PREMIS/DC, plus everything below), ``fast`` (Payload-Oxum and completeness),
 ``completeness`` (names only, no hashing, no sizes). Codes: :data:`preserve.problems.CODES`.
+Several bags are verified at once in worker processes (:func:`verify_many`), reports in order.
 """
 from __future__ import annotations
 
@@ -11,14 +12,15 @@ import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from . import bagfiles
 from .bag import is_staging_name
 from .bagreader import BagView, Manifest, read_bag, read_small, safe_relpath
 from .errors import InputError
-from .fixity import KNOWN_DIGESTS, SUPPORTED_ALGORITHMS, ProgressFn, copy_and_hash_many
+from .fixity import KNOWN_DIGESTS, SUPPORTED_ALGORITHMS, ProgressFn, copy_and_hash_many, default_jobs
 from .problems import Problem
+from .workers import run_tasks
 
 LEVELS = ("full", "fast", "completeness")
 BagCheck = Callable[[BagView], Iterable[Problem]]
@@ -279,7 +281,7 @@ def check_package(view: BagView) -> list[Problem]:
     except ImportError:
         return []
     try:
-        found = mets_check.check_mets(view.root / "data", prefix="data/")
+        found = mets_check.check_mets(view.root / "data", prefix="data/", files=view.payload)
     except Exception as exc:  # noqa: BLE001 - reported, never a traceback
         return [Problem("check-failed", METS_PATH, f"METS checks stopped: {type(exc).__name__}: {exc}")]
     return [Problem(code, path, message) for code, path, message in found]
@@ -321,11 +323,15 @@ EXTRA_CHECKS: list[BagCheck] = [check_package, check_dc_record]
 """Further checks run on every bag at the full level (METS, PREMIS, DC)."""
 
 
+def _check_level(level: str) -> None:
+    if level not in LEVELS:
+        raise InputError(f"unknown verification level {level!r}; choose from {', '.join(LEVELS)}")
+
+
 def verify_bag(path: Path, *, level: str = "full", jobs: int | None = None,
                progress: ProgressFn | None = None) -> BagReport:
     """Verify one bag; every problem found is reported, none stops the others. Never writes."""
-    if level not in LEVELS:
-        raise InputError(f"unknown verification level {level!r}; choose from {', '.join(LEVELS)}")
+    _check_level(level)
     view = read_bag(Path(path))
     problems = list(view.problems)
     problems += check_completeness(view)
@@ -354,5 +360,51 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
 
 
 def verify_paths(paths: Sequence[Path], **kwargs) -> list[BagReport]:
-    """Verify every bag found under paths (see find_bags)."""
-    return [verify_bag(bag, **kwargs) for bag in find_bags(paths)]
+    """Verify every bag found under paths (see find_bags), several at once (see verify_many)."""
+    return list(verify_many(find_bags(paths), **kwargs))
+
+
+def verify_many(bags: Sequence[Path], *, level: str = "full", jobs: int | None = None,
+                progress: ProgressFn | None = None) -> Iterator[BagReport]:
+    """verify_bag for each bag; the reports come in the order of bags, each as soon as it can.
+
+    With several bags and jobs (default: all cores) above one, ``jobs`` worker processes verify
+    one bag each at a time; one bag alone is verified here, by the fixity engine's threads.
+    ``progress`` then advances once per bag. Interrupted (Ctrl-C, SIGTERM, an error, the
+    caller stopping early), the workers are ended before this returns.
+    """
+    _check_level(level)
+    workers = min(jobs or default_jobs(), len(bags))
+    if workers <= 1:
+        for bag in bags:
+            yield verify_bag(bag, level=level, jobs=jobs, progress=progress)
+        return
+    yield from _verify_in_workers(list(bags), level, workers, progress)
+
+
+@dataclass(frozen=True)
+class _VerifyTask:
+    """Verify bag i (in a worker process: the bags are spread over processes, not threads)."""
+
+    bags: Sequence[Path]
+    level: str
+
+    def __call__(self, index: int) -> BagReport:
+        return verify_bag(self.bags[index], level=self.level, jobs=1)
+
+
+def _raise(index: int, error: BaseException) -> BagReport:
+    raise error
+
+
+def _verify_in_workers(bags: list[Path], level: str, workers: int,
+                       progress: ProgressFn | None) -> Iterator[BagReport]:
+    """Verify bags in worker processes (see preserve.workers); yield the reports in order.
+
+    Verifying never calls Siegfried, so the workers are forked even when it is loaded here.
+    """
+    for _, report in run_tasks(_VerifyTask(bags, level), len(bags), workers, on_lost=_raise,
+                               fork_unsafe_calls=False):
+        if progress:
+            progress(report.files, report.bytes)
+        yield report

@@ -7,15 +7,17 @@ it a second core; processes can. The pool here is deliberately small:
   a library whose runtime does not survive ``fork`` is loaded already (Siegfried's Go runtime,
   ``pygfried``: a forked child hangs in it); then they start from a fork server instead.
 - A task is an index into a task object the workers hold (inherited by fork, or pickled once
-  per worker); only indices and results cross the pipes.
+  per worker); only indices and results cross the pipes (one-way pipes: no socket, so it
+  works on a machine with no network).
 - Each worker has at most :data:`PREFETCH` tasks queued, so work spreads evenly and memory
   does not grow with the number of tasks.
 - A worker dies with its parent (Linux ``PR_SET_PDEATHSIG``); on SIGINT or SIGTERM it leaves
   its task through the task's own clean-up (a bag's staging folder is removed) and exits
   without a traceback. If the parent is interrupted, it passes the signal on and waits for
   the workers to finish cleaning up before it re-raises.
-- A worker that dies (killed, out of memory) fails only the task it was running, with a
-  message; the tasks queued to it go to the others, and a new worker takes its place.
+- A task's exception, or its worker's death (killed, out of memory), is handed to the
+  caller's ``on_lost`` for that task alone; the tasks queued to a dead worker go to the
+  others, and a new worker takes its place.
 """
 from __future__ import annotations
 
@@ -23,11 +25,12 @@ import ctypes
 import ctypes.util
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 from collections import deque
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Callable, Iterator, Protocol, TypeVar
 
 R = TypeVar("R")
 
@@ -46,10 +49,15 @@ class Task(Protocol[R]):
     def __call__(self, index: int) -> R: ...
 
 
-def start_method() -> str:
-    """'fork' when it is safe here, else 'forkserver' (or 'spawn' where there is no fork)."""
+def start_method(fork_unsafe_calls: bool = True) -> str:
+    """'fork' when it is safe here, else 'forkserver' (or 'spawn' where there is no fork).
+
+    Forking is unsafe only for a task that calls into a runtime already started here
+    (``fork_unsafe_calls``: e.g. bagging identifies formats with Siegfried; verifying does not).
+    """
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and not any(name in sys.modules for name in FORK_UNSAFE_MODULES):
+    loaded = any(name in sys.modules for name in FORK_UNSAFE_MODULES)
+    if "fork" in methods and not (fork_unsafe_calls and loaded):
         return "fork"
     return "forkserver" if "forkserver" in methods else "spawn"
 
@@ -68,59 +76,75 @@ def _die_with_parent(parent: int | None) -> bool:
     return parent is None or os.getppid() == parent
 
 
-def _serve(conn: Connection, task: Task, parent: int | None) -> None:
-    """A worker's loop: run each index received, send ``(index, result)`` back; None ends it.
+def _serve(tasks: Connection, replies: Connection, task: Task, parent: int | None) -> None:
+    """A worker's loop: run each index received, send ``(index, ok, result or error)`` back.
 
-    Any way out (end of input, the parent gone, SIGINT, SIGTERM) is a quiet return: the
-    task's own clean-up has run while the exception unwound it.
+    None, the parent gone, SIGINT and SIGTERM all end it with a quiet return: the task's own
+    clean-up has run while the exception unwound it.
     """
     try:
         if not _die_with_parent(parent):
             return
         while True:
-            index = conn.recv()
+            index = tasks.recv()
             if index is None:
                 return
             try:
-                reply: tuple[bool, Any] = (True, task(index))
-            except Exception as exc:  # noqa: BLE001 - a task bug fails that task, not the run
-                reply = (False, f"{type(exc).__name__}: {exc}")
-            conn.send((index, reply))
+                reply: tuple[int, bool, Any] = (index, True, task(index))
+            except Exception as exc:  # noqa: BLE001 - a task's error goes to the parent
+                reply = (index, False, _portable(exc))
+            replies.send(reply)
     except BaseException:  # noqa: BLE001 - KeyboardInterrupt, SIGTERM's exception, a closed pipe
         return
 
 
+def _portable(exc: Exception) -> Exception:
+    """The error itself if it survives pickling, else a RuntimeError that says what it was."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:  # noqa: BLE001
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
 class _Worker:
-    """One worker process, its pipe and the indices it holds."""
+    """One worker process, its two one-way pipes (no socket: fine with no network) and the
+    indices it holds, in the order it runs them."""
 
     def __init__(self, ctx: Any, task: Task) -> None:
-        self.conn, child = ctx.Pipe(duplex=True)
+        tasks_in, self.tasks = ctx.Pipe(duplex=False)
+        self.conn, replies_out = ctx.Pipe(duplex=False)
         parent = os.getpid() if ctx.get_start_method() == "fork" else None
-        self.process = ctx.Process(target=_serve, args=(child, task, parent), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(tasks_in, replies_out, task, parent), daemon=True)
         self.process.start()
-        child.close()
+        tasks_in.close()
+        replies_out.close()
         self.held: deque[int] = deque()
 
     def give(self, index: int) -> None:
-        self.conn.send(index)
+        self.tasks.send(index)  # raises OSError if the worker is gone: then it holds nothing new
         self.held.append(index)
 
     def stop(self) -> None:
         try:
-            self.conn.send(None)
+            self.tasks.send(None)
         except OSError:
             pass
 
+    def close(self) -> None:
+        self.conn.close()
+        self.tasks.close()
 
-def run_tasks(task: Task[R], count: int, jobs: int, on_result: Callable[[int, R], None],
-              on_lost: Callable[[int, str], R]) -> None:
-    """Run ``task(i)`` for every i < count on ``jobs`` worker processes.
 
-    ``on_result(i, result)`` is called in the parent, in index order, as soon as every result
-    before it is in. A task that raised, or whose worker died, gets ``on_lost(i, message)``
-    as its result instead.
+def run_tasks(task: Task[R], count: int, jobs: int, on_lost: Callable[[int, BaseException], R], *,
+              fork_unsafe_calls: bool = True) -> Iterator[tuple[int, R]]:
+    """Run ``task(i)`` for every i < count on ``jobs`` worker processes; yield ``(i, result)``.
+
+    Results come in index order, each as soon as every one before it is in. A task that
+    raised, or whose worker died, gets ``on_lost(i, error)`` as its result (which may raise
+    instead). Closing the generator early, or an exception in the caller, ends the workers.
     """
-    ctx = multiprocessing.get_context(start_method())
+    ctx = multiprocessing.get_context(start_method(fork_unsafe_calls))
     pending = deque(range(count))
     workers = [_Worker(ctx, task) for _ in range(max(1, min(jobs, count)))]
     starts = len(workers) + count  # every start beyond this would be a worker dying at birth
@@ -130,24 +154,24 @@ def run_tasks(task: Task[R], count: int, jobs: int, on_result: Callable[[int, R]
         while emitted < count:
             for k, worker in enumerate(workers):
                 if not worker.held and not worker.process.is_alive() and pending and starts > 0:
-                    worker.conn.close()
+                    worker.close()
                     workers[k], starts = _Worker(ctx, task), starts - 1  # died while idle
                 _refill(workers[k], pending)
             if pending and not any(w.held for w in workers):  # no worker can take a task
                 while pending:
                     index = pending.popleft()
-                    done[index] = on_lost(index, "no worker process could be started for it")
+                    done[index] = on_lost(index, RuntimeError("no worker process could be started"))
             for worker in _ready(workers):
                 try:
-                    index, (ok, value) = worker.conn.recv()
+                    index, ok, value = worker.conn.recv()
                 except (EOFError, OSError):
                     _replace(workers, worker, ctx, task, done, pending, on_lost)
                     starts -= 1
                     continue
                 worker.held.remove(index)
-                done[index] = value if ok else on_lost(index, f"internal error: {value}")
+                done[index] = value if ok else on_lost(index, value)
             while emitted in done:
-                on_result(emitted, done.pop(emitted))
+                yield emitted, done.pop(emitted)
                 emitted += 1
     except BaseException as exc:
         _interrupt(workers, exc)
@@ -163,25 +187,32 @@ def _ready(workers: list[_Worker]) -> list[_Worker]:
 
 
 def _refill(worker: _Worker, pending: deque[int]) -> None:
+    """Queue tasks to a worker, up to PREFETCH beyond the one it runs."""
     while pending and len(worker.held) <= PREFETCH and worker.process.is_alive():
-        worker.give(pending.popleft())
+        index = pending.popleft()
+        try:
+            worker.give(index)
+        except OSError:  # it has just died: the task stays for another worker
+            pending.appendleft(index)
+            return
 
 
 def _replace(workers: list[_Worker], dead: _Worker, ctx: Any, task: Task, done: dict,
-             pending: deque[int], on_lost: Callable[[int, str], Any]) -> None:
+             pending: deque[int], on_lost: Callable[[int, BaseException], Any]) -> None:
     """A worker's pipe closed: fail the task it was running, requeue the rest, start another."""
     dead.process.join(5)
     code = dead.process.exitcode
     why = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
     running = dead.held.popleft()  # a worker runs its tasks in the order it was given them
-    done[running] = on_lost(running, f"the worker process bagging it ended unexpectedly ({why})")
     pending.extendleft(reversed(dead.held))
-    dead.conn.close()
+    dead.close()
+    done[running] = on_lost(running, RuntimeError(f"its worker process ended unexpectedly ({why})"))
     workers[workers.index(dead)] = _Worker(ctx, task)
 
 
 def _interrupt(workers: list[_Worker], exc: BaseException) -> None:
-    """Pass the parent's interruption on to the workers, so they clean up and leave."""
+    """Pass the parent's interruption on to the workers, so they clean up and leave
+    (SIGINT for Ctrl-C, else SIGTERM: the caller stopped early or is terminated)."""
     sig = signal.SIGINT if isinstance(exc, KeyboardInterrupt) else signal.SIGTERM
     for worker in workers:
         if worker.process.is_alive() and worker.process.pid:
@@ -200,4 +231,4 @@ def _shut_down(workers: list[_Worker]) -> None:
         if worker.process.is_alive():
             worker.process.kill()
             worker.process.join()
-        worker.conn.close()
+        worker.close()

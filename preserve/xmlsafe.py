@@ -12,6 +12,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from .bagreader import read_upto
 from .errors import PreserveError
 from .fixity import open_for_reading
 
@@ -23,6 +24,7 @@ DOCTYPE_REASON = "DOCTYPE/entity declarations are not allowed"
 _DOCTYPE_MARKERS = tuple(
     "<!DOCTYPE".encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 )
+_DOCTYPE_UTF8 = _DOCTYPE_MARKERS[0]
 
 
 class XMLParseError(PreserveError):
@@ -48,6 +50,17 @@ def safe_parser() -> etree.XMLParser:
     )
 
 
+def has_doctype_marker(data: bytes) -> bool:
+    """True when "<!DOCTYPE" occurs anywhere in data, in any encoding of _DOCTYPE_MARKERS.
+
+    The UTF-16/32 markers all hold a NUL byte, so bytes without NUL (one fast memchr) only
+    need the UTF-8 search: two passes over the data instead of five.
+    """
+    if b"\0" not in data:
+        return _DOCTYPE_UTF8 in data
+    return any(marker in data for marker in _DOCTYPE_MARKERS)
+
+
 def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._ElementTree:
     """Parse untrusted bytes into an lxml tree; raise UnsafeXMLError or XMLParseError.
 
@@ -57,7 +70,7 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     """
     if len(data) > max_bytes:
         raise UnsafeXMLError(f"XML document is larger than the {max_bytes}-byte limit")
-    if any(marker in data for marker in _DOCTYPE_MARKERS):
+    if has_doctype_marker(data):
         raise UnsafeXMLError(DOCTYPE_REASON)
     try:
         root = etree.fromstring(data, parser=safe_parser())
@@ -70,14 +83,16 @@ def parse_xml(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elem
     return tree
 
 
-def parse_xml_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._ElementTree:
+def parse_xml_file(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._ElementTree:
     """Read at most ``max_bytes + 1`` bytes of a regular file (never via a symlink) and parse them."""
     try:
-        fd = open_for_reading(Path(path))
+        fd = open_for_reading(path)
     except OSError as exc:
         raise XMLParseError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+    try:
+        data = read_upto(fd, max_bytes + 1, os.fstat(fd).st_size)
+    finally:
+        os.close(fd)
     return parse_xml(data, max_bytes=max_bytes)
 
 

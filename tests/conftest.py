@@ -30,12 +30,24 @@ def tree_digest(root: Path) -> dict[str, str]:
 
 @contextmanager
 def network_blocked():
-    """Every way to open a connection raises, as on a machine with no network."""
+    """Every way to open a connection raises, as on a machine with no network.
+
+    Unix-domain sockets stay: they are local IPC, present with no network at all (a worker
+    pool's fork server listens on one).
+    """
+    real_socket = socket.socket
+
     def refuse(*args, **kwargs):
         raise AssertionError("network access attempted")
 
+    class LocalOnly(real_socket):  # a class, so that modules imported meanwhile can subclass it
+        def __init__(self, family=-1, *args, **kwargs):
+            if family != socket.AF_UNIX:
+                refuse()
+            super().__init__(family, *args, **kwargs)
+
     saved = socket.socket, socket.create_connection, socket.getaddrinfo
-    socket.socket, socket.create_connection, socket.getaddrinfo = refuse, refuse, refuse
+    socket.socket, socket.create_connection, socket.getaddrinfo = LocalOnly, refuse, refuse
     try:
         yield
     finally:

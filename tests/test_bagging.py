@@ -101,7 +101,7 @@ def test_interruption_mid_bag_leaves_nothing_and_rerun_completes(collection: Pat
         return real(pairs, *args, **kwargs)
 
     monkeypatch.setattr(preserve.bag, "copy_and_hash_many", failing)
-    result = bag_collection(collection, out)
+    result = bag_collection(collection, out, BagOptions(jobs=1))  # the fault is injected here
     assert [o.status for o in result.outcomes] == ["created", "failed", "created"]
     assert "No space left" in result.outcomes[1].message
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".preserve.lock")) == ["alpha", "gamma"]

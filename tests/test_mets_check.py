@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import sys
 import time
 from pathlib import Path
@@ -159,3 +161,70 @@ def test_symlinked_subfolder_below_a_real_one(pkg, tmp_path):
     assert ("mets-file-missing", "data/" + TXT) not in found  # its real sibling is fine
     for rel in files:
         assert ("mets-file-missing", "data/" + rel) in found
+
+
+# --------------------------------------------------------------- the listing a verify run passes in
+def listing(pkg: Path, prefix: str = "data/") -> dict[str, int]:
+    """What verify's walk of the bag gives check_mets: prefix + path -> size of each regular file."""
+    found = {}
+    for dirpath, _, filenames in os.walk(pkg):  # symlinked folders are not descended
+        for name in filenames:
+            st = os.lstat(os.path.join(dirpath, name))
+            if stat.S_ISREG(st.st_mode):
+                found[prefix + Path(dirpath, name).relative_to(pkg).as_posix()] = st.st_size
+    return found
+
+
+def _symlink_folder(pkg: Path, rel: str, elsewhere: Path) -> None:
+    shutil.move(str(pkg / rel), elsewhere)
+    (pkg / rel).symlink_to(elsewhere)
+
+
+DAMAGE = {
+    "clean": lambda pkg, tmp: None,
+    "changed": lambda pkg, tmp: (pkg / TXT).write_bytes(b"changed"),
+    "missing-and-unlisted": lambda pkg, tmp: ((pkg / TXT).unlink(),
+                                              (pkg / "representations/rep1/data/intruder.txt").write_text("x")),
+    "symlinked-file": lambda pkg, tmp: ((pkg / TXT).unlink(), (pkg / TXT).symlink_to("/etc/hostname")),
+    "fifo": lambda pkg, tmp: ((pkg / TXT).unlink(), os.mkfifo(pkg / TXT)),
+    "symlinked-folder": lambda pkg, tmp: _symlink_folder(pkg, "representations/rep1/data", tmp / "moved"),
+    "rep-mets-size": lambda pkg, tmp: (pkg / "representations/rep1/METS.xml").write_text(
+        (pkg / "representations/rep1/METS.xml").read_text(encoding="utf-8").replace('SIZE="', 'SIZE="9', 1),
+        encoding="utf-8"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DAMAGE))
+def test_listing_from_the_walk_gives_the_same_problems(kind, tmp_path):
+    pkg, _, _ = build_sample(tmp_path, FOLDER_RELEASE, empty_dirs=["empty"])
+    DAMAGE[kind](pkg, tmp_path)
+    alone = check_mets(pkg)
+    assert check_mets(pkg, files=listing(pkg)) == alone
+    assert (alone == []) == (kind == "clean")
+
+
+def test_a_name_missing_from_the_listing_is_looked_up(pkg):
+    """A listing that lacks a name (another Unicode normalisation, say) falls back to lstat."""
+    files = listing(pkg)
+    del files["data/" + TXT]
+    assert check_mets(pkg, files=files) == []
+
+
+def test_records_in_a_symlinked_folder_are_never_parsed(pkg, tmp_path):
+    """A PREMIS/DC record reached through a symlinked folder is missing, not read from outside."""
+    _symlink_folder(pkg, "metadata", tmp_path / "outside")
+    for record in (tmp_path / "outside").rglob("*.xml"):
+        record.write_bytes(b"<not-well-formed")
+    for files in (None, listing(pkg)):
+        found = codes(check_mets(pkg, files=files))
+        assert ("mets-file-missing", "data/metadata/preservation/premis.xml") in found
+        assert not [code for code, _ in found if code.startswith(("premis-", "dc-"))]
+
+
+def test_representation_mets_in_a_symlinked_folder_is_never_parsed(pkg, tmp_path):
+    _symlink_folder(pkg, "representations/rep1", tmp_path / "outside")
+    (tmp_path / "outside" / "METS.xml").write_bytes(b"<not-well-formed")
+    for files in (None, listing(pkg)):
+        found = codes(check_mets(pkg, files=files))
+        assert ("mets-missing", "data/representations/rep1/METS.xml") in found
+        assert ("mets-malformed", "data/representations/rep1/METS.xml") not in found

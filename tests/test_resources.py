@@ -16,10 +16,14 @@ from pathlib import Path
 import pytest
 
 import preserve.bag
-from preserve.bagging import bag_collection
+from preserve.bagging import BagOptions, bag_collection
 from preserve.errors import InputError
 from preserve.verify import verify_bag
 from test_kill import bags_in, staging_in
+
+
+#: failures are injected into this process, so it bags here (no worker processes)
+HERE = BagOptions(jobs=1)
 
 
 def _fail_after(real, n: int, err: int, only=lambda *a: True):
@@ -48,7 +52,7 @@ def test_disk_full_midway_fails_cleanly(collection: Path, tmp_path: Path, tree_d
     before = tree_digest(collection)
     out = tmp_path / "bags"
     monkeypatch.setattr(os, "write", _fail_after(os.write, nth, errno.ENOSPC))
-    result = bag_collection(collection, out)
+    result = bag_collection(collection, out, HERE)
     monkeypatch.undo()
     failed = [o for o in result.outcomes if o.status == "failed"]
     assert failed and result.exit_code == 1
@@ -56,7 +60,7 @@ def test_disk_full_midway_fails_cleanly(collection: Path, tmp_path: Path, tree_d
         assert "No space left on device" in o.message and str(o.path) in o.message and "\n" not in o.message
     _assert_nothing_partial(out, [o.release_id for o in result.outcomes if o.ok])
     assert tree_digest(collection) == before
-    again = bag_collection(collection, out)  # space freed: the next run completes
+    again = bag_collection(collection, out, HERE)  # space freed: the next run completes
     assert again.exit_code == 0 and staging_in(out) == []
     assert all(verify_bag(out / o.release_id).ok for o in again.outcomes)
 
@@ -64,7 +68,7 @@ def test_disk_full_midway_fails_cleanly(collection: Path, tmp_path: Path, tree_d
 def test_fsync_failure_leaves_nothing(collection: Path, tmp_path: Path, monkeypatch) -> None:
     out = tmp_path / "bags"
     monkeypatch.setattr(os, "fsync", _fail_after(os.fsync, 3, errno.EIO))
-    result = bag_collection(collection, out)
+    result = bag_collection(collection, out, HERE)
     monkeypatch.undo()
     assert result.exit_code == 1
     _assert_nothing_partial(out, [o.release_id for o in result.outcomes if o.ok])
@@ -78,7 +82,7 @@ def test_read_only_output_from_the_start(collection: Path, tmp_path: Path, tree_
     monkeypatch.setattr(os, "open", _fail_after(os.open, 1, errno.EROFS, inside))
     monkeypatch.setattr(os, "mkdir", _fail_after(os.mkdir, 1, errno.EROFS, inside))
     with pytest.raises(InputError, match="Read-only file system.*writable --out"):
-        bag_collection(collection, out)
+        bag_collection(collection, out, HERE)
     monkeypatch.undo()
     assert list(out.iterdir()) == []
     assert tree_digest(collection) == before
@@ -90,7 +94,7 @@ def test_output_turns_read_only_midway(collection: Path, tmp_path: Path, monkeyp
     def inside(path, flags=0, *a) -> bool:  # opening for writing inside OUT (reads still work)
         return str(path).startswith(str(out)) and bool(flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
     monkeypatch.setattr(os, "open", _fail_after(os.open, 12, errno.EROFS, inside))
-    result = bag_collection(collection, out)
+    result = bag_collection(collection, out, HERE)
     monkeypatch.undo()
     failed = [o for o in result.outcomes if not o.ok]
     assert failed and result.exit_code == 1
@@ -101,12 +105,11 @@ def test_output_turns_read_only_midway(collection: Path, tmp_path: Path, monkeyp
 def test_rename_failure_keeps_old_bag(collection: Path, tmp_path: Path, monkeypatch) -> None:
     """--force replacement that fails at the swap: the old bag stays whole at its path."""
     out = tmp_path / "bags"
-    assert bag_collection(collection, out).exit_code == 0
+    assert bag_collection(collection, out, HERE).exit_code == 0
     (collection / "alpha.txt").write_text("Alpha release, second edition\n\nIssued 4 March 2017.\n")
     old = (out / "alpha" / "bag-info.txt").read_bytes()
     monkeypatch.setattr(preserve.bag, "_exchange", lambda a, b: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
-    from preserve.bagging import BagOptions
-    result = bag_collection(collection, out, BagOptions(force=True))
+    result = bag_collection(collection, out, BagOptions(force=True, jobs=1))
     monkeypatch.undo()
     assert {o.release_id: o.status for o in result.outcomes}["alpha"] == "failed"
     assert (out / "alpha" / "bag-info.txt").read_bytes() == old and verify_bag(out / "alpha").ok

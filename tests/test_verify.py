@@ -5,6 +5,8 @@ from pathlib import Path
 
 import bagit
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from preserve.bagging import bag_collection, content_path
 from preserve.errors import InputError
@@ -249,3 +251,32 @@ def test_mets_check_alone_still_reads_files(bags: Path) -> None:
     target.write_bytes(target.read_bytes() + b"!")
     codes = {code for code, _, _ in check_mets(bags / "beta" / "data")}
     assert {"mets-size-mismatch", "mets-checksum-mismatch"} <= codes
+
+
+PIECES = ["a" * 64, "B" * 64, "0" * 128, "g" * 64, "ab", "", " ", "  ", "\t", "\r", "*", "%25", "%0a",
+          "data/x", "data/y", "é", "\u3000", "\x0b", "x y"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=6).map("".join), min_size=1, max_size=6),
+       st.sampled_from(["sha256", "sha512", "foo"]))
+def test_plain_manifest_lines_parse_as_the_full_parser_does(lines: list[str], algorithm: str) -> None:
+    """The fast path of the bag reader gives parse_manifest's entries, or leaves the batch to it."""
+    from preserve.bagfiles import parse_manifest
+    from preserve.bagreader import _parse_plain
+
+    lines = [("a" * 64 + "  " + line) if i % 2 else line for i, line in enumerate(lines)]
+    fast = _parse_plain(lines, algorithm)
+    if fast is not None:
+        assert (fast, []) == parse_manifest("\n".join(lines), algorithm)
+
+
+def test_bad_lines_after_the_first_batch_keep_their_line_numbers(tmp_path: Path) -> None:
+    """Manifests are parsed in batches of 4096 lines; each bad line is reported at its own number."""
+    files = {f"data/f{i}.txt": b"x" for i in range(5000)}
+    bag = _write_bag(tmp_path / "long", files)
+    with open(bag / "manifest-sha256.txt", "a", encoding="utf-8") as f:
+        f.write("not-a-digest  data/f1.txt\n" + "0" * 64 + "  data/../x\n")
+    found = {(p.code, p.path) for p in verify_bag(bag, level="completeness").problems}
+    assert {("manifest-malformed", "manifest-sha256.txt:5001"),
+            ("manifest-unsafe-path", "manifest-sha256.txt:5002")} <= found

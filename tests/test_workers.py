@@ -52,44 +52,39 @@ class Marker:
 
 @pytest.fixture(params=["fork", "forkserver"])
 def method(request, monkeypatch) -> str:
-    monkeypatch.setattr(workers, "start_method", lambda: request.param)
+    monkeypatch.setattr(workers, "start_method", lambda unsafe=True: request.param)
     return request.param
 
 
+def collect(task, count: int, jobs: int, lost=lambda i, error: -1) -> list[tuple[int, object]]:
+    return list(run_tasks(task, count, jobs, on_lost=lost))
+
+
 def test_results_arrive_in_index_order(method: str) -> None:
-    seen: list[tuple[int, int]] = []
-    run_tasks(Square(40), 40, 3, on_result=lambda i, r: seen.append((i, r)),
-              on_lost=lambda i, why: -1)
-    assert seen == [(i, i * i) for i in range(40)]
+    assert collect(Square(40), 40, 3) == [(i, i * i) for i in range(40)]
     assert not multiprocessing.active_children()
 
 
 def test_a_raising_task_and_a_dead_worker_fail_only_their_own_tasks(method: str) -> None:
-    got: dict[int, object] = {}
-    run_tasks(Faulty(), 12, 2, on_result=got.__setitem__, on_lost=lambda i, why: why)
+    got = dict(collect(Faulty(), 12, 2, lost=lambda i, error: error))
     assert sorted(got) == list(range(12))
-    assert got[3] == "internal error: ValueError: bad input 3"
-    assert isinstance(got[5], str) and "ended unexpectedly (signal 9)" in got[5]
+    assert isinstance(got[3], ValueError) and str(got[3]) == "bad input 3"  # the task's own error
+    assert isinstance(got[5], RuntimeError) and "ended unexpectedly (signal 9)" in str(got[5])
     others = [got[i] for i in range(12) if i not in (3, 5)]
     assert all(isinstance(pid, int) and pid != os.getpid() for pid in others)  # ran in workers
     assert not multiprocessing.active_children()
 
 
 def test_more_workers_than_tasks_and_no_tasks(method: str) -> None:
-    seen: list[int] = []
-    run_tasks(Square(2), 2, 8, on_result=lambda i, r: seen.append(r), on_lost=lambda i, why: -1)
-    assert seen == [0, 1]
-    run_tasks(Square(0), 0, 2, on_result=lambda i, r: seen.append(r), on_lost=lambda i, why: -1)
-    assert seen == [0, 1]
+    assert collect(Square(2), 2, 8) == [(0, 0), (1, 1)]
+    assert collect(Square(0), 0, 2) == []
 
 
 def test_an_interrupted_parent_stops_its_workers_and_reraises(tmp_path: Path, method: str) -> None:
-    def on_result(index: int, result: int) -> None:
-        if index == 1:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        run_tasks(Marker(tmp_path), 50, 2, on_result=on_result, on_lost=lambda i, why: -1)
+        for index, _ in run_tasks(Marker(tmp_path), 50, 2, on_lost=lambda i, error: -1):
+            if index == 1:
+                raise KeyboardInterrupt
     assert not multiprocessing.active_children()
     started = len(list(tmp_path.glob("*.start")))
     assert 2 <= started < 50  # the queue was abandoned, not drained
@@ -97,8 +92,16 @@ def test_an_interrupted_parent_stops_its_workers_and_reraises(tmp_path: Path, me
     assert len(list(tmp_path.glob("*.start"))) == started  # nothing runs on afterwards
 
 
-def test_fork_is_avoided_once_a_go_runtime_is_loaded(monkeypatch) -> None:
+def test_closing_early_ends_the_workers(tmp_path: Path, method: str) -> None:
+    results = run_tasks(Marker(tmp_path), 50, 2, on_lost=lambda i, error: -1)
+    assert next(results) == (0, 0)
+    results.close()
+    assert not multiprocessing.active_children()
+
+
+def test_fork_is_avoided_once_a_go_runtime_is_loaded_by_tasks_that_call_it(monkeypatch) -> None:
     monkeypatch.delitem(sys.modules, "pygfried", raising=False)
     assert start_method() == "fork"
     monkeypatch.setitem(sys.modules, "pygfried", object())
     assert start_method() == "forkserver"
+    assert start_method(fork_unsafe_calls=False) == "fork"

@@ -7,7 +7,9 @@ import time
 import pytest
 
 from preserve.errors import PreserveError
-from preserve.xmlsafe import DOCTYPE_REASON, UnsafeXMLError, XMLParseError, parse_xml, parse_xml_file
+from preserve.bagreader import read_upto
+from preserve.xmlsafe import (DOCTYPE_REASON, UnsafeXMLError, XMLParseError, has_doctype_marker, parse_xml,
+                              parse_xml_file)
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [
@@ -111,3 +113,43 @@ def test_parse_file_does_not_block_on_fifo(tmp_path):
     with pytest.raises(XMLParseError):
         parse_xml_file(fifo)
     assert time.monotonic() - start < 2
+
+
+ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("where", ["start", "middle", "end"])
+@pytest.mark.parametrize("nul_elsewhere", [False, True])
+def test_doctype_marker_found_in_every_encoding(encoding, where, nul_elsewhere):
+    """The two-pass scan finds "<!DOCTYPE" wherever the five-encoding scan did."""
+    marker = "<!DOCTYPE".encode(encoding)
+    body = b"<a>" + b"x" * 100 + (b"\0" if nul_elsewhere else b"") + b"</a>"
+    doc = {"start": marker + body, "middle": body[:50] + marker + body[50:], "end": body + marker}[where]
+    assert has_doctype_marker(doc)
+    with pytest.raises(UnsafeXMLError, match="DOCTYPE"):
+        parse_xml(doc)
+
+
+@pytest.mark.parametrize("doc", [
+    b"<a><!-- <!DOCTYP E --></a>", b"<a>DOCTYPE</a>", b"<a>\0<!DOCTYP</a>", b"<!ENTITY", b"",
+    "<a>é</a>".encode("utf-16"), b"<a><![CDATA[<!doctype]]></a>",
+])
+def test_doctype_marker_absent(doc):
+    assert not has_doctype_marker(doc)
+
+
+def test_read_upto_reads_what_the_file_holds(tmp_path):
+    path = tmp_path / "f"
+    path.write_bytes(b"0123456789")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert read_upto(fd, 100, 10) == b"0123456789"
+        os.lseek(fd, 0, os.SEEK_SET)
+        assert read_upto(fd, 4, 10) == b"0123"  # capped
+        os.lseek(fd, 0, os.SEEK_SET)
+        assert read_upto(fd, 100, 3) == b"0123456789"  # grew since fstat: read on to the end
+        os.lseek(fd, 0, os.SEEK_SET)
+        assert read_upto(fd, 100, 50) == b"0123456789"  # shrank since fstat
+    finally:
+        os.close(fd)
