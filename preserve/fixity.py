@@ -120,8 +120,7 @@ def _open_regular(path: Path) -> tuple[int, os.stat_result]:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise OSError(f"not a regular file: {path}")
-        if _READ_FLAGS & getattr(os, "O_NONBLOCK", 0):
-            os.set_blocking(fd, True)
+        # O_NONBLOCK (against a FIFO blocking the open) does nothing to a regular file's reads
     except BaseException:
         os.close(fd)
         raise
