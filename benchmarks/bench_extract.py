@@ -1,7 +1,11 @@
 """Benchmark: Dublin Core extraction over 2,000 generated ~3 KB releases on one core.
 
-Run: python benchmarks/bench_extract.py [COUNT]. Prints releases/s (target: >= 200).
-Process start-up (loading the language model and gazetteer once) is timed separately.
+Run: python benchmarks/bench_extract.py [COUNT] [--source DIR] [--repeat N]. Prints releases/s
+(target: >= 200) and CPU time per release (target: < 1 ms for a 3 KB text release).
+With --source, the releases of DIR (e.g. a folder of 2,000 one-file text releases) are
+described instead of generated ones. The best of --repeat passes is reported, since a shared
+machine makes single runs noisy. Process start-up (loading the language model and gazetteer
+once) is timed separately.
 """
 from __future__ import annotations
 
@@ -10,15 +14,15 @@ import os
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
+import argparse  # noqa: E402
 import random  # noqa: E402
-import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from preserve.config import CollectionConfig  # noqa: E402
 from preserve.describe import describe_release  # noqa: E402
-from preserve.release import discover  # noqa: E402
+from preserve.release import Release, discover  # noqa: E402
 
 PLACES = ["Lisbon", "Nairobi", "Glasgow", "Toronto", "Kenya", "Peru", "Hanoi", "Oslo", "Chile", "Cairo"]
 ORGS = ["Open Rivers Trust", "Harbour Workers Union", "Green Valley Council", "Northside Health Cooperative"]
@@ -39,28 +43,49 @@ def release_text(rng: random.Random) -> str:
     return "\n\n".join(paras) + "\n"
 
 
-def main(count: int = 2000) -> float:
+def measure(releases: list[Release], repeat: int = 1) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, one-off load seconds) of describing every release; best of repeat."""
+    config = CollectionConfig(rights="CC BY 4.0")
+    t0 = time.perf_counter()
+    describe_release(releases[0], config)  # loads the language model and the gazetteer once
+    warm = time.perf_counter() - t0
+    best = (float("inf"), float("inf"))
+    for _ in range(max(1, repeat)):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for r in releases:
+            describe_release(r, config)
+        best = min(best, (time.perf_counter() - t0, time.process_time() - c0), key=lambda t: t[1])
+    return best[0], best[1], warm
+
+
+def report(releases: list[Release], repeat: int) -> float:
+    elapsed, cpu, warm = measure(releases, repeat)
+    count = len(releases)
+    size = sum(r.size for r in releases) / count
+    rate = count / elapsed
+    print(f"{count} releases of ~{size / 1024:.1f} KB: {elapsed:.2f} s wall, {rate:.0f} releases/s; "
+          f"{cpu:.2f} s CPU, {count / cpu:.0f} releases/s per CPU second, "
+          f"{cpu / count * 1000:.3f} ms CPU per release (best of {max(1, repeat)}; "
+          f"one-off model/gazetteer load {warm:.2f} s)")
+    return rate
+
+
+def main(count: int = 2000, source: Path | None = None, repeat: int = 1) -> float:
+    if source is not None:
+        releases = discover(source).releases[:count]
+        return report(releases, repeat)
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp)
         for i in range(count):
             (src / f"release-{i:05d}.txt").write_text(release_text(rng), encoding="utf-8")
-        releases = discover(src).releases
-        config = CollectionConfig(rights="CC BY 4.0")
-        t0 = time.perf_counter()
-        describe_release(releases[0], config)  # loads the language model and the gazetteer once
-        warm = time.perf_counter() - t0
-        t0, c0 = time.perf_counter(), time.process_time()
-        for r in releases:
-            describe_release(r, config)
-        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-    size = sum(r.size for r in releases) / len(releases)
-    rate = count / elapsed
-    print(f"{count} releases of ~{size / 1024:.1f} KB: {elapsed:.2f} s wall, {rate:.0f} releases/s; "
-          f"{cpu:.2f} s CPU, {count / cpu:.0f} releases/s per CPU second "
-          f"(one-off model/gazetteer load {warm:.2f} s)")
-    return rate
+        return report(discover(src).releases, repeat)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 2000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("count", nargs="?", type=int, default=2000, help="releases to describe (default 2000)")
+    parser.add_argument("--source", type=Path, help="describe the releases of this folder instead")
+    parser.add_argument("--repeat", type=int, default=1, help="passes; the best is reported (default 1)")
+    args = parser.parse_args()
+    main(args.count, args.source, args.repeat)

@@ -12,6 +12,7 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 _EN_MONTHS = {
@@ -96,18 +97,42 @@ def _month(word: str) -> int | None:
     return MONTHS.get(word.lower().rstrip("."), MONTHS.get(word))
 
 
+_DECIMALS = "0123456789"
+CACHED_LINE_CHARS = 1000  # lines up to this long keep their dates in a small per-process cache
+
+
+def has_digit(text: str) -> bool:
+    """Whether text holds a decimal digit (what ``\\d`` matches); on a long ASCII text, ten
+    substring tests are many times faster than a regex scan."""
+    if len(text) > 100 and text.isascii():
+        return any(map(text.__contains__, _DECIMALS))
+    return _ANY_DIGIT.search(text) is not None
+
+
 def find_dates(text: str, line: int = 0) -> list[FoundDate]:
     """Every date in one line of text, left to right, without overlaps."""
-    norm = text.translate(_DIGITS)
-    if _ANY_DIGIT.search(norm) is None:
+    if not has_digit(text):  # _DIGITS maps digits to digits only: no digit, no date
         return []
+    found = _cached_dates(text) if len(text) <= CACHED_LINE_CHARS else _scan_dates(text)
+    return [replace(f, line=line) for f in found] if line else list(found)
+
+
+@lru_cache(maxsize=256)
+def _cached_dates(text: str) -> tuple[FoundDate, ...]:
+    """_scan_dates of a short line, remembered: header lines are read by several rules."""
+    return _scan_dates(text)
+
+
+def _scan_dates(text: str) -> tuple[FoundDate, ...]:
+    """The dates of find_dates, all on line 0."""
+    norm = text.translate(_DIGITS)
     taken: list[tuple[int, int]] = []
     found: list[FoundDate] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(norm):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
-            fd = _build(kind, m, line)
+            fd = _build(kind, m, 0)
             if fd is None:
                 continue
             wd = _WEEKDAY_BEFORE.search(norm, 0, m.start())
@@ -115,7 +140,7 @@ def find_dates(text: str, line: int = 0) -> list[FoundDate]:
                 fd = replace(fd, weekday=wd.group(1))
             taken.append((m.start(), m.end()))
             found.append(fd)
-    return sorted(found, key=lambda f: f.start)
+    return tuple(sorted(found, key=lambda f: f.start))
 
 
 def _build(kind: str, m: re.Match[str], line: int) -> FoundDate | None:

@@ -26,11 +26,15 @@ class Decoded:
     how: str
 
 
+#: Control bytes that mark binary content (all below 32 but tab, LF, FF, CR and ESC).
+_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
 def _looks_binary(data: bytes) -> bool:
     sample = data[:4096]
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    controls = len(sample) - len(sample.translate(None, _CONTROLS))  # one C pass, no Python loop
     return controls > max(2, len(sample) // 100)
 
 

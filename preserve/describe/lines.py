@@ -23,12 +23,27 @@ _MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MD_QUOTE = re.compile(r"^\s*>\s?")
 _MARKUP_CHARS = re.compile(r"[#*_`\[<&>]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f]+")
+_ODD_SPACE = re.compile(r"[\t\u00a0\u2000-\u200b\u202f]")  # a space _SPACES turns into " "
+_MARKUP = "#*_`[<&>"  # the characters of _MARKUP_CHARS
+
+
+def _plain(text: str) -> bool:
+    """True when strip_markup(line) is line.strip() for every line of text: no markup character,
+    no space but single " " ones (checked with substring tests, much faster than a regex scan)."""
+    if "  " in text or "\t" in text or any(c in text for c in _MARKUP):
+        return False
+    return text.isascii() or _ODD_SPACE.search(text) is None
+
+
+def _squeeze(s: str) -> str:
+    """Runs of spaces as one " ", stripped."""
+    return s.strip() if _plain(s) else _SPACES.sub(" ", s).strip()
 
 
 def strip_markup(raw: str) -> str:
     """Text without Markdown heading/emphasis/link syntax, inline HTML tags or entities."""
     if _MARKUP_CHARS.search(raw) is None:
-        return _SPACES.sub(" ", raw).strip()
+        return _squeeze(raw)
     s = _MD_HEADING.sub("", raw)
     s = _MD_QUOTE.sub("", s)
     s = _MD_LINK.sub(r"\1", s)
@@ -36,7 +51,7 @@ def strip_markup(raw: str) -> str:
     s = _MD_EMPH.sub("", s)
     s = html.unescape(s)
     s = re.sub(r"\s+#+\s*$", "", s)  # closing ATX hashes
-    return _SPACES.sub(" ", s).strip()
+    return _squeeze(s)
 
 
 def is_heading(raw: str) -> bool:
@@ -50,8 +65,8 @@ def is_bullet(raw: str) -> bool:
 
 def split_lines(text: str, first_number: int = 1) -> list[Line]:
     """Every line of text (numbers from first_number), raw and markup-free."""
-    return [Line(i, raw, strip_markup(raw))
-            for i, raw in enumerate(text.splitlines(), start=first_number)]
+    clean = str.strip if _plain(text) else strip_markup
+    return [Line(i, raw, clean(raw)) for i, raw in enumerate(text.splitlines(), start=first_number)]
 
 
 def paragraphs(lines: list[Line]) -> list[list[Line]]:

@@ -27,6 +27,8 @@ _ALIASES = {  # common English short forms of country names
 _LOCATIVE = re.compile(
     r"(?:^|\W)(?:in|at|on|across|throughout|near|around|outside|inside|into|within|over)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$", re.I)
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
+_SPACE = re.compile(r"\s")
+_WINDOW = 80  # characters before a place name that _after_locative looks at first
 _AR_PREFIXES = ("و", "ب", "ل", "ف", "ك", "وب", "ول", "في")
 
 
@@ -133,7 +135,10 @@ def gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
     return latin, other
 
 
-_CAP_WORD = re.compile(r"(?<![\w'’.-])[A-Z\u00c0-\u00de][\w'’.-]*")
+#: A capitalised word not glued to a word before it; the look-behind follows the first letter so
+#: that the regex engine can scan for that letter quickly. Same matches as
+#: ``(?<![\w'’.-])[A-Z\u00c0-\u00de][\w'’.-]*``.
+_CAP_WORD = re.compile(r"[A-Z\u00c0-\u00de](?<![\w'’.-].)[\w'’.-]*")
 _NEXT_WORD = re.compile(r" ([^\W\d_][\w'’.-]*)")
 _KEEP_DOTS = ("U.K.", "U.S.", "U.S.A.")
 
@@ -147,7 +152,17 @@ def _lookup(latin: dict[str, Place], cand: str) -> Place | None:
     return place
 
 
+def _no_capitals(text: str) -> bool:
+    """True when _CAP_WORD cannot match: every cased character is lower case (and no '×', the
+    one character of _CAP_WORD's first-letter class that is not a letter)."""
+    if text.isascii():
+        return text.lower() == text  # much faster than islower() on ASCII
+    return text.islower() and "\u00d7" not in text
+
+
 def _latin_hits(text: str) -> Iterable[tuple[int, Place]]:
+    if _no_capitals(text):
+        return
     latin, _ = gazetteer()
     firsts = _first_words()
     consumed = 0
@@ -174,9 +189,9 @@ def _latin_hits(text: str) -> Iterable[tuple[int, Place]]:
 
 
 def _other_hits(text: str) -> Iterable[tuple[int, Place]]:
-    _, other = gazetteer()
-    if _NON_LATIN.search(text) is None:
+    if text.isascii() or _NON_LATIN.search(text) is None:
         return
+    _, other = gazetteer()
     for m in re.finditer(r"[^\W\d_]+", text):
         word = m.group(0)
         if _is_latin(word):
@@ -189,6 +204,23 @@ def _other_hits(text: str) -> Iterable[tuple[int, Place]]:
                     break
         if place is not None:
             yield m.start(), place
+
+
+def _after_locative(text: str, start: int) -> bool:
+    """Whether text[:start] ends with a locative preposition and at most "the" and two words.
+
+    Same answer as ``_LOCATIVE.search(text[:start])`` without scanning the whole line: a match
+    (the preposition, "the", two words, with the spaces after each) lies within the last four
+    whitespace-separated chunks and the space before them, so a window that starts with a space
+    and holds four whole chunks gives the same answer.
+    """
+    lo = start - _WINDOW
+    if lo > 0:
+        window = text[lo:start]
+        space = _SPACE.search(window)
+        if space is not None and len(window[space.start():].split()) >= 4:
+            return _LOCATIVE.search(window, space.start()) is not None
+    return _LOCATIVE.search(text, 0, start) is not None
 
 
 def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Mention]:
@@ -205,7 +237,7 @@ def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Me
             if not mm.first_line:
                 mm.first_line = number
             mm.count += 1
-            if _LOCATIVE.search(text[:start]):
+            if _after_locative(text, start):
                 mm.locative += 1
     return found
 

@@ -30,6 +30,8 @@ _END = re.compile(
 _DATE_LABEL = re.compile(r"^(?:date|dated|issued|published|released)\s*:\s*", re.I)
 _DATELINE_PREFIX = re.compile(r"^\s*\[([^\]]{3,80})\]\s*|^\s*\(([^)]{3,80})\)\s*")
 _DATELINE_DASH = re.compile(r"^(.{0,60}?)\s*[–—:-]{1,2}\s+")
+_SENTENCE_END = re.compile(r"[.!?]\s")
+_SPACES_AT = re.compile(r"\s*")
 _RANGE = re.compile(r"\b(?:from|between)\s+(.{4,40}?)\s+(?:to|and|until|till|through)\s+(.{4,40}?)(?=[,.;)]|\s|$)", re.I)
 
 
@@ -149,17 +151,31 @@ def lede(lines: Sequence[Line], start: int, cut: int) -> Value | None:
             continue
         if len(text) <= MAX_DESCRIPTION:
             return Value(text, f"text line {para[0].number}", "lede: first paragraph")
-        sentences = re.split(r"(?<=[.!?])\s+", text)
-        out = ""
-        for s in sentences:
-            if len(out) + len(s) + 1 > MAX_DESCRIPTION:
-                break
-            out = f"{out} {s}".strip()
+        out = _leading_sentences(text, MAX_DESCRIPTION)
         if not out:
             out = text[: MAX_DESCRIPTION - 1].rsplit(" ", 1)[0] + "…"
         return Value(out, f"text line {para[0].number}",
                      f"lede: first paragraph, shortened from {len(text)} to {len(out)} characters")
     return None
+
+
+def _leading_sentences(text: str, limit: int) -> str:
+    """The first sentences of a stripped text, joined by single spaces, as long as the result
+    stays under limit characters (a sentence ends at . ! or ? before whitespace).
+
+    Reads only as far as the answer needs: the next sentence end is looked for within the room
+    left, so a long paragraph is not split whole.
+    """
+    out, pos = "", 0
+    while True:
+        room = limit - len(out) - 1  # the longest next sentence that still fits
+        end = _SENTENCE_END.search(text, pos, pos + room + 1)
+        if end is None:
+            if len(text) - pos <= room:  # the rest is one last sentence, and it fits
+                out = f"{out} {text[pos:]}".strip()
+            return out
+        out = f"{out} {text[pos:end.start() + 1]}".strip()
+        pos = _SPACES_AT.match(text, end.start() + 1).end()
 
 
 def _is_epigraph(text: str, raw: str) -> bool:
@@ -262,6 +278,8 @@ def analyse(lines: Sequence[Line], *, title_known: bool = False, date_known: boo
 def _period(draft: Draft, lines: Sequence[Line]) -> None:
     """Temporal coverage from an explicit 'from X to Y' / 'between X and Y' with full dates."""
     for line in lines:
+        if not D.has_digit(line.text):  # both ends must be dates: no digit, no period
+            continue
         for m in _RANGE.finditer(line.text):
             a, b = D.find_dates(m.group(1)), D.find_dates(m.group(2))
             if len(a) == 1 and len(b) == 1 and a[0].year and b[0].year and not a[0].ambiguous \

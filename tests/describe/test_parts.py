@@ -144,3 +144,65 @@ def test_large_documents_are_read_only_up_to_the_limit(tmp_path) -> None:
     assert len(data) <= 100 and data.endswith(b"\n") and data.startswith(b"Headline\n")
     assert note and "first" in note and str(f.size) in note
     assert read_document(f) == (path.read_bytes(), None)
+
+
+# --- rewritten hot paths against the definitions they replaced -------------------------------
+
+import re  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from preserve.describe import places as P  # noqa: E402
+from preserve.describe.lines import _plain  # noqa: E402
+from preserve.describe.text import _leading_sentences  # noqa: E402
+
+_SENTENCE_TEXT = st.lists(st.sampled_from(["Word", "word", "a", ".", "!", "?", " ", "  ", "\n", "\u00a0", "x.y",
+                                           "Kenya", "in", "the", "-", "×", "É", "é", "3"]),
+                          max_size=80).map("".join)
+
+
+def _reference_sentences(text: str, limit: int) -> str:
+    out = ""
+    for s in re.split(r"(?<=[.!?])\s+", text):
+        if len(out) + len(s) + 1 > limit:
+            break
+        out = f"{out} {s}".strip()
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(_SENTENCE_TEXT, st.integers(0, 60))
+def test_leading_sentences_match_a_whole_split(text, limit):
+    text = text.strip()
+    assert _leading_sentences(text, limit) == _reference_sentences(text, limit)
+
+
+_LONG_TEXT = st.lists(st.sampled_from(["in", "IN", "at", "across", "the", "The", "margin", "re-in", "(in", "x",
+                                        "Kenya", "long-hyphenated-word", "naïve", "-", ".", ",", "3", "_"]),
+                      max_size=120).flatmap(lambda words: st.lists(st.sampled_from([" ", "  ", "\n", "\t", "\u00a0", ""]),
+                                                                   min_size=len(words), max_size=len(words))
+                                            .map(lambda gaps: "".join(w + g for w, g in zip(words, gaps))))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_LONG_TEXT, st.integers(0, 2000))
+def test_locative_window_matches_a_whole_prefix_search(text, start):
+    start = min(start, len(text))
+    assert P._after_locative(text, start) == bool(P._LOCATIVE.search(text[:start]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(_SENTENCE_TEXT)
+def test_capital_word_shortcuts_match_the_regex(text):
+    old = re.compile(r"(?<![\w'’.-])[A-Z\u00c0-\u00de][\w'’.-]*")
+    assert [m.span() for m in P._CAP_WORD.finditer(text)] == [m.span() for m in old.finditer(text)]
+    if P._no_capitals(text):
+        assert old.search(text) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_plain_text_needs_no_markup_stripping(text):
+    if _plain(text):
+        assert all(strip_markup(line) == line.strip() for line in text.splitlines())
