@@ -26,7 +26,7 @@ from .fixity import (DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many,
 from .lock import locked
 from .release import Discovery, Release, discover
 from .record import Record, is_placeholder, plain, to_json
-from .workers import run_tasks
+from .workers import run_tasks, start_method
 
 FINGERPRINT_FIELD = "Preserve-Fingerprint"
 
@@ -287,15 +287,24 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
         remove_stale_staging(out)
         workers = release_workers(found.releases, options.jobs)
         if workers > 1:
+            go = options.identify == "siegfried"
+            if start_method(fork_unsafe_calls=go) == "fork":
+                preload()  # forked workers share one copy of the models, loaded once
             for index, outcome in run_tasks(task.without_progress(), len(found.releases), workers,
-                                            on_lost=task.lost_in_worker,
-                                            fork_unsafe_calls=options.identify == "siegfried"):
+                                            on_lost=task.lost_in_worker, fork_unsafe_calls=go):
                 task.report(found.releases[index])
                 emit(index, outcome)
         else:
             for index in range(len(found.releases)):  # one at a time: memory does not grow with the count
                 emit(index, task(index))
     return result
+
+
+def preload() -> None:
+    """Load what describing and packaging every release needs (models, gazetteer, schemas)."""
+    from .describe import preload as preload_description
+
+    preload_description()
 
 
 def release_workers(releases: Sequence[Release], jobs: int | None) -> int:

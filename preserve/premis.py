@@ -9,12 +9,14 @@ organisation. Everything is linked by local identifiers.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Sequence
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from lxml import etree
 
-from .dcxml import xml_text
-from .formats import Identifier
+from .dcxml import escape_text, utf8, xml_text
+from .formats import FormatInfo, Identifier
 from .xsd import NS_PREMIS, SCHEMA_LOCATION
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,10 +92,9 @@ def _linking_objects(event: etree._Element, object_ids: Iterable[str], role: str
         _SE(el, t_role).text = role
 
 
-def iso(dt) -> str:
-    """xs:dateTime in UTC with a 'Z' (naive datetimes are taken as UTC)."""
-    from datetime import timezone
-
+@lru_cache(maxsize=8192)
+def iso(dt: datetime) -> str:
+    """xs:dateTime in UTC with a 'Z' (naive datetimes are taken as UTC); remembered per value."""
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return dt.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -238,12 +239,7 @@ def build_premis(inp: "PackageInput", locations: list[str], tool: Identifier) ->
 # directly as text: one f-string per file instead of ~65 lxml nodes. Text is xml_text()-cleaned and
 # escaped as libxml2 escapes element content (& < > and CR); attributes are constants.
 
-def _esc(value: object) -> str:
-    text = xml_text(value)
-    if "&" in text or "<" in text or ">" in text or "\r" in text:
-        text = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                .replace("\r", "&#13;"))
-    return text
+_esc = escape_text  # xml_text() + escaping of element content, as libxml2 writes it
 
 
 def _ind(depth: int) -> str:
@@ -267,17 +263,9 @@ def _x_events_of(events: Iterable[str], depth: int) -> str:
     return "".join(out)
 
 
-def _x_file_object(out: list[str], cf: "ContentFile", location: str, algorithms: Sequence[str],
-                   links: str) -> None:
-    loc = _esc(location)
-    digests = cf.fixity.digests
-    fixity = "".join(
-        f"      <premis:fixity>\n"
-        f"        <premis:messageDigestAlgorithm>{_esc(DIGEST_NAMES.get(a, a))}</premis:messageDigestAlgorithm>\n"
-        f"        <premis:messageDigest>{_esc(digests[a])}</premis:messageDigest>\n"
-        f"        <premis:messageDigestOriginator>preserve</premis:messageDigestOriginator>\n"
-        f"      </premis:fixity>\n" for a in algorithms)
-    f = cf.format
+@lru_cache(maxsize=1024)
+def _x_formats(f: FormatInfo) -> str:
+    """The two premis:format elements of a file of this format (formats repeat: made once)."""
     version = (f"          <premis:formatVersion>{_esc(f.version)}</premis:formatVersion>\n"
                if f.version else "")
     registry = (f"        <premis:formatRegistry>\n"
@@ -285,6 +273,36 @@ def _x_file_object(out: list[str], cf: "ContentFile", location: str, algorithms:
                 f"          <premis:formatRegistryKey>{_esc(f.puid)}</premis:formatRegistryKey>\n"
                 f"          <premis:formatRegistryRole>identification</premis:formatRegistryRole>\n"
                 f"        </premis:formatRegistry>\n" if f.puid else "")
+    return (f"      <premis:format>\n"
+            f"        <premis:formatDesignation>\n"
+            f"          <premis:formatName>{_esc(f.name)}</premis:formatName>\n"
+            f"{version}"
+            f"        </premis:formatDesignation>\n"
+            f"{registry}"
+            f"        <premis:formatNote>{_esc(f.basis)}</premis:formatNote>\n"
+            f"      </premis:format>\n"
+            f"      <premis:format>\n"
+            f"        <premis:formatRegistry>\n"
+            f"          <premis:formatRegistryName>IANA Media Types</premis:formatRegistryName>\n"
+            f"          <premis:formatRegistryKey>{_esc(f.mime)}</premis:formatRegistryKey>\n"
+            f"          <premis:formatRegistryRole>MIME type</premis:formatRegistryRole>\n"
+            f"        </premis:formatRegistry>\n"
+            f"      </premis:format>\n")
+
+
+def _x_fixity(digests: Mapping[str, str], algorithms: Sequence[tuple[str, str]]) -> str:
+    """The premis:fixity elements of a file; ``algorithms``: (hashlib name, escaped label)."""
+    return "".join(
+        f"      <premis:fixity>\n"
+        f"        <premis:messageDigestAlgorithm>{label}</premis:messageDigestAlgorithm>\n"
+        f"        <premis:messageDigest>{_esc(digests[a])}</premis:messageDigest>\n"
+        f"        <premis:messageDigestOriginator>preserve</premis:messageDigestOriginator>\n"
+        f"      </premis:fixity>\n" for a, label in algorithms)
+
+
+def _x_file_object(out: list[str], cf: "ContentFile", loc: str, algorithms: Sequence[tuple[str, str]],
+                   links: str) -> None:
+    """One premis:object of xsi:type premis:file; ``loc`` is its escaped location."""
     out.append(
         f"  <premis:object xsi:type=\"premis:file\">\n"
         f"    <premis:objectIdentifier>\n"
@@ -293,23 +311,9 @@ def _x_file_object(out: list[str], cf: "ContentFile", location: str, algorithms:
         f"    </premis:objectIdentifier>\n"
         f"    <premis:objectCharacteristics>\n"
         f"      <premis:compositionLevel>0</premis:compositionLevel>\n"
-        f"{fixity}"
+        f"{_x_fixity(cf.fixity.digests, algorithms)}"
         f"      <premis:size>{cf.fixity.size}</premis:size>\n"
-        f"      <premis:format>\n"
-        f"        <premis:formatDesignation>\n"
-        f"          <premis:formatName>{_esc(f.name)}</premis:formatName>\n"
-        f"{version}"
-        f"        </premis:formatDesignation>\n"
-        f"{registry}"
-        f"        <premis:formatNote>{_esc(f.basis)}</premis:formatNote>\n"
-        f"      </premis:format>\n"
-        f"      <premis:format>\n"
-        f"        <premis:formatRegistry>\n"
-        f"          <premis:formatRegistryName>IANA Media Types</premis:formatRegistryName>\n"
-        f"          <premis:formatRegistryKey>{_esc(f.mime)}</premis:formatRegistryKey>\n"
-        f"          <premis:formatRegistryRole>MIME type</premis:formatRegistryRole>\n"
-        f"        </premis:formatRegistry>\n"
-        f"      </premis:format>\n"
+        f"{_x_formats(cf.format)}"
         f"    </premis:objectCharacteristics>\n"
         f"    <premis:originalName>{_esc(cf.relpath)}</premis:originalName>\n"
         f"    <premis:storage>\n"
@@ -409,9 +413,10 @@ def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier
         f'xsi:schemaLocation="{NS_PREMIS} {SCHEMA_LOCATION[NS_PREMIS]}">\n']
     _x_representation(out, locations, inp.empty_dirs)
     links = _x_events_of((EVENT_DIGEST, EVENT_FORMAT, EVENT_EXTRACTION, EVENT_PACKAGE), 2)
-    for cf, loc in zip(inp.files, locations):
-        _x_file_object(out, cf, loc, algorithms, links)
+    labels = [(a, _esc(DIGEST_NAMES.get(a, a))) for a in algorithms]
     escaped = [_esc(loc) for loc in locations]
+    for cf, loc in zip(inp.files, escaped):
+        _x_file_object(out, cf, loc, labels, links)
     software = [(AGENT_SOFTWARE, "executing program")]
     names = ", ".join(DIGEST_NAMES.get(a, a) for a in algorithms)
     _x_event(out, EVENT_DIGEST, "message digest calculation", when,
@@ -454,7 +459,7 @@ def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier
     _x_agent(out, AGENT_ORGANISATION, cfg.organisation or "Unknown organisation "
              "(no organisation in preserve.toml)", "organization", None, notes, (EVENT_PACKAGE,))
     out.append("</premis:premis>\n")
-    return "".join(out).encode("utf-8")
+    return utf8(out)
 
 
 def build_premis_tree(inp: "PackageInput", locations: list[str], tool: Identifier) -> etree._Element:

@@ -2,6 +2,12 @@
 
 Problems are data: every one is returned as (release, field, value, expectation).
 The schema is read from the installed package, never fetched.
+
+The yes/no is decided by the schema compiled to Python by fastjsonschema, once per process
+(~15x faster than jsonschema); only a record found invalid goes through jsonschema, which
+names every problem. The schema uses only keywords that mean the same in Draft 2020-12 and
+Draft 7 (fastjsonschema's newest; any other keyword turns the fast check off), and tests
+check both always agree.
 """
 from __future__ import annotations
 
@@ -10,11 +16,16 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from jsonschema import Draft202012Validator, FormatChecker
 
 from .resources import schemas_dir
+
+try:
+    import fastjsonschema
+except ImportError:  # pragma: no cover - jsonschema alone decides (slower, same answers)
+    fastjsonschema = None
 
 SCHEMA_NAME = "dublin-core.schema.json"
 _EDTF_PART = re.compile(r"^([0-9X]{4})(?:-([0-9X]{2})(?:-([0-9X]{2}))?)?[?~%]?$")
@@ -68,6 +79,100 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema(), format_checker=_CHECKER)
 
 
+#: the Draft 7 meta-schema URI: how fastjsonschema is told which draft's rules to compile
+_DRAFT7 = "http://json-schema.org/draft-07/schema#"
+
+
+def _escape_dollar_in_sets(pattern: str) -> str:
+    """``$`` inside ``[...]`` written ``\\$`` (the same regex).
+
+    fastjsonschema turns every unescaped ``$`` into ``\\Z``, which is not allowed in a set.
+    """
+    out: list[str] = []
+    i, set_start = 0, -1  # set_start: index just after "[" (or "[^") while inside a set
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if set_start < 0 and c == "[":
+            set_start = i + 2 if pattern.startswith("^", i + 1) else i + 1
+            out.append(pattern[i:set_start])
+            i = set_start
+            continue
+        if set_start >= 0 and c == "]" and i > set_start:
+            set_start = -1
+        elif set_start >= 0 and c == "$":
+            c = "\\$"
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _for_fastjsonschema(node: Any) -> Any:
+    """A copy of (part of) the schema with every pattern made compilable by fastjsonschema."""
+    if isinstance(node, dict):
+        return {k: _escape_dollar_in_sets(v) if k == "pattern" and isinstance(v, str)
+                else _for_fastjsonschema(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_for_fastjsonschema(v) for v in node]
+    return node
+
+
+#: keywords whose meaning is the same in Draft 2020-12 and Draft 7
+_SAME_IN_DRAFT7 = frozenset({
+    "$schema", "$id", "title", "description", "type", "enum", "const", "properties", "required",
+    "additionalProperties", "items", "minItems", "maxItems", "minLength", "maxLength", "pattern",
+    "format", "if", "then", "else", "allOf", "anyOf", "oneOf", "not"})
+
+
+def _draft7_compatible(node: Any) -> bool:
+    """Whether a (sub)schema uses only keywords that mean the same in Draft 7."""
+    if not isinstance(node, dict):
+        return isinstance(node, bool)
+    if not set(node) <= _SAME_IN_DRAFT7:
+        return False
+    subschemas = [*node.get("properties", {}).values(), *node.get("allOf", ()), *node.get("anyOf", ()),
+                  *node.get("oneOf", ())]
+    subschemas += [node[k] for k in ("items", "if", "then", "else", "not") if k in node]
+    if isinstance(node.get("additionalProperties"), dict):
+        subschemas.append(node["additionalProperties"])
+    return all(_draft7_compatible(sub) for sub in subschemas)
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> Callable[[Any], Any] | None:
+    """The schema compiled by fastjsonschema as Draft 7 (None: not installed, or not Draft-7-safe)."""
+    if fastjsonschema is None or not _draft7_compatible(schema()):
+        return None
+    return fastjsonschema.compile({**_for_fastjsonschema(schema()), "$schema": _DRAFT7},
+                                  formats={"edtf": _edtf})
+
+
+def _fast_valid(record: dict[str, Any]) -> bool:
+    """True only for a record jsonschema also finds valid; False means "ask jsonschema".
+
+    fastjsonschema is at most stricter: its ``$`` matches only at the very end of a string
+    (jsonschema's also before a final newline); tuples, which it takes for arrays and
+    jsonschema does not, are left to jsonschema.
+    """
+    check = _compiled()
+    if check is None or any(type(v) is tuple for v in record.values()):
+        return False
+    try:
+        check(record)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
+def is_valid_record(plain: Mapping[str, Any]) -> bool:
+    """Whether a plain record is valid for deposit (jsonschema's answer, mostly decided fast)."""
+    record = dict(plain)
+    return _fast_valid(record) or _validator().is_valid(record)
+
+
 def _expectation(error: Any) -> str:
     if error.validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
@@ -103,8 +208,11 @@ def _field(error: Any) -> tuple[str, str]:
 
 def validate_record(plain: Mapping[str, list[str]], release_id: str) -> list[RecordProblem]:
     """Every problem of one plain record (empty list when it is valid for deposit)."""
+    record = dict(plain)
+    if _fast_valid(record):
+        return []
     problems = []
-    errors = sorted(_validator().iter_errors(dict(plain)), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    errors = sorted(_validator().iter_errors(record), key=lambda e: (list(map(str, e.absolute_path)), e.message))
     for error in errors:
         if error.validator == "if":
             continue

@@ -132,7 +132,9 @@ def _wrapper_doc(kind: str) -> etree._Element:
 
 
 _lock = threading.Lock()
-_validate_lock = threading.Lock()
+#: one validation at a time per validator: an XMLSchema's error_log is shared (different
+#: kinds of document may be validated at the same time, lxml releasing the GIL meanwhile)
+_validate_locks: dict[str, threading.Lock] = {kind: threading.Lock() for kind in ("mets", "premis", "dc")}
 
 
 @lru_cache(maxsize=None)
@@ -179,7 +181,7 @@ def validate(doc: Union[etree._ElementTree, etree._Element, bytes], kind: Kind) 
     if root.tag != f"{{{ns}}}{local}":
         problems.append(f"line {root.sourceline or 1}: root element is {root.tag}, expected {{{ns}}}{local}")
         return problems
-    with _validate_lock:  # an XMLSchema's error_log is shared: one validation at a time
+    with _validate_locks[kind]:
         if not schema.validate(root):
             problems.extend(f"line {err.line}: {err.message}" for err in schema.error_log)
     return problems
@@ -192,5 +194,5 @@ def is_valid(doc: Union[etree._ElementTree, etree._Element], kind: Kind) -> bool
     if root.tag != f"{{{ns}}}{local}":
         return False
     schema = get_schema(kind)
-    with _validate_lock:
+    with _validate_locks[kind]:
         return bool(schema.validate(root))

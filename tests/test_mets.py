@@ -3,13 +3,21 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from preserve.config import CollectionConfig
-from preserve.mets import CSIP_PROFILE, SIP_PROFILE, content_category, href
+from preserve.dcxml import escape_attr, escape_text, serialise, xml_text
+from preserve.mets import (CSIP_PROFILE, SIP_PROFILE, FileEntry, build_rep_mets, build_rep_mets_xml,
+                           build_root_mets, build_root_mets_xml, content_category, href)
+from preserve.package import _content_entries
+from preserve.xsd import validate
 
 sys.path.insert(0, str(Path(__file__).parent / "eark"))
 from pkgfixtures import FOLDER_RELEASE, build_sample  # noqa: E402
@@ -133,3 +141,67 @@ def test_helpers():
     assert content_category(["text/plain", "application/pdf"]) == "Textual works – Digital"
     assert content_category(["image/png"]) == "Mixed"
     assert content_category([]) == "Mixed"
+
+
+def _root_kwargs(inp, root_content, created="2026-01-02T03:04:05Z") -> dict:
+    """The non-content entries of a root METS, with awkward facts (what both builders take)."""
+    entry = lambda path, mime="application/xml": FileEntry(path, mime, 7, created, "ab" * 32)  # noqa: E731
+    return dict(dc=entry("metadata/descriptive/dc.xml"), dc_json=entry("metadata/descriptive/dc.json",
+                'application/json; x="a&b"'), premis=entry("metadata/preservation/premis.xml"),
+                rep_mets=entry("representations/rep1/METS.xml"), content=root_content,
+                documentation=[entry("documentation/README 1.txt", "text/plain")],
+                schemas=[entry("schemas/mets.xsd"), entry("schemas/ü.xsd")])
+
+
+def _variants():
+    from test_premis import _awkward_input
+
+    base = _awkward_input()
+    return (base, replace(base, files=[], empty_dirs=[], title=None),
+            replace(base, package_type="SIP", title="", config=CollectionConfig()),
+            replace(base, software=("", ""), config=CollectionConfig(organisation="O", contact_name="  ")))
+
+
+def test_text_builders_equal_the_lxml_trees_byte_for_byte():
+    """build_*_mets_xml write exactly what serialising the lxml trees writes, and it validates."""
+    for inp in _variants():
+        rep_content, root_content = _content_entries(inp.files)
+        rep_text = build_rep_mets_xml(inp, rep_content, inp.empty_dirs)
+        assert rep_text == serialise(build_rep_mets(inp, rep_content, inp.empty_dirs))
+        kwargs = _root_kwargs(inp, root_content)
+        root_text = build_root_mets_xml(inp, **kwargs)
+        assert root_text == serialise(build_root_mets(inp, **kwargs))
+        assert validate(root_text, "mets") == []
+        if inp.files:
+            assert validate(rep_text, "mets") == []
+    inp = _variants()[0]
+    kwargs = {**_root_kwargs(inp, []), "documentation": [], "schemas": []}  # empty groups: <x/>
+    assert build_root_mets_xml(inp, **kwargs) == serialise(build_root_mets(inp, **kwargs))
+
+
+def test_text_builders_refuse_what_lxml_refuses():
+    inp = replace(_variants()[0], identifier="urn:x\x07y")
+    rep_content, root_content = _content_entries(inp.files)
+    for build in (build_rep_mets, build_rep_mets_xml):
+        with pytest.raises(ValueError, match="XML compatible"):
+            build(inp, rep_content, inp.empty_dirs)
+    for build in (build_root_mets, build_root_mets_xml):
+        with pytest.raises(ValueError, match="XML compatible"):
+            build(inp, **_root_kwargs(inp, root_content))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(codec="utf-8"), max_size=30))
+def test_escaping_is_what_lxml_writes(value):
+    """escape_text / escape_attr give what lxml serialises for text and attributes."""
+    el = etree.Element("e")
+    el.text = xml_text(value)
+    assert etree.tostring(el, encoding="UTF-8").decode("utf-8") == f"<e>{escape_text(value)}</e>"
+    try:
+        el.set("a", value)
+    except ValueError:
+        with pytest.raises(ValueError):
+            escape_attr(value)
+        return
+    el.text = None
+    assert etree.tostring(el, encoding="UTF-8").decode("utf-8") == f'<e a="{escape_attr(value)}"/>'

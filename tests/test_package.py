@@ -5,10 +5,13 @@ import hashlib
 import json
 import sys
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from preserve import package, xsd
@@ -125,18 +128,96 @@ def test_release_with_only_empty_folders(tmp_path):
 
 
 def test_invalid_mets_is_refused_with_line_numbers(tmp_path, monkeypatch):
-    """The fast tree validation only decides; problems are reported from the bytes, with lines."""
-    real = package.build_rep_mets
+    """The fast validation only decides; problems are reported from the bytes, with lines."""
+    real = package.build_rep_mets_xml
 
     def broken(*args, **kwargs):
-        root = real(*args, **kwargs)
-        etree.SubElement(root, "{http://www.loc.gov/METS/}bogus")
-        return root
+        return real(*args, **kwargs).replace(b"</mets>", b"<bogus/></mets>")
 
-    monkeypatch.setattr(package, "build_rep_mets", broken)
+    monkeypatch.setattr(package, "build_rep_mets_xml", broken)
     with pytest.raises(PackageError) as info:
         build_sample(tmp_path)
     assert "representations/rep1/METS.xml: line " in str(info.value) and "bogus" in str(info.value)
+
+
+def test_xml_that_is_not_well_formed_is_refused(tmp_path, monkeypatch):
+    real = package.build_root_mets_xml
+    monkeypatch.setattr(package, "build_root_mets_xml", lambda *a, **k: real(*a, **k)[:-20])
+    with pytest.raises(PackageError, match="METS.xml: not well-formed"):
+        build_sample(tmp_path)
+
+
+def test_invalid_dc_is_refused(tmp_path, monkeypatch):
+    real = package.build_dc_xml
+    monkeypatch.setattr(package, "build_dc_xml", lambda dc: real(dc).replace(b"dc:title", b"dc:bogus"))
+    with pytest.raises(PackageError, match="dc.xml: line 3"):
+        build_sample(tmp_path)
+
+
+def test_each_document_is_parsed_and_validated_once(tmp_path, monkeypatch):
+    """The fast path validates the four XML files once each, as parsed from the bytes written."""
+    seen = []
+    real = package.is_valid
+
+    def spy(tree, kind):
+        seen.append((etree.tostring(tree.getroottree(), xml_declaration=True, encoding="UTF-8"), kind))
+        return real(tree, kind)
+
+    monkeypatch.setattr(package, "is_valid", spy)
+    _, gen, _ = build_sample(tmp_path, FOLDER_RELEASE)
+    assert [kind for _, kind in seen] == ["mets", "mets", "premis", "dc"]
+    written = [gen["METS.xml"], gen["representations/rep1/METS.xml"],
+               gen["metadata/preservation/premis.xml"], gen["metadata/descriptive/dc.xml"]]
+    for (validated, _), data in zip(seen, written):
+        assert etree.tostring(etree.fromstring(validated)) == etree.tostring(etree.fromstring(data))
+
+
+def test_dc_json_is_the_stdlib_encoding(tmp_path):
+    """dc.json: what json.dumps(indent=2, ensure_ascii=False) writes, plus a newline."""
+    record = {"release": "r\u00e9", "name": None, "elements": {"title": [
+        {"value": "T & <x>\r\x07\u2028 \U0001F600\"\\", "provenance": "text line 1"}]},
+        "notes": [], "encoding": "utf-8", "main_document": "a.txt",
+        "files": [{"path": "a.txt", "format": "text/plain", "size": 3}], "empty": {}}
+    src = write_release(tmp_path / "src", {"a.txt": b"text\n"})
+    (tmp_path / "pkg").mkdir()
+    gen = build_package(replace(make_input(tmp_path / "pkg", src, ["a.txt"]), dc_json=record))
+    assert gen["metadata/descriptive/dc.json"] == (
+        json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+JSON_SCALARS = st.none() | st.booleans() | st.integers(-(2 ** 70), 2 ** 70) | st.text()
+JSON_VALUES = st.recursive(JSON_SCALARS, lambda kids: st.lists(kids, max_size=4)
+                           | st.dictionaries(st.text(), kids, max_size=4), max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_json_bytes_equal_the_stdlib(value):
+    try:
+        expected = (json.dumps(value, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates cannot be written as UTF-8 either way
+        with pytest.raises((UnicodeEncodeError, TypeError)):
+            package.json_bytes(value)
+        return
+    assert package.json_bytes(value) == expected
+
+
+def test_json_bytes_falls_back_to_the_stdlib():
+    """What orjson writes otherwise (non-string keys, big integers, subclasses) the stdlib writes."""
+    import enum
+
+    class Colour(str, enum.Enum):
+        RED = "red"
+
+    class Counts(dict):
+        pass
+
+    for value in ({1: "a", "b": [2 ** 80]}, {"x": (1, 2)}, {"c": Colour.RED}, Counts(a=1)):
+        assert package.json_bytes(value) == (json.dumps(value, ensure_ascii=False, indent=2)
+                                             + "\n").encode("utf-8")
+    for unserialisable in ({"when": datetime(2020, 1, 1)}, {"f": PackageError}):
+        with pytest.raises(TypeError):  # as json.dumps: no silent conversion
+            package.json_bytes(unserialisable)
 
 
 def test_schema_facts_are_the_shipped_files():

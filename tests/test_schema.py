@@ -2,11 +2,17 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib.resources import files
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from preserve.schema import validate_record
+from preserve import schema as schema_mod
+from preserve.record import DC_ELEMENTS
+from preserve.schema import is_valid_record, validate_record
 
 GOOD = {"title": ["T"], "identifier": ["urn:preserve:x"], "type": ["Text"],
         "format": ["text/plain; charset=utf-8"], "language": ["en"], "rights": ["CC0"]}
@@ -38,3 +44,90 @@ def test_every_problem_listed():
 def test_single_valued_and_unknown():
     problems = validate_record({**GOOD, "title": ["A", "B"], "colour": ["x"]}, "r")
     assert {p.field for p in problems} == {"title", "colour"}
+
+
+def test_fast_check_is_compiled_once():
+    pytest.importorskip("fastjsonschema")
+    assert schema_mod._compiled() is not None and schema_mod._compiled() is schema_mod._compiled()
+
+
+def test_dollar_in_sets_is_escaped_for_fastjsonschema():
+    escape = schema_mod._escape_dollar_in_sets
+    assert escape("^[a$]+$") == "^[a\\$]+$"
+    assert escape("[]$]x$") == "[]\\$]x$" and escape("[^]$]") == "[^]\\$]"
+    assert escape("\\$[\\]$]") == "\\$[\\]\\$]"
+    fmt = schema_mod.schema()["properties"]["format"]["items"]["pattern"]
+    assert re.compile(escape(fmt)).pattern != fmt  # the MIME pattern has "$" in a set
+    for value in ("text/plain; charset=utf-8", "application/x$y", "text/plain;charset=\"a b\""):
+        assert bool(re.search(escape(fmt), value)) == bool(re.search(fmt, value))
+
+
+def test_trailing_newline_is_decided_by_jsonschema():
+    """fastjsonschema's "$" is stricter than jsonschema's: such records go the slow way, same answer."""
+    record = {**GOOD, "date": ["2016\n"], "identifier": ["urn:x:y\n"]}
+    assert not schema_mod._fast_valid(record)
+    assert schema_mod._validator().is_valid(record)
+    assert validate_record(record, "r") == [] and is_valid_record(record)
+
+
+def test_tuples_are_decided_by_jsonschema():
+    record = {**GOOD, "title": ("T",)}
+    problems = validate_record(record, "r")
+    assert [p.field for p in problems] == ["title"] and not is_valid_record(record)
+
+
+_STRINGS = st.sampled_from([
+    "", " ", "T", "x" * 501, "a\n", "2016", "2016-11", "2016-02-30", "2016-02-29", "2015-02-29",
+    "XXXX-09-24", "2016\n", "2016/..", "2016-01/2017", "04/11/2016", "text/plain", "image/png",
+    "text/plain; charset=utf-8", 'text/html; charset="utf-8"', "application/x$y", "en", "english",
+    "zxx", "Text", "text", "StillImage", "urn:preserve:x", "urn:x y", "no-scheme", "CC0"]) | st.text(max_size=8)
+_VALUES = (st.lists(_STRINGS, max_size=3) | _STRINGS | st.lists(_STRINGS, max_size=2).map(tuple)
+           | st.sampled_from([None, 5, [5], [None], [["T"]], {}]))
+_GOOD_VALUES = {"date": ["2016-11", "XXXX-09-24", "2016-02-29", "2016/..", "2016-01/2017"],
+                "type": ["Text", "StillImage"], "format": ["text/plain; charset=utf-8", "image/png"],
+                "language": ["en", "zxx"], "identifier": ["urn:preserve:x", "https://e.org/a"]}
+_SINGLE = ("title", "date", "description")
+
+
+def _good_values_of(name: str) -> st.SearchStrategy:
+    """Values the schema accepts for this element."""
+    return st.lists(st.sampled_from(_GOOD_VALUES.get(name, ["T", "Ünï", "a b", "x" * 500])),
+                    min_size=1, max_size=1 if name in _SINGLE else 3)
+
+
+def _values_of(name: str) -> st.SearchStrategy:
+    """Mostly values the schema accepts for this element, sometimes anything."""
+    return _good_values_of(name) | _good_values_of(name) | _VALUES
+
+
+#: records that are valid, or nearly so
+_GOOD_RECORDS = st.fixed_dictionaries(
+    {}, optional={n: _good_values_of(n) for n in DC_ELEMENTS}).map(lambda extra: {**GOOD, **extra})
+
+
+_RECORDS = st.tuples(
+    st.lists(st.sampled_from(DC_ELEMENTS + ("colour",)), max_size=4, unique=True).flatmap(
+        lambda names: st.fixed_dictionaries({n: _values_of(n) for n in names})),
+    st.sets(st.sampled_from(sorted(GOOD)), max_size=1),
+).map(lambda pair: {k: v for k, v in {**GOOD, **pair[0]}.items() if k not in pair[1]})
+
+
+@settings(max_examples=500, deadline=None)
+@given(_GOOD_RECORDS | _RECORDS | st.dictionaries(st.sampled_from(DC_ELEMENTS), _VALUES, max_size=16))
+def test_fast_check_and_jsonschema_agree(record):
+    """Valid for fastjsonschema only if valid for jsonschema, and the answers are jsonschema's."""
+    valid = schema_mod._validator().is_valid(dict(record))
+    if schema_mod._fast_valid(dict(record)):
+        assert valid
+    assert is_valid_record(record) == valid
+    assert (validate_record(record, "r") == []) == valid
+    plain_lists = all(type(v) is list and all("\n" not in str(s) for s in v) for v in record.values())
+    if valid and plain_lists and schema_mod._compiled() is not None:
+        assert schema_mod._fast_valid(dict(record))  # valid records do take the fast way
+
+
+def test_keywords_draft7_would_read_otherwise_turn_the_fast_check_off():
+    assert schema_mod._draft7_compatible(schema_mod.schema())
+    assert not schema_mod._draft7_compatible({"type": "array", "prefixItems": [{"type": "string"}]})
+    assert not schema_mod._draft7_compatible({"properties": {"a": {"items": {"unevaluatedItems": False}}}})
+    assert not schema_mod._draft7_compatible({"properties": {"a": {"$ref": "#/$defs/x"}}})

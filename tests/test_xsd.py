@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from preserve import xsd
-from preserve.dcxml import build_dc_xml
+from preserve.dcxml import DC_ELEMENTS, build_dc_element, build_dc_xml, serialise, utf8
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "xsd"
 
@@ -98,3 +100,49 @@ def test_premis_minimal_valid():
 def test_unsafe_bytes_are_a_problem_not_a_crash():
     problems = xsd.validate(b'<!DOCTYPE x [<!ENTITY a "b">]><x/>', "dc")
     assert problems == ["DOCTYPE/entity declarations are not allowed"]
+
+
+def test_is_valid_agrees_with_validate_from_many_threads():
+    """Validators of different kinds run at once; each answer is still its own document's."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bad_dc = (b'<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+              b'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:colour>red</dc:colour></oai_dc:dc>')
+    docs = [(build_dc_xml({"title": ["A"]}), "dc", True), (bad_dc, "dc", False),
+            (b'<mets xmlns="http://www.loc.gov/METS/"><bogus/></mets>', "mets", False),
+            (b'<mets xmlns="http://www.loc.gov/METS/"><structMap><div/></structMap></mets>', "mets", True),
+            (b'<premis xmlns="http://www.loc.gov/premis/v3" version="3.0"/>', "premis", False)] * 20
+
+    def check(doc: tuple[bytes, str, bool]) -> tuple[bool, list[str]]:
+        data, kind, _ = doc
+        return xsd.is_valid(etree.fromstring(data), kind), xsd.validate(data, kind)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(check, docs))
+    for (_, _, expected), (fast, problems) in zip(docs, results):
+        assert fast == expected == (problems == [])
+        assert expected or problems
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(DC_ELEMENTS), st.lists(st.text(max_size=12) | st.none() | st.integers(),
+                                                              max_size=3) | st.text(max_size=12)))
+def test_dc_text_equals_the_lxml_tree(dc):
+    """build_dc_xml (text) writes exactly what serialising build_dc_element (lxml) writes."""
+    assert build_dc_xml(dc) == serialise(build_dc_element(dc))
+
+
+def test_dc_xml_refuses_unknown_elements():
+    with pytest.raises(ValueError, match="colour"):
+        build_dc_xml({"title": ["T"], "colour": ["red"]})
+
+
+@given(st.lists(st.text(max_size=20), max_size=8))
+def test_utf8_is_join_then_encode(parts):
+    try:
+        expected = "".join(parts).encode("utf-8")
+    except UnicodeEncodeError:
+        with pytest.raises(UnicodeEncodeError):
+            utf8(parts)
+        return
+    assert utf8(parts) == expected

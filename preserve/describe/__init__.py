@@ -57,6 +57,18 @@ def _address_country(address: str | None) -> str | None:
     return hits[-1].code if hits else None
 
 
+def preload() -> None:
+    """Load the language model and the gazetteer now (otherwise on first use).
+
+    A process about to fork workers calls this, so they share one copy of each, loaded once.
+    """
+    from .language import _model
+    from .places import gazetteer
+
+    _model()
+    gazetteer()
+
+
 def describe_bytes(data: bytes, name: str, config: CollectionConfig | None = None) -> tuple[Draft, str, str | None]:
     """Draft of one document's bytes: (draft, format value, encoding or None for binary)."""
     config = config or CollectionConfig()
