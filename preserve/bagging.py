@@ -207,6 +207,7 @@ def package_input(release: Release, record: Record, fixities: Sequence[Fixity], 
         provenance=provenance,
         validation_problems=[], files=contents, empty_dirs=list(release.empty_dirs), config=config,
         algorithms=options.algorithms, package_type=options.package_type, created=created,
+        identify=options.identify,
     )
 
 

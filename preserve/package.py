@@ -104,6 +104,7 @@ class PackageInput:
     package_type: str = "SIP"
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     software: tuple[str, str] = (SOFTWARE_NAME, __version__)
+    identify: str = "siegfried"  # the engine that identified the formats (for the PREMIS agent)
 
 
 def _mime(path: str) -> str:
@@ -239,7 +240,7 @@ def build_package(inp: PackageInput) -> dict[str, bytes]:
     except ValueError as exc:
         raise PackageError(f"package {inp.release_id}: {exc}") from None
     out[DC_JSON_PATH] = json_bytes(inp.dc_json)
-    out[PREMIS_PATH] = build_premis_xml(inp, locations, identifier())
+    out[PREMIS_PATH] = build_premis_xml(inp, locations, identifier(inp.identify))
     out[README_PATH] = documentation_text(inp).encode("utf-8")
     for name in PACKAGE_SCHEMAS:
         out[SCHEMAS_DIR + name] = _schema_facts(name)[0]

@@ -176,3 +176,21 @@ def test_worker_processes_make_the_same_bags_as_one_process(collection: Path, tm
         assert _manifest(two, "sha512").keys() == _manifest(one, "sha512").keys()
         same = [p for p in _manifest(one, "sha512") if "/descriptive/" in p or "/rep1/data/" in p]
         assert same and all(_manifest(two, "sha512")[p] == _manifest(one, "sha512")[p] for p in same)
+
+
+def test_identify_builtin_skips_siegfried_and_says_so(collection: Path, tmp_path: Path) -> None:
+    """--identify builtin: formats from the built-in table, and PREMIS names that agent."""
+    out = tmp_path / "bags"
+    result = bag_collection(collection, out, BagOptions(identify="builtin", jobs=1))
+    assert result.exit_code == 0
+    for outcome in result.outcomes:
+        premis = (out / outcome.release_id / "data" / "metadata" / "preservation" / "premis.xml").read_text()
+        assert "preserve built-in format sniffer" in premis and "--identify builtin" in premis
+        assert "pygfried" not in premis
+        assert verify_bag(out / outcome.release_id).ok
+    default = bag_collection(collection, tmp_path / "sf", BagOptions(jobs=1))
+    premis = (tmp_path / "sf" / default.outcomes[0].release_id / "data" / "metadata" / "preservation"
+              / "premis.xml").read_text()
+    assert "pygfried" in premis
+    with pytest.raises(Exception, match="unknown identification"):
+        BagOptions(identify="magic")
