@@ -272,7 +272,7 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out}: cannot create ({exc.strerror}); choose a writable --out") from None
-    from .describe import curated_values
+    from .describe import curated_values, preload as preload_description
 
     sheet = curated_values(source, found.releases)  # a malformed sheet stops the run before any write
     result = CollectionResult(warnings=list(found.warnings))
@@ -283,14 +283,13 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
         if on_outcome:
             on_outcome(outcome)
 
-
     with locked(out):
         remove_stale_staging(out)
         workers = release_workers(found.releases, options.jobs)
         if workers > 1:
             go = options.identify == "siegfried"
             if start_method(fork_unsafe_calls=go) == "fork":
-                preload()  # forked workers share one copy of the models, loaded once
+                preload_description()  # forked workers share one copy of the models, loaded once
             for index, outcome in run_tasks(task.without_progress(), len(found.releases), workers,
                                             on_lost=task.lost_in_worker, fork_unsafe_calls=go):
                 task.report(found.releases[index])
@@ -299,13 +298,6 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
             for index in range(len(found.releases)):  # one at a time: memory does not grow with the count
                 emit(index, task(index))
     return result
-
-
-def preload() -> None:
-    """Load what describing and packaging every release needs (models, gazetteer, schemas)."""
-    from .describe import preload as preload_description
-
-    preload_description()
 
 
 def release_workers(releases: Sequence[Release], jobs: int | None) -> int:

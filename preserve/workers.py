@@ -83,9 +83,13 @@ def _serve(tasks: Connection, replies: Connection, task: Task, parent: int | Non
     clean-up has run while the exception unwound it.
     """
     try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _stop_once)
+        for end in _parent_ends:  # inherited by fork: the parent's ends, its siblings' pipes
+            end.close()
         if not _die_with_parent(parent):
             return
-        while True:
+        while not _stopping:
             index = tasks.recv()
             if index is None:
                 return
@@ -96,6 +100,26 @@ def _serve(tasks: Connection, replies: Connection, task: Task, parent: int | Non
             replies.send(reply)
     except BaseException:  # noqa: BLE001 - KeyboardInterrupt, SIGTERM's exception, a closed pipe
         return
+
+
+#: set in a worker once it was told to stop: it takes no further task, whatever its task did
+_stopping = False
+#: this process's ends of its workers' pipes; a forked worker closes its siblings' (else a
+#: sibling would keep them open, and a worker would never see its parent's pipes close)
+_parent_ends: list[Connection] = []
+
+
+def _stop_once(signum: int, frame: Any) -> None:
+    """A worker's SIGINT/SIGTERM handler: stop the task, then ignore any further signal.
+
+    Ctrl-C reaches a worker twice (from the terminal, to the whole process group, and passed
+    on by the parent): the second must not interrupt the clean-up the first started.
+    """
+    global _stopping
+    _stopping = True
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def _portable(exc: Exception) -> Exception:
@@ -119,6 +143,7 @@ class _Worker:
         self.process.start()
         tasks_in.close()
         replies_out.close()
+        _parent_ends.extend((self.tasks, self.conn))
         self.held: deque[int] = deque()
 
     def give(self, index: int) -> None:
@@ -132,8 +157,10 @@ class _Worker:
             pass
 
     def close(self) -> None:
-        self.conn.close()
-        self.tasks.close()
+        for end in (self.conn, self.tasks):
+            end.close()
+            if end in _parent_ends:
+                _parent_ends.remove(end)
 
 
 def run_tasks(task: Task[R], count: int, jobs: int, on_lost: Callable[[int, BaseException], R], *,

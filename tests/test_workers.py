@@ -105,3 +105,50 @@ def test_fork_is_avoided_once_a_go_runtime_is_loaded_by_tasks_that_call_it(monke
     monkeypatch.setitem(sys.modules, "pygfried", object())
     assert start_method() == "forkserver"
     assert start_method(fork_unsafe_calls=False) == "fork"
+
+
+SWALLOWING_RUN = """
+import signal, sys, time
+sys.path.insert(0, sys.argv[1])
+from preserve.workers import run_tasks
+
+def on_sigterm(signum, frame):  # as the CLI does: SIGTERM becomes an exception, clean-up runs
+    raise KeyboardInterrupt
+
+signal.signal(signal.SIGTERM, on_sigterm)
+
+class Swallow:
+    '''A task that swallows the interruption (as a careless library might) and carries on.'''
+    def __call__(self, index):
+        try:
+            time.sleep(0.3)
+        except KeyboardInterrupt:
+            pass
+        return index
+
+for index, _ in run_tasks(Swallow(), 200, 2, on_lost=lambda i, e: -1):
+    print(index, flush=True)
+"""
+
+
+def test_workers_of_a_killed_parent_end_even_if_a_task_swallows_the_signal(tmp_path: Path) -> None:
+    """SIGKILL on the parent: each worker is told (parent-death signal), takes no further task,
+    and sees its pipes close (no sibling holds them open), so none is left behind."""
+    import subprocess
+
+    proc = subprocess.Popen([sys.executable, "-c", SWALLOWING_RUN, str(Path(__file__).parents[1])],
+                            stdout=subprocess.PIPE, text=True, start_new_session=True)
+    assert proc.stdout.readline().strip() == "0"  # the workers are busy
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("worker processes outlived their killed parent")
+    proc.stdout.close()
