@@ -16,11 +16,12 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Callable, Mapping
-
-from jsonschema import Draft202012Validator, FormatChecker
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .resources import schemas_dir
+
+if TYPE_CHECKING:  # imported when a record is rejected (0.2 s of start-up otherwise)
+    from jsonschema import Draft202012Validator
 
 try:
     import fastjsonschema
@@ -57,11 +58,8 @@ def _real_date(part: str) -> bool:
     return 1 <= int(d) <= calendar.monthrange(year, int(mo))[1]
 
 
-_CHECKER = FormatChecker()
-
-
-@_CHECKER.checks("edtf")
 def _edtf(value: object) -> bool:
+    """The "edtf" format: every date of the value (or of a range) is a real calendar date."""
     if not isinstance(value, str):
         return True
     return all(_real_date(p) for p in value.split("/"))
@@ -74,9 +72,14 @@ def schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
+def _validator() -> "Draft202012Validator":
+    """jsonschema's validator, with the edtf format: it decides when the fast check cannot."""
+    from jsonschema import Draft202012Validator, FormatChecker
+
+    checker = FormatChecker()
+    checker.checks("edtf")(_edtf)
     Draft202012Validator.check_schema(schema())
-    return Draft202012Validator(schema(), format_checker=_CHECKER)
+    return Draft202012Validator(schema(), format_checker=checker)
 
 
 #: the Draft 7 meta-schema URI: how fastjsonschema is told which draft's rules to compile
