@@ -7,7 +7,6 @@ folder that :func:`remove_stale_staging` clears on the next run (under the outpu
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 import shutil
@@ -22,6 +21,7 @@ from typing import Iterator, Sequence
 from . import bagfiles
 from .errors import InputError, PreserveError
 from .fixity import Fixity, ProgressFn, copy_and_hash_many, fsync_files, hash_bytes, hash_constant
+from .libc import libc
 
 STAGING_MARK = ".preserve-staging-"
 RETIRED_MARK = ".preserve-retired-"
@@ -143,9 +143,8 @@ _RENAME_EXCHANGE = 2
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+        renameat2 = libc().renameat2  # type: ignore[union-attr]
+    except AttributeError:  # no C library here, or one without renameat2
         return False
     at_fdcwd = -100
     res = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)

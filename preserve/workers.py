@@ -21,8 +21,6 @@ it a second core; processes can. The pool here is deliberately small:
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import multiprocessing
 import os
 import pickle
@@ -31,6 +29,8 @@ import sys
 from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterator, Protocol, TypeVar
+
+from .libc import libc
 
 R = TypeVar("R")
 
@@ -69,9 +69,8 @@ def _die_with_parent(parent: int | None) -> bool:
     whose own death follows the run's).
     """
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        libc().prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)  # type: ignore[union-attr]
+    except AttributeError:  # pragma: no cover - not Linux
         pass
     return parent is None or os.getppid() == parent
 

@@ -197,7 +197,7 @@ def test_bag_runs_with_a_go_memory_limit_and_keeps_a_users_own(collection: Path,
                           "-q", "--json"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 0, res.stderr  # re-executed once with the limit, same result
     assert json.loads(res.stdout)["ok"]
-    from preserve.formats import GO_MEMORY_LIMIT
+    from preserve.launch import GO_MEMORY_LIMIT
     script = tmp_path / "show_limit.py"
     script.write_text("import os, sys\nfrom preserve.launch import restart_with_go_memory_limit\n"
                       "sys.argv = [sys.argv[0], 'bag']\nrestart_with_go_memory_limit()\n"

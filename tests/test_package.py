@@ -80,16 +80,21 @@ def test_checksums_agree_everywhere(tmp_path):
             assert algo[0].text == sums[loc]
 
 
-def test_invalid_xml_is_refused(tmp_path, monkeypatch):
-    real = package.build_premis_xml
+@pytest.mark.parametrize("builder, closing, bogus, where", [
+    ("build_premis_xml", b"</premis:premis>", b"<premis:bogus/>", "premis.xml"),
+    ("build_rep_mets_xml", b"</mets>", b"<bogus/>", "representations/rep1/METS.xml: line "),
+])
+def test_invalid_xml_is_refused_saying_where(tmp_path, monkeypatch, builder, closing, bogus, where):
+    """The fast validation only decides; problems are reported from the bytes, with lines."""
+    real = getattr(package, builder)
 
     def broken(*args, **kwargs):
-        return real(*args, **kwargs).replace(b"</premis:premis>", b"<premis:bogus/></premis:premis>")
+        return real(*args, **kwargs).replace(closing, bogus + closing)
 
-    monkeypatch.setattr(package, "build_premis_xml", broken)
+    monkeypatch.setattr(package, builder, broken)
     with pytest.raises(PackageError) as info:
         build_sample(tmp_path)
-    assert "premis.xml" in str(info.value) and "bogus" in str(info.value)
+    assert where in str(info.value) and "bogus" in str(info.value)
     assert isinstance(info.value, PreserveError) and info.value.exit_code == 1
 
 
@@ -125,19 +130,6 @@ def test_release_with_only_empty_folders(tmp_path):
     pkg, gen, _ = build_sample(tmp_path, {}, empty_dirs=["a", "b/c"])
     assert package.validate_package_xml(gen) == []
     assert "b/c" in gen["documentation/README.txt"].decode()
-
-
-def test_invalid_mets_is_refused_with_line_numbers(tmp_path, monkeypatch):
-    """The fast validation only decides; problems are reported from the bytes, with lines."""
-    real = package.build_rep_mets_xml
-
-    def broken(*args, **kwargs):
-        return real(*args, **kwargs).replace(b"</mets>", b"<bogus/></mets>")
-
-    monkeypatch.setattr(package, "build_rep_mets_xml", broken)
-    with pytest.raises(PackageError) as info:
-        build_sample(tmp_path)
-    assert "representations/rep1/METS.xml: line " in str(info.value) and "bogus" in str(info.value)
 
 
 def test_xml_that_is_not_well_formed_is_refused(tmp_path, monkeypatch):
