@@ -117,8 +117,14 @@ def _stop_once(signum: int, frame: Any) -> None:
     global _stopping
     _stopping = True
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
+        # a handler that does nothing, not SIG_IGN: a signal already pending would then make
+        # Python raise "Signal N ignored due to race condition" in the middle of the clean-up
+        signal.signal(sig, _ignore)
     raise KeyboardInterrupt
+
+
+def _ignore(signum: int, frame: Any) -> None:
+    """A stopping worker's handler for any further SIGINT/SIGTERM."""
 
 
 def _portable(exc: Exception) -> Exception:
