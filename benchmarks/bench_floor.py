@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""The best ratio any implementation of preserve could reach on this machine, per target case.
+
+    python benchmarks/bench_floor.py [--quick]
+
+Issue 7's targets are ratios preserve / bagit-python. This measures, on the machine it runs on,
+the parts of each case that no code change inside preserve can remove, and turns them into a
+best possible ratio ("floor") to hold the target against:
+
+- big files: the hash rates. Both tools are CPU-bound on sha256 + sha512; two files on two
+  cores cost both of them the same CPU, and one file's floor is its sha512 time (sha256 in a
+  parallel thread) against bagit-python's sha256 + sha512 in one process.
+- small files: what is left of the target's budget per file once bagit-python's own time is
+  known, against Siegfried's measured CPU per file (pygfried) and the schema validation of one
+  200-file release's PREMIS and METS, which every bag gets.
+- text releases: interpreter start-up with preserve's imports, plus writing the files and
+  folders of one real preserve bag (copied from a bag this script makes) 2,000 times in two
+  processes, with nothing computed; against bagit-python's measured time.
+
+Everything runs on tmpfs (/dev/shm). It prints one Markdown table. Like bench_compare.py it is
+a benchmark, not a test.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import multiprocessing
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_compare as bc  # noqa: E402  (same folder)
+
+MiB = 1 << 20
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def hash_rate(name: str, mib: int = 256) -> float:
+    """MB/s of one hashlib thread over large buffers (best of 3)."""
+    block = os.urandom(32 * MiB)
+    best = 0.0
+    for _ in range(3):
+        h = hashlib.new(name)
+        t = time.perf_counter()
+        for _ in range(mib // 32):
+            h.update(block)
+        best = max(best, mib * MiB / 1e6 / (time.perf_counter() - t))
+    return best
+
+
+def siegfried_ms_per_file(root: Path, count: int = 2000) -> float | None:
+    """CPU ms per 4 KiB random file in pygfried.identify_many (one batch), or None without it."""
+    try:
+        import pygfried  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    folder = root / "sf"
+    folder.mkdir()
+    paths = []
+    for k in range(count):
+        p = folder / f"f{k:05d}.dat"
+        p.write_bytes(os.urandom(4096))
+        paths.append(str(p))
+    pygfried.identify_many(paths[:1], workers=1)  # signatures loaded outside the timing
+    c = cpu()
+    pygfried.identify_many(paths, workers=1)
+    return (cpu() - c) / count * 1e3
+
+
+def xml_check_ms(bag: Path) -> float:
+    """CPU ms to parse and schema-validate a bag's PREMIS and METS documents (best of 3)."""
+    from preserve import xsd
+    from preserve.xmlsafe import parse_xml
+
+    docs = [(p, kind) for p, kind in ((bag / "data/metadata/preservation/premis.xml", "premis"),
+                                      (bag / "data/METS.xml", "mets"),
+                                      (bag / "data/representations/rep1/METS.xml", "mets"))]
+    data = [(p.read_bytes(), kind) for p, kind in docs]
+    for kind in ("premis", "mets"):
+        xsd.get_schema(kind)  # schemas compiled outside the timing
+    best = float("inf")
+    for _ in range(3):
+        c = cpu()
+        for blob, kind in data:
+            xsd.is_valid(parse_xml(blob), kind)
+        best = min(best, cpu() - c)
+    return best * 1e3
+
+
+def _write_trees(args: tuple[Path, list[str], list[tuple[str, bytes]], range]) -> None:
+    base, dirs, files, indexes = args
+    for i in indexes:
+        stage = base / f".stage-{i}"
+        for d in dirs:
+            (stage / d).mkdir(parents=True, exist_ok=True)
+        for rel, blob in files:
+            fd = os.open(stage / rel, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            os.write(fd, blob)
+            os.fsync(fd)
+            os.close(fd)
+        os.rename(stage, base / f"bag-{i}")
+
+
+def layout_floor_s(bag: Path, root: Path, count: int) -> tuple[float, int, int]:
+    """Wall seconds to write `count` copies of bag's tree in two processes; (s, files, folders)."""
+    dirs, files = [], []
+    for dirpath, _, names in os.walk(bag):
+        rel = os.path.relpath(dirpath, bag)
+        dirs.append(rel)
+        files += [(os.path.join(rel, n), Path(dirpath, n).read_bytes()) for n in names]
+    out = root / "layout"
+    out.mkdir()
+    halves = [range(0, count, 2), range(1, count, 2)]
+    t = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_write_trees, [(out, dirs, files, h) for h in halves])
+    return time.perf_counter() - t, len(files), len(dirs)
+
+
+def start_up_s() -> float:
+    """Best-of-3 wall seconds of `preserve --version` (interpreter, site, preserve's CLI imports)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "preserve", "--version"], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def bagit_s(case: str, root: Path, quick: bool) -> tuple[float, Path]:
+    """bagit-python's wall seconds for the case (best of 2) and the case's SOURCE."""
+    src, _ = bc.make_case(case, root, quick)
+    best = float("inf")
+    for k in range(2):
+        copy = root / f"bagit-{case}-{k}"
+        bc.bagit_tree(src, copy)
+        best = min(best, bc.run(bc.bagit_cmd("--sha256", "--sha512", "--processes", "2", str(copy))).seconds)
+        shutil.rmtree(copy)
+    return best, src
+
+
+def one_bag(src: Path, root: Path, release: str) -> Path:
+    """A real preserve bag of one release of src (the layout and documents to measure)."""
+    one = root / f"one-{release}"
+    one.mkdir()
+    if (src / "preserve.toml").exists():
+        shutil.copy(src / "preserve.toml", one / "preserve.toml")
+    if (src / "metadata.csv").exists():  # the header and this release's row
+        lines = (src / "metadata.csv").read_text(encoding="utf-8").splitlines()
+        rows = [ln for ln in lines[1:] if ln.split(",", 1)[0].rstrip("/") == release]
+        (one / "metadata.csv").write_text("\n".join(lines[:1] + rows) + "\n", encoding="utf-8")
+    if (src / release).is_dir():
+        shutil.copytree(src / release, one / release)
+    else:
+        shutil.copy(src / release, one / release)
+    out = root / f"bag-{release}"
+    subprocess.run([sys.executable, "-m", "preserve", "bag", str(one), "--out", str(out), "-q",
+                    "--identify", "builtin"], check=True)
+    (bag,) = [p for p in out.iterdir() if p.is_dir()]
+    return bag
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="1/10 of the small and text data")
+    args = ap.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="preserve-floor-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    rows = []
+    try:
+        r256, r512 = hash_rate("sha256"), hash_rate("sha512")
+        print(f"  sha256 {r256:.0f} MB/s, sha512 {r512:.0f} MB/s (one thread)", file=sys.stderr)
+        single = (1 / r512) / (1 / r256 + 1 / r512)
+        rows.append(("single, bag", 0.75, f"sha512 alone (sha256 in a parallel thread) vs bagit-python's "
+                     f"sha256 + sha512 in one process: {r512:.0f} vs {1 / (1 / r256 + 1 / r512):.0f} MB/s", single))
+        rows.append(("big2, bag", 0.95, "both tools hash 2 GiB with both algorithms on the same 2 cores "
+                     "(bagit-python: one process per file): the same CPU", 1.0))
+
+        start = start_up_s()
+        print(f"  start-up {start:.2f} s", file=sys.stderr)
+        b_small, src_small = bagit_s("small", root, args.quick)
+        files = 2000 if args.quick else 20000
+        releases = files // 200
+        bag = one_bag(src_small, root, "release-000")
+        xml_ms = xml_check_ms(bag)
+        sf_ms = siegfried_ms_per_file(root)
+        budget = 0.5 * b_small
+        floor_xml = start + releases * xml_ms / 1e3 / 2
+        rows.append(("small, bag --identify builtin", 0.5,
+                     f"start-up {start:.2f} s + validating each release's PREMIS and METS "
+                     f"({xml_ms:.0f} ms CPU, {releases} releases on 2 cores); bagit-python {b_small:.2f} s, "
+                     f"target budget {budget:.2f} s", floor_xml / b_small))
+        if sf_ms is not None:
+            floor_sf = floor_xml + files * sf_ms / 1e3 / 2
+            rows.append(("small, bag", 0.5, f"the above + Siegfried {sf_ms:.2f} ms CPU per file "
+                         f"({files} files on 2 cores)", floor_sf / b_small))
+
+        b_text, src_text = bagit_s("text", root, args.quick)
+        count = 200 if args.quick else 2000
+        tbag = one_bag(src_text, root, sorted(p.name for p in src_text.glob("*.txt"))[0])
+        layout, n_files, n_dirs = layout_floor_s(tbag, root, count)
+        rows.append(("text, bag", 3.0, f"start-up {start:.2f} s + writing {count} bags of {n_files} files "
+                     f"and {n_dirs} folders with nothing computed ({layout:.2f} s on 2 cores); "
+                     f"bagit-python {b_text:.2f} s", (start + layout) / b_text))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print("| case | target | floor: the measured cost of what preserve must do (its rules) that bagit-python does not, with nothing else | best possible ratio |")
+    print("|---|---|---|---|")
+    for case, target, what, ratio in rows:
+        print(f"| {case} | ≤ {target} | {what} | {ratio:.2f}{' (above target)' if ratio > target else ''} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
