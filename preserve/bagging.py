@@ -19,8 +19,8 @@ from .bagreader import read_bag_info
 from .bagfiles import encode_path, field_values
 from .config import CollectionConfig, load_config
 from .errors import InputError, PreserveError
-from .formats import ENGINES, FormatInfo, identify_many
-from .package import SCHEMAS_DIR, ContentFile, PackageInput, build_package, content_path
+from .formats import ENGINES, FormatInfo, identify_head, identify_many
+from .package import SCHEMAS_DIR, ContentFile, PackageInput, content_path, make_package
 from .fixity import (DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, default_jobs,
                      normalise_algorithms)
 from .lock import locked
@@ -169,24 +169,48 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
             return outcome
         outcome.status = "replaced"
     created = datetime.now(timezone.utc)
+    sniffed = _HeadIdentification(release) if options.identify == "builtin" else None
     with BagBuilder(dest, options.algorithms, jobs=options.jobs, fsync=options.fsync,
                     progress=progress, replace=options.force) as bag:
         added = bag.add_files([(content_path(f.relpath), f.path) for f in release.files],
-                              sizes=[f.size for f in release.files])
+                              sizes=[f.size for f in release.files],
+                              on_head=sniffed.take if sniffed is not None else None)
         fixities = [added[content_path(f.relpath)] for f in release.files]
         for folder in release.empty_dirs:
             bag.add_empty_dir(content_path(folder))
-        formats = identify_many([bag.payload_path(content_path(f.relpath)) for f in release.files],
-                                jobs=options.jobs, engine=options.identify)
-        files = build_package(package_input(release, record, fixities, formats, config, options, created,
-                                            metadata))
-        for relpath, data in files.items():
-            bag.add_bytes(relpath, data, constant=relpath.startswith(SCHEMAS_DIR))
+        if sniffed is not None:
+            formats = sniffed.formats
+        else:
+            formats = identify_many([bag.payload_path(content_path(f.relpath)) for f in release.files],
+                                    jobs=options.jobs, engine=options.identify)
+        package = make_package(package_input(release, record, fixities, formats, config, options, created,
+                                             metadata))
+        for relpath, data in package.files.items():
+            digest = package.sha256.get(relpath)
+            bag.add_bytes(relpath, data, constant=relpath.startswith(SCHEMAS_DIR),
+                          known={"sha256": digest} if digest else None)
         info = bag_info_fields(release, config, created, record)
         info += [("Preserve-Empty-Directory", encode_path("data/" + content_path(d))) for d in release.empty_dirs]
         info.append((FINGERPRINT_FIELD, fingerprint(release, fixities, config, options, metadata)))
         bag.finish(info)
     return outcome
+
+
+class _HeadIdentification:
+    """``--identify builtin`` of a release's copies from the start of each as it is copied.
+
+    The built-in table needs only a file's first bytes and its name: taking them from the
+    copy's own reads gives what identify_many(engine="builtin") of the copies gives, without
+    opening every copy again.
+    """
+
+    def __init__(self, release: Release) -> None:
+        self.names = [f.relpath for f in release.files]
+        self.formats: list[FormatInfo] = [None] * len(self.names)  # type: ignore[list-item]
+
+    def take(self, index: int, head: bytes) -> None:
+        """Called by the copy (maybe from a worker thread) with the first bytes of file ``index``."""
+        self.formats[index] = identify_head(head, self.names[index])
 
 
 def package_input(release: Release, record: Record, fixities: Sequence[Fixity], formats: Sequence[FormatInfo],

@@ -9,6 +9,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 from . import bagfiles
@@ -22,6 +23,10 @@ MAX_LINE_BYTES = 1 << 16
 MAX_LINE_PROBLEMS = 100
 #: a manifest with this many bad lines is garbage: reading stops (bounded time on hostile input)
 MAX_BAD_LINES = 10_000
+#: manifests are parsed in batches of this many lines
+BATCH_LINES = 4096
+#: a manifest up to this size is read whole (one read, one decode); a larger one line by line
+WHOLE_MANIFEST_BYTES = 16 << 20
 _MANIFEST = re.compile(r"^(tag)?manifest-([A-Za-z0-9_-]+)\.txt$")
 
 
@@ -161,6 +166,38 @@ def _walk(view: BagView) -> None:
                 view.add("special-file", rel, "is a special file (FIFO, socket or device); not opened")
 
 
+def _whole_manifest(view: BagView, name: str) -> list[str] | None:
+    """A manifest's lines (without line ends), read in one go when that is plainly possible.
+
+    None when it cannot be opened or read, is larger than WHOLE_MANIFEST_BYTES, has a line of
+    MAX_LINE_BYTES or more, or is not valid UTF-8: then it is read line by line, which reports
+    each of these. (A first-line BOM is dropped, as the line reader drops it.)
+    """
+    try:
+        fd = _open(view.root / name)
+    except OSError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        data = read_upto(fd, WHOLE_MANIFEST_BYTES + 1, size) if size <= WHOLE_MANIFEST_BYTES else b""
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if size > WHOLE_MANIFEST_BYTES or len(data) > WHOLE_MANIFEST_BYTES:
+        return None
+    if len(data) >= MAX_LINE_BYTES and max(map(len, data.split(b"\n"))) >= MAX_LINE_BYTES:
+        return None
+    try:
+        text = data.decode("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()  # the end of the last line, or an empty file
+    return lines
+
+
 def _manifest_lines(view: BagView, name: str):
     """Yield (line number, text) of a manifest, streamed: bounded memory whatever its size.
 
@@ -231,6 +268,18 @@ class _ManifestReader:
         self.bad = 0
 
     def read(self) -> Manifest:
+        lines = _whole_manifest(self.view, self.name)
+        number = self.read_lines() if lines is None else self.read_whole(lines)
+        if self.bad >= MAX_BAD_LINES:
+            self.view.add("manifest-problems-truncated", self.name, f"reading stopped at line {number} after "
+                          f"{self.bad} bad lines (first {MAX_LINE_PROBLEMS} shown)")
+        elif self.bad > MAX_LINE_PROBLEMS:
+            self.view.add("manifest-problems-truncated", self.name, f"{self.bad - MAX_LINE_PROBLEMS} more bad "
+                          f"lines not reported (first {MAX_LINE_PROBLEMS} shown)")
+        return Manifest(self.name, self.algorithm, self.kept)
+
+    def read_lines(self) -> int:
+        """Read the manifest line by line; return the number of the line reading stopped at."""
         batch: list[str] = []
         numbers: list[int] = []
         number = 0
@@ -246,16 +295,19 @@ class _ManifestReader:
             else:
                 batch.append(text[:-1] if text.endswith("\n") else text)
                 numbers.append(number)
-                if len(batch) >= 4096:
+                if len(batch) >= BATCH_LINES:
                     self.flush(batch, numbers)
         self.flush(batch, numbers)
-        if self.bad >= MAX_BAD_LINES:
-            self.view.add("manifest-problems-truncated", self.name, f"reading stopped at line {number} after "
-                          f"{self.bad} bad lines (first {MAX_LINE_PROBLEMS} shown)")
-        elif self.bad > MAX_LINE_PROBLEMS:
-            self.view.add("manifest-problems-truncated", self.name, f"{self.bad - MAX_LINE_PROBLEMS} more bad "
-                          f"lines not reported (first {MAX_LINE_PROBLEMS} shown)")
-        return Manifest(self.name, self.algorithm, self.kept)
+        return number
+
+    def read_whole(self, lines: list[str]) -> int:
+        """read_lines for a manifest already read whole, every line valid UTF-8 and short enough."""
+        for start in range(0, len(lines), BATCH_LINES):
+            if self.bad >= MAX_BAD_LINES:
+                return start + 1  # where read_lines stops
+            batch = lines[start:start + BATCH_LINES]
+            self.flush(batch, list(range(start + 1, start + 1 + len(batch))))
+        return len(lines)
 
     def report(self, code: str, line: int, message: str) -> None:
         self.bad += 1
@@ -264,8 +316,28 @@ class _ManifestReader:
 
     def flush(self, batch: list[str], numbers: list[int]) -> None:
         """Parse a batch of lines (numbers: their line numbers in the file) and keep the safe entries."""
-        entries = _parse_plain(batch, self.algorithm)
-        if entries is None:
+        plain = _plain_columns(batch, self.algorithm)
+        if plain is None or not self.keep_all(*plain, numbers):
+            self.keep_each(batch, numbers, plain)
+        batch.clear()
+        numbers.clear()
+
+    def keep_all(self, digests: list[str], paths: list[str], numbers: list[int]) -> bool:
+        """Keep a whole batch of plain entries at once when none can be a problem; else keep none."""
+        if not self.seen.keys().isdisjoint(paths) or not _all_safe(paths):
+            return False
+        if not self.tag and not all(map(str.startswith, paths, repeat("data/"))):
+            return False
+        self.seen.update(zip(paths, numbers))
+        self.kept.update(zip(paths, digests))
+        return True
+
+    def keep_each(self, batch: list[str], numbers: list[int],
+                  plain: tuple[list[str], list[str]] | None) -> None:
+        """Keep the entries of a batch one by one, reporting every bad line."""
+        if plain is not None:
+            entries = list(zip(*plain, range(1, len(batch) + 1)))
+        else:
             entries, line_problems = bagfiles.parse_manifest("\n".join(batch), self.algorithm)
             for lp in line_problems:
                 code = "manifest-duplicate" if "listed twice" in lp.message else "manifest-malformed"
@@ -283,37 +355,65 @@ class _ManifestReader:
                 self.report("manifest-unsafe-path", number, f"payload path outside data/: {path!r}")
             else:
                 kept[path] = digest
-        batch.clear()
-        numbers.clear()
 
 
-_PLAIN_DIGEST = re.compile(r"[0-9a-fA-F]+")
+_LOWER_HEX = b"0123456789abcdef"
+_HEX = b"0123456789abcdefABCDEF"
 
 
 def _parse_plain(lines: list[str], algorithm: str) -> list[tuple[str, str, int]] | None:
     """bagfiles.parse_manifest's entries when every line is a plain '<digest> <path>', else None.
 
-    The common case in a few operations per line; None (any blank, malformed or tab-separated
+    The common case in a few operations per batch; None (any blank, malformed or tab-separated
     line, bad digest, repeated path) leaves the whole batch to the full parser and its messages.
     """
+    plain = _plain_columns(lines, algorithm)
+    return None if plain is None else list(zip(*plain, range(1, len(lines) + 1)))
+
+
+def _plain_columns(lines: list[str], algorithm: str) -> tuple[list[str], list[str]] | None:
+    """The lower-case digests and decoded paths of _parse_plain's entries, in line order (or None).
+
+    Each test runs once over the whole batch (a joined string, a set, a map) instead of once
+    per line: the raw paths hold no newline, so a marker found in the joined text is in a path.
+    """
+    if not lines:
+        return [], []
+    split = [line.rstrip("\r").partition(" ") for line in lines]
+    digests = [part[0] for part in split]
+    paths = [part[2].lstrip(" \t") for part in split]
+    lengths = set(map(len, digests))
     expected = bagfiles.DIGEST_LENGTHS.get(algorithm)
-    is_hex = _PLAIN_DIGEST.fullmatch
-    entries: list[tuple[str, str, int]] = []
-    paths: set[str] = set()
-    for number, line in enumerate(lines, 1):
-        digest, _, rest = line.rstrip("\r").partition(" ")
-        path = rest.lstrip(" \t")
-        if not path or not is_hex(digest) or (expected and len(digest) != expected):
+    if (lengths != {expected} if expected else 0 in lengths) or not all(paths):
+        return None
+    hex_digits = "".join(digests)
+    if not hex_digits.isascii():
+        return None
+    raw = hex_digits.encode("ascii")
+    if raw.translate(None, _LOWER_HEX):  # not all lower-case: upper-case hex digits, or not hex at all
+        if raw.translate(None, _HEX):
             return None
-        if path[0] == "*":
-            path = path[1:]  # md5sum binary-mode marker, as parse_manifest drops it
-        if "%" in path:
-            path = bagfiles.decode_path(path)
-        if path in paths:
-            return None
-        paths.add(path)
-        entries.append((digest.lower(), path, number))
-    return entries
+        digests = list(map(str.lower, digests))
+    joined = "\n" + "\n".join(paths)
+    if "\n*" in joined:
+        paths = [path[1:] if path[0] == "*" else path for path in paths]  # md5sum binary-mode marker
+    if "%" in joined:
+        paths = [bagfiles.decode_path(path) if "%" in path else path for path in paths]
+    if len(set(paths)) != len(paths):
+        return None
+    return digests, paths
+
+
+def _all_safe(paths: list[str]) -> bool:
+    """True when safe_relpath holds for every path (False: some may not; ask each).
+
+    Every path p appears as "/p/" in the joined text, so a marker of an unsafe path is found in it.
+    """
+    wrapped = "/" + "/\n/".join(paths) + "/"
+    return not any(marker in wrapped for marker in _UNSAFE_MARKERS)
+
+
+_UNSAFE_MARKERS = ("\\", "\x00", "//", "/./", "/../")
 
 
 def read_bag(root: Path) -> BagView:

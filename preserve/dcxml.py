@@ -41,7 +41,10 @@ NOT_XML_COMPATIBLE = ("All strings must be XML compatible: Unicode or ASCII, no 
 def escape_text(value: object) -> str:
     """xml_text(value) escaped as element content, exactly as lxml/libxml2 serialise it."""
     text = value if type(value) is str else str(value)
-    if _TEXT_SPECIAL.search(text) is None:  # the common case: written as it is
+    if text.isascii() and text.isprintable():  # the common case: only & < > can need escaping
+        if "&" not in text and "<" not in text and ">" not in text:
+            return text
+    elif _TEXT_SPECIAL.search(text) is None:  # written as it is
         return text
     return (xml_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace("\r", "&#13;"))
@@ -53,6 +56,10 @@ def escape_attr(value: str) -> str:
     Like lxml setting an attribute, a value XML 1.0 cannot carry raises ValueError (callers
     that clean values first use xml_text).
     """
+    if value.isascii() and value.isprintable():  # the common case: only & < > " can need escaping
+        if '"' not in value and "&" not in value and "<" not in value and ">" not in value:
+            return value
+        return value.translate(_ATTR_ESCAPES)
     if _ATTR_SPECIAL.search(value) is None:
         return value
     if _NOT_XML.search(value):

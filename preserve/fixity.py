@@ -26,6 +26,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -45,6 +46,11 @@ SPLIT_THRESHOLD = 64 << 20
 
 ProgressFn = Callable[[int, int], None]
 """Called with (files finished, bytes read) increments; must be thread-safe."""
+
+#: How much of a file's start a ``head`` callback of copy_and_hash gets (enough to sniff a format).
+HEAD_BYTES = 8192
+HeadFn = Callable[[bytes], None]
+"""Given the first HEAD_BYTES bytes of a file (all of a shorter one), once, as the copy reads them."""
 
 KNOWN_DIGESTS: contextvars.ContextVar[Mapping[str, Mapping[str, str]]] = contextvars.ContextVar(
     "KNOWN_DIGESTS", default={})
@@ -103,10 +109,17 @@ def _new_hasher(algorithm: str):
     return ctor()
 
 
-def hash_bytes(data: bytes, algorithms: Sequence[str]) -> Fixity:
-    """Fixity of bytes held in memory (generated tag and metadata files)."""
+def hash_bytes(data: bytes, algorithms: Sequence[str], known: Mapping[str, str] | None = None) -> Fixity:
+    """Fixity of bytes held in memory (generated tag and metadata files).
+
+    ``known``: digests of these very bytes the caller computed moments ago (algorithm -> hex),
+    taken as they are instead of hashing the bytes again.
+    """
     digests = {}
     for a in algorithms:
+        if known and a in known:
+            digests[a] = known[a]
+            continue
         h = _new_hasher(a)
         h.update(data)
         digests[a] = h.hexdigest()
@@ -151,11 +164,25 @@ def open_for_reading(path: Path) -> int:
 
 
 def read_head(path: Path | str, limit: int) -> bytes:
-    """At most ``limit`` bytes from the start of a regular file, opened as open_for_reading does."""
-    fd = open_for_reading(path)
+    """At most ``limit`` bytes from the start of a regular file, opened as open_for_reading does.
+
+    Reads until ``limit`` bytes or the end of the file; a short read that reaches the size
+    fstat gave is the end (a small file costs one read, as in the copy).
+    """
+    fd, st = _open_regular(path)
     try:
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read(limit)
+        data = os.read(fd, limit)
+        if len(data) >= limit or len(data) == st.st_size or not data:
+            return data
+        parts = [data]
+        got = len(data)
+        while got < limit:
+            more = os.read(fd, limit - got)
+            if not more:
+                break
+            parts.append(more)
+            got += len(more)
+        return b"".join(parts)
     finally:
         os.close(fd)
 
@@ -187,13 +214,16 @@ def copy_and_hash(
     fsync: bool = True,
     progress: ProgressFn | None = None,
     stop: threading.Event | None = None,
+    head: HeadFn | None = None,
 ) -> Fixity:
     """Read src once, feeding every algorithm and (if dest is given) a new file at dest.
 
     dest must not exist. With ``split`` (default: large file and several algorithms) the
     algorithms and the copy run in parallel threads over double buffers. The source is only
     ever opened read-only. If ``stop`` is set (checked between chunks), :class:`Cancelled` is
-    raised. On any failure or interruption the partial dest is removed.
+    raised. On any failure or interruption the partial dest is removed. ``head`` is given the
+    file's first HEAD_BYTES bytes from the very reads that feed the copy and the hashes, so
+    what it sees is what the copy starts with.
     """
     hashers = [_new_hasher(a) for a in algorithms]
     src_fd, st = _open_regular(src)
@@ -204,10 +234,11 @@ def copy_and_hash(
             dest_fd = os.open(dest, _WRITE_FLAGS, 0o644)
         if split is None:
             split = st.st_size >= SPLIT_THRESHOLD and len(hashers) + (dest_fd >= 0) > 1
+        start = _Head(head) if head is not None else None
         if split:
-            total = _pump_split(src_fd, dest_fd, hashers, progress, stop)
+            total = _pump_split(src_fd, dest_fd, hashers, progress, stop, start)
         else:
-            total = _pump_serial(src_fd, dest_fd, hashers, progress, stop, st.st_size)
+            total = _pump_serial(src_fd, dest_fd, hashers, progress, stop, st.st_size, start)
         if dest_fd >= 0 and fsync:
             if stop is not None and stop.is_set():
                 raise Cancelled(str(src))
@@ -227,9 +258,34 @@ def copy_and_hash(
     return Fixity(total, {a: h.hexdigest() for a, h in zip(algorithms, hashers)})
 
 
+class _Head:
+    """Collects a file's first HEAD_BYTES bytes from the chunks read, for a HeadFn."""
+
+    __slots__ = ("fn", "parts", "size")
+
+    def __init__(self, fn: HeadFn) -> None:
+        self.fn = fn
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def take(self, chunk: memoryview) -> "_Head | None":
+        """Keep what chunk adds to the head; once it is whole, hand it on and return None."""
+        part = bytes(chunk[:HEAD_BYTES - self.size])
+        self.parts.append(part)
+        self.size += len(part)
+        if self.size < HEAD_BYTES:
+            return self
+        self.done()
+        return None
+
+    def done(self) -> None:
+        """Hand on what was collected (the whole file, when it is shorter than HEAD_BYTES)."""
+        self.fn(b"".join(self.parts))
+
+
 def _pump_serial(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn | None,
-                 stop: threading.Event | None, expected: int = -1) -> int:
-    """One thread: read into this thread's buffer, feed every hasher and the copy.
+                 stop: threading.Event | None, expected: int = -1, head: _Head | None = None) -> int:
+    """One thread: read into this thread's buffer, feed every hasher, the copy and ``head``.
 
     A short read that brings the total to the size fstat gave ends the file without a further
     read (a small file costs one read); anything else reads on until end of file.
@@ -245,8 +301,10 @@ def _pump_serial(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn 
             raise Cancelled()
         n = readv(src_fd, bufs)
         if not n:
-            return total
+            break
         chunk = view[:n] if n < size else view
+        if head is not None:
+            head = head.take(chunk)
         for update in updates:
             update(chunk)
         if dest_fd >= 0:
@@ -257,11 +315,14 @@ def _pump_serial(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn 
         if progress:
             progress(0, n)
         if n < size and total == expected:
-            return total
+            break
+    if head is not None:
+        head.done()
+    return total
 
 
 def _pump_split(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn | None,
-                stop: threading.Event | None) -> int:
+                stop: threading.Event | None, head: _Head | None = None) -> int:
     """Double-buffered: while workers hash (and write) chunk k, this thread reads chunk k+1."""
     total = 0
     buffers = [bytearray(SPLIT_BUFFER_SIZE), bytearray(SPLIT_BUFFER_SIZE)]
@@ -281,8 +342,12 @@ def _pump_split(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn |
                 fut.result()
             pending = []
             if not n:
+                if head is not None:
+                    head.done()
                 return total
             chunk = views[i % 2][:n]
+            if head is not None:
+                head = head.take(chunk)
             pending = [pool.submit(fn, chunk) for fn in consumers]
             total += n
             if progress:
@@ -427,6 +492,7 @@ def copy_and_hash_many(
     sizes: Sequence[int] | None = None,
     stop: threading.Event | None = None,
     on_error: Callable[[int, OSError], None] | None = None,
+    on_head: Callable[[int, bytes], None] | None = None,
 ) -> list[Fixity]:
     """copy_and_hash over many (src, dest) pairs, in parallel; results in input order.
 
@@ -443,6 +509,9 @@ def copy_and_hash_many(
     With ``on_error`` (verification: report an unreadable file, go on), an OSError on one file
     is passed to ``on_error(index, error)`` instead, that file's result is None, and the others
     are still done in the same pass. on_error may be called from worker threads.
+
+    With ``on_head``, ``on_head(index, first bytes)`` gets each file's start as copy_and_hash's
+    ``head`` does (also from worker threads).
     """
     jobs = jobs or default_jobs()
     stop = stop if stop is not None else threading.Event()
@@ -463,7 +532,8 @@ def copy_and_hash_many(
             for i, (s, d) in enumerate(pairs):
                 try:
                     out.append(copy_and_hash(s, d, algorithms, split=None if jobs > 1 else False,
-                                             fsync=fsync, progress=progress, stop=stop))
+                                             fsync=fsync, progress=progress, stop=stop,
+                                             head=_head_of(on_head, i)))
                 except OSError as exc:
                     if on_error is None:
                         raise
@@ -488,7 +558,7 @@ def copy_and_hash_many(
         defer = fsync and dest is not None and sizes[i] < SMALL_FILE
         try:
             results[i] = copy_and_hash(src, dest, algorithms, split=split, fsync=fsync and not defer,
-                                       progress=progress, stop=stop)
+                                       progress=progress, stop=stop, head=_head_of(on_head, i))
             if defer:
                 deferred.append(dest)
         except Cancelled:
@@ -541,6 +611,11 @@ def copy_and_hash_many(
     if stop.is_set():
         raise Cancelled()
     return results  # type: ignore[return-value]
+
+
+def _head_of(on_head: Callable[[int, bytes], None] | None, index: int) -> HeadFn | None:
+    """The HeadFn of file ``index`` for copy_and_hash_many's ``on_head``."""
+    return None if on_head is None else partial(on_head, index)
 
 
 def unreadable(path: Path, exc: OSError) -> InputError:

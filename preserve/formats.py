@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import posixpath
 import stat
 import tempfile
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-from .fixity import open_for_reading
+from .fixity import HEAD_BYTES, open_for_reading, read_head
 
 UNKNOWN_MIME = "application/octet-stream"
-_SNIFF_BYTES = 8192
+_SNIFF_BYTES = HEAD_BYTES  # what the built-in table reads of a file (a copy's head has as much)
 #: Larger files are identified from a head+tail sample, so memory stays flat (see _identify_sample).
 WHOLE_FILE_LIMIT = 16 << 20
 SAMPLE_BYTES = 8 << 20
@@ -164,14 +166,14 @@ def identify_many(paths: Sequence[str | os.PathLike], *, jobs: int | None = None
         if not stat.S_ISREG(st.st_mode):
             out[i] = FormatInfo(None, "Unknown", None, UNKNOWN_MIME, "not identified: not a regular file")
         elif sf is None:
-            out[i] = _sniff(Path(name))
+            out[i] = _sniff(name)
         elif st.st_size <= WHOLE_FILE_LIMIT:
             batch.append((i, name))
         else:
             try:
                 out[i] = _identify_sample(sf, Path(name), st.st_size)
             except Exception:  # noqa: BLE001 - fall back rather than fail a bag
-                out[i] = _sniff(Path(name))
+                out[i] = _sniff(name)
     for start in range(0, len(batch), BATCH_FILES):
         chunk = batch[start:start + BATCH_FILES]
         try:
@@ -182,9 +184,9 @@ def identify_many(paths: Sequence[str | os.PathLike], *, jobs: int | None = None
         if len(files) == len(chunk) and all(f.get("filename") == name for f, (_, name) in zip(files, chunk)):
             for f, (i, name) in zip(files, chunk):
                 try:
-                    out[i] = _from_siegfried({"files": [f]}, Path(name))
+                    out[i] = _from_siegfried({"files": [f]}, name)
                 except Exception:  # noqa: BLE001
-                    out[i] = _sniff(Path(name))
+                    out[i] = _sniff(name)
         else:  # unexpected answer shape: identify each file on its own
             for i, name in chunk:
                 out[i] = identify(Path(name))
@@ -213,7 +215,7 @@ def _identify_sample(sf: Any, path: Path, size: int) -> FormatInfo:
     return FormatInfo(found.puid, found.name, found.version, found.mime, basis)
 
 
-def _from_siegfried(result: dict, path: Path) -> FormatInfo:
+def _from_siegfried(result: dict, path: str | os.PathLike) -> FormatInfo:
     files = result.get("files") or []
     matches = files[0].get("matches") if files else None
     if not matches:
@@ -249,26 +251,89 @@ _TEXT_EXT: dict[str, tuple[str, str, str]] = {
 }
 
 
-def _guess_mime(path: Path) -> str:
-    return mimetypes.guess_type(path.name, strict=False)[0] or UNKNOWN_MIME
+def guess_type(name: str) -> str | None:
+    """``mimetypes.guess_type(name, strict=False)[0]``, looked up once per extension.
+
+    Most names' type depends only on their last extension (lower-cased), which is what is
+    remembered; a name whose extension means more (a compression suffix such as ``.gz``, an
+    alias such as ``.tgz``) or that could be read as a URL (a ``:``) is looked up as it is.
+    """
+    if not mimetypes.inited:
+        mimetypes.init()
+    ext = posixpath.splitext(name)[1]
+    lower = ext.lower()
+    if (":" in name or lower in mimetypes.suffix_map or ext in mimetypes.encodings_map
+            or lower in mimetypes.encodings_map):
+        return mimetypes.guess_type(name, strict=False)[0]
+    return _type_of_extension(lower)
 
 
-def _sniff(path: Path) -> FormatInfo:
+@lru_cache(maxsize=1024)
+def _type_of_extension(ext: str) -> str | None:
+    """What mimetypes guesses for any plain name ending in ``ext`` (lower case)."""
+    return mimetypes.guess_type("x" + ext, strict=False)[0]
+
+
+def _guess_mime(path: str | os.PathLike) -> str:
+    return guess_type(os.path.basename(os.fspath(path))) or UNKNOWN_MIME
+
+
+def _suffix(name: str) -> str:
+    """``Path(name).suffix`` of a file name: from its last dot, unless that is first or last."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
+
+
+_MAGIC_PREFIXES = tuple(m[0] for m in _MAGIC)
+
+
+def _sniff(path: str | os.PathLike) -> FormatInfo:
     """Built-in fallback: magic bytes, else text with a known extension, else unknown."""
+    name = os.fspath(path)
     try:
-        fd = open_for_reading(path)
-        with os.fdopen(fd, "rb") as handle:
-            head = handle.read(_SNIFF_BYTES)
+        head = read_head(name, _SNIFF_BYTES)
     except OSError as exc:
         return FormatInfo(None, "Unknown", None, UNKNOWN_MIME, f"not identified: {exc.strerror or exc}")
-    for magic, puid, name, version, mime in _MAGIC:
-        if head.startswith(magic):
-            return FormatInfo(puid, name, version, mime, f"fallback: byte match {magic[:4]!r}")
-    ext = path.suffix.lower()
+    return _sniffed(head, os.path.basename(name))
+
+
+def identify_head(head: bytes, name: str) -> FormatInfo:
+    """The built-in table's answer for a regular file named ``name`` whose first bytes are ``head``.
+
+    ``head``: the file's first HEAD_BYTES bytes (all of a shorter file), as a copy's ``head``
+    callback gets them (preserve.fixity). The same as ``identify_many([path],
+    engine="builtin")`` of that file, without reading it again.
+    """
+    return _sniffed(head[:_SNIFF_BYTES], posixpath.basename(name))
+
+
+def _sniffed(head: bytes, filename: str) -> FormatInfo:
+    """What the built-in table says of a file's first bytes and its name."""
+    if head.startswith(_MAGIC_PREFIXES):
+        for magic, puid, name, version, mime in _MAGIC:
+            if head.startswith(magic):
+                return _magic_format(magic, puid, name, version, mime)
+    ext = _suffix(filename).lower()
     if _is_text(head):
-        puid, name, mime = _TEXT_EXT.get(ext, _TEXT_EXT[".txt"])
-        return FormatInfo(puid, name, None, mime, f"fallback: text (UTF-8) with extension {ext or 'none'}")
-    return FormatInfo(None, "Unknown", None, _guess_mime(path), "fallback: no match")
+        return _text_format(ext)
+    return _unknown_format(guess_type(filename) or UNKNOWN_MIME)
+
+
+# The built-in table's answers repeat: each is made once (FormatInfo is immutable).
+@lru_cache(maxsize=None)
+def _magic_format(magic: bytes, puid: str, name: str, version: str | None, mime: str) -> FormatInfo:
+    return FormatInfo(puid, name, version, mime, f"fallback: byte match {magic[:4]!r}")
+
+
+@lru_cache(maxsize=1024)
+def _text_format(ext: str) -> FormatInfo:
+    puid, name, mime = _TEXT_EXT.get(ext, _TEXT_EXT[".txt"])
+    return FormatInfo(puid, name, None, mime, f"fallback: text (UTF-8) with extension {ext or 'none'}")
+
+
+@lru_cache(maxsize=1024)
+def _unknown_format(mime: str) -> FormatInfo:
+    return FormatInfo(None, "Unknown", None, mime, "fallback: no match")
 
 
 def _is_text(head: bytes) -> bool:

@@ -7,9 +7,11 @@ and the schemas. All XML is validated offline against the official XSDs before a
 returned; an invalid package raises PackageError and nothing is written.
 
 Speed: the XML is written as text (byte for byte what serialising the lxml reference trees
-gives; tests check it), then each document is parsed once from those bytes and validated once;
-only an invalid package is validated again, for messages with line numbers. Parsing and
-validating are most of the time left (libxml2); dc.json is written by orjson when installed.
+gives; tests check it), then each document is parsed once from those bytes and validated once:
+as a tree without its indentation, or, for the large PREMIS, while it streams through the
+parser (no tree); only an invalid package is validated again, as trees of the bytes, for
+messages with line numbers. Parsing and validating are most of the time left (libxml2);
+dc.json is written by orjson when installed.
 
 The caller (the bag writer) has already copied the content to ``data/representations/rep1/
 data/<relpath>``; it writes the returned files under ``data/`` and lists them all in the
@@ -36,7 +38,7 @@ from .mets import (FileEntry, build_rep_mets, build_rep_mets_xml, build_root_met
                    build_root_mets_xml)
 from .premis import build_premis, build_premis_xml, iso  # noqa: F401 - build_premis re-exported
 from .xmlsafe import safe_parser
-from .xsd import SCHEMA_FILES, is_valid, schema_bytes, validate
+from .xsd import SCHEMA_FILES, certainly_valid, is_valid, schema_bytes, validate
 
 try:  # orjson writes dc.json ~30x faster than the stdlib's pure-Python indenting encoder
     import orjson
@@ -114,9 +116,10 @@ def _mime(path: str) -> str:
 _serialise = serialise  # the one XML serialisation (preserve.dcxml)
 
 
-def _entry(path: str, data: bytes, created: str, base: str = "") -> FileEntry:
-    return FileEntry(path[len(base):], _mime(path), len(data), created,
-                     hashlib.sha256(data).hexdigest())
+def _entry(path: str, data: bytes, created: str, sha256: dict[str, str]) -> FileEntry:
+    """The METS entry of a generated file; its sha256 is kept in ``sha256`` (path -> hex)."""
+    digest = sha256[path] = hashlib.sha256(data).hexdigest()
+    return FileEntry(path, _mime(path), len(data), created, digest)
 
 
 @lru_cache(maxsize=None)
@@ -228,8 +231,21 @@ def documentation_text(inp: PackageInput) -> str:
     return xml_text("\n".join(lines)) + "\n"
 
 
+@dataclass(frozen=True)
+class Package:
+    """The generated files of a package, and the sha256 of those already hashed for the METS."""
+
+    files: dict[str, bytes]  # path inside data/ -> bytes
+    sha256: dict[str, str]  # path inside data/ -> hex sha256 (of the files the root METS lists)
+
+
 def build_package(inp: PackageInput) -> dict[str, bytes]:
     """Every generated file of the package (path inside data/ -> bytes), validated offline."""
+    return make_package(inp).files
+
+
+def make_package(inp: PackageInput) -> Package:
+    """build_package's files, with the sha256 computed for the METS (the bag's manifests reuse it)."""
     _check_input(inp)
     when = iso(inp.created)
     locations = [content_path(cf.relpath) for cf in inp.files]
@@ -247,40 +263,61 @@ def build_package(inp: PackageInput) -> dict[str, bytes]:
 
     rep_content, root_content = _content_entries(inp.files)
     out[REP_METS_PATH] = build_rep_mets_xml(inp, rep_content, inp.empty_dirs)
+    sha256: dict[str, str] = {}
     out[METS_PATH] = build_root_mets_xml(
         inp,
-        dc=_entry(DC_XML_PATH, out[DC_XML_PATH], when),
-        dc_json=_entry(DC_JSON_PATH, out[DC_JSON_PATH], when),
-        premis=_entry(PREMIS_PATH, out[PREMIS_PATH], when),
-        rep_mets=_entry(REP_METS_PATH, out[REP_METS_PATH], when),
+        dc=_entry(DC_XML_PATH, out[DC_XML_PATH], when, sha256),
+        dc_json=_entry(DC_JSON_PATH, out[DC_JSON_PATH], when, sha256),
+        premis=_entry(PREMIS_PATH, out[PREMIS_PATH], when, sha256),
+        rep_mets=_entry(REP_METS_PATH, out[REP_METS_PATH], when, sha256),
         content=root_content,
-        documentation=[_entry(README_PATH, out[README_PATH], when)],
+        documentation=[_entry(README_PATH, out[README_PATH], when, sha256)],
         schemas=_schema_entries(when),
     )
     _check_valid(inp.release_id, out)
-    return out
+    return Package(out, sha256)
 
 
 #: the XML documents of a package, with their kind of schema
 _XML_FILES = ((METS_PATH, "mets"), (REP_METS_PATH, "mets"), (PREMIS_PATH, "premis"), (DC_XML_PATH, "dc"))
 
 
+def _self_check_parser() -> etree.XMLParser:
+    """The hardened parser that drops blank text, for the XML this module writes.
+
+    The whitespace between the generated elements is indentation, which the schemas ignore (no
+    generated element has mixed content), so dropping it leaves the verdict unchanged and gives
+    libxml2 about half the nodes to build and to validate. The whitespace of a leaf's own value
+    is kept (libxml2 keeps blanks that are an element's whole content), so a blank where the
+    schema wants a value is still refused.
+    """
+    return safe_parser(remove_blank_text=True)
+
+
 def _parse(data: bytes) -> etree._Element | None:
-    """The tree of generated XML (None if it is not even well-formed)."""
+    """The tree of generated XML, without its indentation (None if it is not even well-formed)."""
     try:
-        return etree.fromstring(data, parser=safe_parser())
+        return etree.fromstring(data, parser=_self_check_parser())
     except etree.XMLSyntaxError:
         return None
+
+
+#: generated documents validated while they stream, when certainly valid (xsd.certainly_valid):
+#: the large PREMIS. The METS use xs:ID throughout, which only a tree check covers.
+_STREAMED = frozenset({PREMIS_PATH})
 
 
 def _all_valid(files: Mapping[str, bytes]) -> bool:
     """Whether every XML document of the package is schema-valid (the fast yes/no).
 
-    Each is parsed once from the bytes that will be written and validated once, as a tree;
-    the first invalid one ends the check.
+    Each is parsed once from the bytes that will be written and validated once, as a tree or
+    while it streams (:data:`_STREAMED`); the first invalid one ends the check.
     """
     for path, kind in _XML_FILES:
-        tree = _parse(files[path])
+        data = files[path]
+        if path in _STREAMED and certainly_valid(data, kind):  # type: ignore[arg-type]
+            continue
+        tree = _parse(data)  # not streamed, or streaming could not decide
         if tree is None or not is_valid(tree, kind):
             return False
     return True

@@ -335,6 +335,7 @@ def _x_file_object(out: list[str], cf: "ContentFile", loc: str, algorithms: Sequ
 
 
 def _x_representation(out: list[str], locations: Sequence[str], empty_dirs: Iterable[str]) -> None:
+    """The representation's premis:object; ``locations`` are its files' escaped locations."""
     out.append('  <premis:object xsi:type="premis:representation">\n')
     _x_identifier(out, 2, "objectIdentifier", REPRESENTATION_ID)
     for folder in empty_dirs:
@@ -349,7 +350,7 @@ def _x_representation(out: list[str], locations: Sequence[str], empty_dirs: Iter
         out.extend(
             "      <premis:relatedObjectIdentifier>\n"
             f"        <premis:relatedObjectIdentifierType>{ID_TYPE}</premis:relatedObjectIdentifierType>\n"
-            f"        <premis:relatedObjectIdentifierValue>{_esc(loc)}</premis:relatedObjectIdentifierValue>\n"
+            f"        <premis:relatedObjectIdentifierValue>{loc}</premis:relatedObjectIdentifierValue>\n"
             "      </premis:relatedObjectIdentifier>\n" for loc in locations)
         out.append("    </premis:relationship>\n")
     out.append(_x_events_of((EVENT_EXTRACTION, EVENT_VALIDATION, EVENT_PACKAGE), 2))
@@ -359,6 +360,7 @@ def _x_representation(out: list[str], locations: Sequence[str], empty_dirs: Iter
 def _x_event(out: list[str], event_id: str, event_type: str, when: str, detail: str, outcome: str,
              notes: Iterable[str], agents: Iterable[tuple[str, str]], objects: Sequence[str],
              object_role: str = "source") -> None:
+    """One premis:event; ``notes`` and ``objects`` are given escaped (see :func:`_esc_all`)."""
     out.append("  <premis:event>\n")
     _x_identifier(out, 2, "eventIdentifier", event_id)
     _x_leaf(out, 2, "eventType", event_type)
@@ -368,7 +370,7 @@ def _x_event(out: list[str], event_id: str, event_type: str, when: str, detail: 
     out.append("    </premis:eventDetailInformation>\n    <premis:eventOutcomeInformation>\n")
     _x_leaf(out, 3, "eventOutcome", outcome)
     out.extend("      <premis:eventOutcomeDetail>\n"
-               f"        <premis:eventOutcomeDetailNote>{_esc(note)}</premis:eventOutcomeDetailNote>\n"
+               f"        <premis:eventOutcomeDetailNote>{note}</premis:eventOutcomeDetailNote>\n"
                "      </premis:eventOutcomeDetail>\n" for note in notes)
     out.append("    </premis:eventOutcomeInformation>\n")
     for agent_id, role in agents:
@@ -401,6 +403,23 @@ def _x_agent(out: list[str], agent_id: str, name: str, kind: str, version: str |
 
 
 _XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+#: how every premis.xml begins: the declaration and the root element's name and namespace
+XML_START = f'{_XML_DECLARATION}<premis:premis xmlns:premis="{NS_PREMIS}" '
+
+
+def _esc_all(texts: Iterable[object]) -> list[str]:
+    """Each text escaped as element content (for _x_event's notes)."""
+    return [_esc(t) for t in texts]
+
+
+@lru_cache(maxsize=1024)
+def _x_format_note(f: FormatInfo) -> str:
+    """The escaped "<PUID>, <name>, <MIME> (<basis>)" of the format identification event's notes.
+
+    Escaping maps each character on its own, so a note made of escaped parts is the escaped
+    note: a file's location is escaped once and its format's part once per format.
+    """
+    return _esc(f"{f.puid or 'no PRONOM match'}, {f.name}, {f.mime} ({f.basis})")
 
 
 def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier) -> bytes:
@@ -408,13 +427,13 @@ def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier
     when = iso(inp.created)
     algorithms = list(inp.algorithms)
     out: list[str] = [
-        _XML_DECLARATION,
-        f'<premis:premis xmlns:premis="{NS_PREMIS}" xmlns:xsi="{NS_XSI}" version="3.0" '
+        XML_START,
+        f'xmlns:xsi="{NS_XSI}" version="3.0" '
         f'xsi:schemaLocation="{NS_PREMIS} {SCHEMA_LOCATION[NS_PREMIS]}">\n']
-    _x_representation(out, locations, inp.empty_dirs)
+    escaped = [_esc(loc) for loc in locations]
+    _x_representation(out, escaped, inp.empty_dirs)
     links = _x_events_of((EVENT_DIGEST, EVENT_FORMAT, EVENT_EXTRACTION, EVENT_PACKAGE), 2)
     labels = [(a, _esc(DIGEST_NAMES.get(a, a))) for a in algorithms]
-    escaped = [_esc(loc) for loc in locations]
     for cf, loc in zip(inp.files, escaped):
         _x_file_object(out, cf, loc, labels, links)
     software = [(AGENT_SOFTWARE, "executing program")]
@@ -422,23 +441,22 @@ def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier
     _x_event(out, EVENT_DIGEST, "message digest calculation", when,
              f"{names} of every content file, computed while it was copied into the package",
              "success", [f"{loc}: {len(cf.fixity.digests)} digests, {cf.fixity.size} bytes"
-                         for cf, loc in zip(inp.files, locations)],
+                         for cf, loc in zip(inp.files, escaped)],
              software, escaped)
     _x_event(out, EVENT_FORMAT, "format identification", when,
              f"{tool.name} {tool.version} ({tool.detail}), offline",
              "success" if all(cf.format.puid for cf in inp.files) else "partial success",
-             [f"{loc}: {cf.format.puid or 'no PRONOM match'}, {cf.format.name}, {cf.format.mime} "
-              f"({cf.format.basis})" for cf, loc in zip(inp.files, locations)],
+             [f"{loc}: {_x_format_note(cf.format)}" for cf, loc in zip(inp.files, escaped)],
              [(AGENT_IDENTIFIER, "executing program")] + software, escaped)
     _x_event(out, EVENT_EXTRACTION, "metadata extraction", when,
              "Dublin Core record extracted from the release (each value with its provenance); "
              "stored in metadata/descriptive/dc.xml and dc.json",
-             "success", [f"{el} = {value!r} [{prov}]" for el, value, prov in inp.provenance],
+             "success", _esc_all(f"{el} = {value!r} [{prov}]" for el, value, prov in inp.provenance),
              software, escaped + [REPRESENTATION_ID])
     problems = list(inp.validation_problems)
     _x_event(out, EVENT_VALIDATION, "validation", when,
              "Dublin Core record validated against the preserve JSON Schema for records",
-             "success" if not problems else "failure", problems or ["record is valid"],
+             "success" if not problems else "failure", _esc_all(problems or ["record is valid"]),
              software, [REPRESENTATION_ID])
     sip = inp.package_type.upper() == "SIP"
     _x_event(out, EVENT_PACKAGE, "creation" if sip else "ingestion", when,

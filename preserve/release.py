@@ -131,10 +131,10 @@ def _walk_folder(root: Path, warnings: list[str]) -> tuple[list[ReleaseFile], li
             rel = f"{prefix}{entry.name}"
             st = _lstat(entry)
             if stat.S_ISDIR(st.st_mode):
-                stack.append((Path(entry.path), rel + "/"))
+                stack.append((folder / entry.name, rel + "/"))
                 kept += 1
             elif stat.S_ISREG(st.st_mode):
-                files.append(_file_entry(Path(entry.path), rel, st))
+                files.append(_file_entry(folder / entry.name, rel, st))  # cheaper than Path(entry.path)
                 kept += 1
             else:
                 warnings.append(f"skipped {shown(entry.path)}: {_kind(st.st_mode)}, not a regular file")

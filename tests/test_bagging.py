@@ -194,3 +194,33 @@ def test_identify_builtin_skips_siegfried_and_says_so(collection: Path, tmp_path
     assert "pygfried" in premis
     with pytest.raises(Exception, match="unknown identification"):
         BagOptions(identify="magic")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_identify_builtin_from_the_copy_is_identify_many_of_the_copies(tmp_path: Path, jobs: int,
+                                                                      monkeypatch) -> None:
+    """--identify builtin sniffs each file from the copy's own reads: as identify_many of the copies."""
+    from preserve import bagging, formats
+
+    src = tmp_path / "src"
+    (src / "rel" / "sub").mkdir(parents=True)
+    files = {"a.txt": b"plain text\n", "b.PNG": b"\x89PNG\r\n\x1a\n" + bytes(40), "c.pdf": b"%PDF-1.4\n",
+             "sub/d.tar.gz": b"\x1f\x8b" + bytes(300_000), "sub/e": b"", "f.md": "\u00e9".encode() * 9000,
+             "g.bin": bytes(range(256)) * 40}
+    for name, data in files.items():
+        (src / "rel" / name).write_bytes(data)
+    (src / "metadata.csv").write_text("filename,dc.language,dc.type,dc.rights\nrel/,zxx,Dataset,CC0\n")
+    seen = []
+    real = bagging.package_input
+
+    def spy(release, record, fixities, found, *args, **kwargs):
+        seen.append(list(found))
+        return real(release, record, fixities, found, *args, **kwargs)
+
+    monkeypatch.setattr(bagging, "package_input", spy)
+    monkeypatch.setattr(bagging, "identify_many", lambda *a, **k: pytest.fail("the copies were read again"))
+    result = bag_collection(src, tmp_path / "bags", BagOptions(identify="builtin", jobs=jobs))
+    assert result.exit_code == 0, result.as_dict()
+    release = discover(src).releases[0]
+    copies = [tmp_path / "bags" / release.id / "data" / content_path(f.relpath) for f in release.files]
+    assert seen == [formats.identify_many(copies, engine="builtin")]

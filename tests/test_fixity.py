@@ -350,3 +350,73 @@ def test_hash_constant_computes_once_per_object() -> None:
     other = bytes(bytearray(data))  # equal bytes, another object: computed afresh, same value
     assert hash_constant(other, ("sha256",)) == first
     assert hash_constant(data, ("sha256", "md5")).digests["md5"] == _hashlib.md5(data).hexdigest()
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 8192, 100_000])
+def test_read_head_reads_up_to_the_limit(tmp_path: Path, size: int) -> None:
+    data = os.urandom(size)
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    for limit in (1, 4096, 8192, size, size + 1):
+        assert fixity.read_head(path, limit) == data[:limit]
+        assert fixity.read_head(str(path), limit) == data[:limit]
+
+
+def test_read_head_goes_on_after_a_short_read(tmp_path: Path, monkeypatch) -> None:
+    """A read that stops short of the limit and of the size fstat gave is not the end."""
+    data = os.urandom(10_000)
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    real_read = os.read
+    monkeypatch.setattr(fixity.os, "read", lambda fd, n: real_read(fd, min(n, 1000)))
+    assert fixity.read_head(path, 8192) == data[:8192]
+    assert fixity.read_head(path, 20_000) == data
+
+
+def test_read_head_refuses_what_open_for_reading_refuses(tmp_path: Path) -> None:
+    (tmp_path / "target").write_bytes(b"x")
+    (tmp_path / "link").symlink_to(tmp_path / "target")
+    for bad in (tmp_path / "link", tmp_path, tmp_path / "missing"):
+        with pytest.raises(OSError):
+            fixity.read_head(bad, 10)
+
+
+def test_hash_bytes_takes_known_digests_as_they_are() -> None:
+    data = b"generated metadata" * 50
+    known = {"sha256": hashlib.sha256(data).hexdigest()}
+    fx = hash_bytes(data, ("sha256", "sha512"), known)
+    assert fx == hash_bytes(data, ("sha256", "sha512"))
+    assert hash_bytes(data, ("sha512",), known).digests == {"sha512": hashlib.sha512(data).hexdigest()}
+    assert hash_bytes(data, ("sha256",), {"sha256": "given"}).digests["sha256"] == "given"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(size=st.one_of(st.sampled_from([0, 1, 8191, 8192, 8193, 3 * SMALL_BUF + 1]), st.integers(0, 40_000)),
+       split=st.sampled_from([None, False, True]), copy=st.booleans(), short_reads=st.booleans())
+def test_head_is_the_files_start_given_once(tmp_path_factory, small_buffers, monkeypatch, size, split, copy,
+                                            short_reads) -> None:
+    """``head`` gets the first HEAD_BYTES bytes (all of a shorter file) once, on every path."""
+    folder = tmp_path_factory.mktemp("head")
+    data = os.urandom(size)
+    (folder / "src").write_bytes(data)
+    if short_reads:  # reads that stop short of the buffer: the head is gathered from several
+        real = os.readv
+        monkeypatch.setattr(fixity.os, "readv", lambda fd, bufs: real(fd, [memoryview(bufs[0])[:1000]]))
+    heads: list[bytes] = []
+    fx = copy_and_hash(folder / "src", folder / "dest" if copy else None, ("sha256",), split=split,
+                       fsync=False, head=heads.append)
+    assert heads == [data[:fixity.HEAD_BYTES]]
+    assert fx.digests["sha256"] == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 4])
+def test_many_gives_each_head_with_its_index(tmp_path: Path, small_buffers, jobs: int) -> None:
+    blobs = [os.urandom(n) for n in (0, 10, 5000, 9000, 40_000, 70_000, 3)]
+    pairs = []
+    for i, blob in enumerate(blobs):
+        (tmp_path / f"s{i}").write_bytes(blob)
+        pairs.append((tmp_path / f"s{i}", tmp_path / f"d{i}"))
+    heads: dict[int, list[bytes]] = {}
+    copy_and_hash_many(pairs, ("sha256",), jobs=jobs, fsync=False,
+                       on_head=lambda i, head: heads.setdefault(i, []).append(head))
+    assert heads == {i: [blob[:fixity.HEAD_BYTES]] for i, blob in enumerate(blobs)}

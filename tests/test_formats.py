@@ -5,6 +5,8 @@ import os
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from preserve import formats
 from preserve.formats import FormatInfo, identify
@@ -159,3 +161,36 @@ def test_identify_many_survives_a_failing_batch(tmp_path, monkeypatch):
 
     monkeypatch.setattr(formats, "_state", {"backend": Broken(formats._backend())})
     assert formats.identify_many(paths) == expected
+
+
+TRICKY_NAMES = ["a.txt", "A.TXT", "a.Pdf", "x.tar.gz", "x.TGZ", "x.tgz", "x.GZ", "x.gz", "x.bz2", "x.Z",
+                "noext", ".hidden", "..", "...txt", "a.", "dir.d/file", "dir/.bashrc", "data:text/plain,x",
+                "weird:name.pdf", "a/b:c.png", "r\u00e9sum\u00e9.PNG", "x.svgz", "x.json", "x.unknownext"]
+
+
+@pytest.mark.parametrize("name", TRICKY_NAMES)
+def test_guess_type_is_mimetypes_per_name(name):
+    """The per-extension lookup gives what mimetypes gives for the whole name (strict=False)."""
+    import mimetypes
+
+    assert formats.guess_type(name) == mimetypes.guess_type(name, strict=False)[0]
+    assert formats.guess_type(name) == formats.guess_type(name)  # the remembered answer too
+
+
+@given(st.text(st.sampled_from("aZ.:/;,=-_ \u00e9"), max_size=12))
+def test_guess_type_agrees_with_mimetypes_on_any_name(name):
+    import mimetypes
+
+    assert formats.guess_type(name) == mimetypes.guess_type(name, strict=False)[0]
+
+
+@pytest.mark.parametrize("name", ["a.txt", "a.TXT", "a.", ".txt", "..txt", "a.b.md", "x", "dir.d/x"])
+def test_builtin_sniff_of_bytes_names_the_suffix_as_pathlib_does(tmp_path, name):
+    from pathlib import PurePosixPath
+
+    path = tmp_path / name.replace("/", "_")
+    path.write_bytes(b"plain text\n")
+    info = formats._sniff(str(path))
+    suffix = PurePosixPath(path.name).suffix.lower()
+    assert info.basis == f"fallback: text (UTF-8) with extension {suffix or 'none'}"
+    assert formats._sniff(path) == info

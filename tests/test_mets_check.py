@@ -228,3 +228,102 @@ def test_representation_mets_in_a_symlinked_folder_is_never_parsed(pkg, tmp_path
         found = codes(check_mets(pkg, files=files))
         assert ("mets-missing", "data/representations/rep1/METS.xml") in found
         assert ("mets-malformed", "data/representations/rep1/METS.xml") not in found
+
+
+# --- PREMIS: passed by a streaming validation when certainly valid, else by the tree path ------------
+PREMIS = "metadata/preservation/premis.xml"
+
+
+def _rewrite_premis(pkg: Path, change) -> None:
+    """Change premis.xml and put its new SIZE and CHECKSUM in METS.xml (only the record is damaged)."""
+    import hashlib
+
+    path = pkg / PREMIS
+    old = path.read_bytes()
+    new = change(old)
+    path.write_bytes(new)
+    mets = (pkg / "METS.xml").read_bytes()
+    mets = mets.replace(hashlib.sha256(old).hexdigest().encode(), hashlib.sha256(new).hexdigest().encode())
+    mets = mets.replace(f'SIZE="{len(old)}"'.encode(), f'SIZE="{len(new)}"'.encode())
+    (pkg / "METS.xml").write_bytes(mets)
+
+
+def _streamed_calls(monkeypatch) -> list[bool]:
+    from preserve import mets_check
+
+    calls: list[bool] = []
+    real = mets_check.certainly_valid
+
+    def spy(data: bytes, kind) -> bool:
+        result = real(data, kind)
+        if kind == "premis":
+            calls.append(result)
+        return result
+
+    monkeypatch.setattr(mets_check, "certainly_valid", spy)
+    return calls
+
+
+def test_valid_premis_is_passed_without_a_tree(pkg, monkeypatch):
+    calls = _streamed_calls(monkeypatch)
+    assert check_mets(pkg) == []
+    assert calls == [True]
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda d: d.replace(b"<premis:eventType>", b"<premis:eventTypo>", 1).replace(
+        b"</premis:eventType>", b"</premis:eventTypo>", 1), "premis-invalid"),
+    (lambda d: d.replace(b"<premis:object ", b'<premis:object xmlID="x" ', 2), "premis-invalid"),  # ID twice
+    (lambda d: d[:-40], "premis-malformed"),
+    (lambda d: d.replace(b"?>", b"?><!DOCTYPE premis:premis>", 1), "premis-malformed"),
+])
+def test_damaged_premis_is_reported_by_the_tree_path(pkg, monkeypatch, change, expected):
+    _rewrite_premis(pkg, change)
+    calls = _streamed_calls(monkeypatch)
+    found = check_mets(pkg)
+    assert calls == [False]
+    assert [code for code, _, _ in found] and {code for code, _, _ in found} == {expected}
+    if expected == "premis-invalid":
+        assert all(message.startswith("line ") for _, _, message in found)  # the tree path's line numbers
+
+
+def test_premis_with_one_xml_id_is_valid_by_the_tree_path(pkg, monkeypatch):
+    _rewrite_premis(pkg, lambda d: d.replace(b"<premis:object ", b'<premis:object xmlID="x" ', 1))
+    calls = _streamed_calls(monkeypatch)
+    assert check_mets(pkg) == []
+    assert calls == [False]  # an xmlID needs the tree's check of uniqueness
+
+
+def test_streamed_records_name_every_id_attribute_of_their_schema():
+    """Streaming validation cannot check xs:ID uniqueness (nor xs:ENTITY, xs:NOTATION values).
+
+    So the name of every xs:ID or xs:IDREF(S) attribute of a streamed record's schema must
+    contain a byte string listed in xsd.STREAMABLE (a document holding one takes the tree path),
+    and the schema may use no ENTITY or NOTATION.
+    """
+    from lxml import etree
+
+    from preserve.xsd import CANONICAL, SCHEMA_FILES, STREAMABLE, schema_bytes
+
+    xs = "http://www.w3.org/2001/XMLSchema"
+    for kind, id_names in STREAMABLE.items():
+        todo, seen = list(SCHEMA_FILES[kind]), set()
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            doc = etree.fromstring(schema_bytes(name))
+            for ref in doc.iter(f"{{{xs}}}import", f"{{{xs}}}include"):
+                todo.append(CANONICAL[ref.get("schemaLocation")])
+            for el in doc.iter():
+                for attr in ("type", "base", "itemType", "memberTypes"):
+                    for qname in (el.get(attr) or "").split():
+                        prefix, _, local = qname.rpartition(":")
+                        if el.nsmap.get(prefix or None) != xs:
+                            continue
+                        assert local not in ("ENTITY", "ENTITIES", "NOTATION"), (name, el.sourceline)
+                        if local in ("ID", "IDREF", "IDREFS"):
+                            assert el.tag == f"{{{xs}}}attribute" and attr == "type", (name, el.sourceline)
+                            found = el.get("name").encode()  # found in data by a substring search:
+                            assert any(n in found for n in id_names), (name, el.sourceline, found)

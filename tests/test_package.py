@@ -147,21 +147,130 @@ def test_invalid_dc_is_refused(tmp_path, monkeypatch):
 
 
 def test_each_document_is_parsed_and_validated_once(tmp_path, monkeypatch):
-    """The fast path validates the four XML files once each, as parsed from the bytes written."""
+    """The fast path validates the four XML files once each, from the bytes written: the METS
+    and DC as trees (less their indentation), the PREMIS while it streams."""
     seen = []
-    real = package.is_valid
+    real, real_streams = package.is_valid, package.certainly_valid
 
     def spy(tree, kind):
         seen.append((etree.tostring(tree.getroottree(), xml_declaration=True, encoding="UTF-8"), kind))
         return real(tree, kind)
 
+    def streams_spy(data, kind):  # noqa: ANN001
+        seen.append((data, kind))
+        return real_streams(data, kind)
+
     monkeypatch.setattr(package, "is_valid", spy)
+    monkeypatch.setattr(package, "certainly_valid", streams_spy)
     _, gen, _ = build_sample(tmp_path, FOLDER_RELEASE)
     assert [kind for _, kind in seen] == ["mets", "mets", "premis", "dc"]
     written = [gen["METS.xml"], gen["representations/rep1/METS.xml"],
                gen["metadata/preservation/premis.xml"], gen["metadata/descriptive/dc.xml"]]
-    for (validated, _), data in zip(seen, written):
-        assert etree.tostring(etree.fromstring(validated)) == etree.tostring(etree.fromstring(data))
+    assert seen.pop(2)[0] is written.pop(2)  # the PREMIS: its bytes as written
+    no_blanks = etree.XMLParser(remove_blank_text=True)
+    for (validated, _), data in zip(seen, written):  # the bytes written, less their indentation
+        assert etree.tostring(etree.fromstring(validated)) == etree.tostring(etree.fromstring(data, no_blanks))
+
+
+PREMIS_MUTATIONS = [
+    (b"", b""),
+    (b"</premis:premis>", b"<premis:bogus/></premis:premis>"),
+    (b"<premis:compositionLevel>0<", b"<premis:compositionLevel>x<"),
+    (b"<premis:compositionLevel>0<", b"<premis:compositionLevel>   <"),
+    (b"<premis:size>", b"<premis:size>-"),
+    (b"<premis:size>", b"<premis:size>+"),
+    (b"<premis:size>", b"<premis:size>9999999999999999999999"),
+    (b'<premis:object xsi:type="premis:file">', b"<premis:object>"),
+    (b'<premis:object xsi:type="premis:file">', b'<premis:object xsi:type="premis:bogus">'),
+    (b'<premis:object xsi:type="premis:file">', b'<premis:object xsi:type="premis:representation">'),
+    (b"<premis:eventType>", b"<premis:eventType>&amp;"),
+    (b"<premis:eventDateTime>", b"<premis:eventDateTime>not a date"),
+    (b"<premis:originalName>", b'<premis:originalName xmlID="a">'),
+    (b"<premis:formatDesignation>", b"<premis:formatDesignation>\n  text"),
+    (b"<premis:formatNote>", b"<premis:formatNote><premis:formatNote/>"),
+    (b"<premis:agentType>", b"<premis:agentType><!-- c -->"),
+    (b"<premis:agent>", b"<premis:agent><?pi x?>"),
+    (b"</premis:agent>", b"<premis:agentExtension><x/></premis:agentExtension></premis:agent>"),
+    (b'version="3.0"', b'version="3.0" bogus="1"'),
+    (b'version="3.0"', b""),
+    (b"<premis:linkingAgentRole>", b"<premis:linkingAgentRole>\x01"),
+]
+
+
+@pytest.mark.parametrize("old, new", PREMIS_MUTATIONS)
+def test_streamed_check_agrees_with_the_tree_check(old, new):
+    """The PREMIS check while streaming says what validating its tree says (or leaves it to it)."""
+    gen = build_sample_gen()
+    data = gen["metadata/preservation/premis.xml"].replace(old, new, 1)
+    tree = package._parse(data)
+    verdict = tree is not None and xsd.is_valid(tree, "premis")
+    streamed = xsd.certainly_valid(data, "premis")
+    assert verdict or not streamed  # streaming never passes what the tree check refuses
+    if verdict and b"xmlID" not in data and b"XmlID" not in data:
+        assert streamed  # and it decides every valid document that names no ID attribute
+    assert package._all_valid(dict(gen, **{"metadata/preservation/premis.xml": data})) == verdict
+    assert (package.validate_package_xml(dict(gen, **{"metadata/preservation/premis.xml": data})) == []) == verdict
+
+
+def test_streamed_check_needs_our_root_and_no_ids():
+    """A PREMIS that does not begin with our root element, or names an ID attribute, goes to the tree."""
+    gen = build_sample_gen()
+    data = gen["metadata/preservation/premis.xml"]
+    assert xsd.certainly_valid(data, "premis") is True
+    as_object = data.replace(b"<premis:premis ", b"<premis:object ", 1).replace(
+        b"</premis:premis>", b"</premis:object>")
+    assert xsd.certainly_valid(as_object, "premis") is False
+    for name in (b"xmlID", b"XmlID"):
+        named = data.replace(b"<premis:originalName>", b"<premis:originalName>" + name + b" ", 1)
+        assert xsd.certainly_valid(named, "premis") is False
+    assert xsd.certainly_valid(gen["METS.xml"], "mets") is False
+
+
+_GEN: dict = {}
+
+
+def build_sample_gen() -> dict:
+    """One valid package's generated files (built once per test session)."""
+    if not _GEN:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            _GEN.update(build_sample(Path(tmp), FOLDER_RELEASE)[1])
+    return dict(_GEN)
+
+
+@pytest.mark.parametrize("old, new, valid", [
+    (b"<premis:compositionLevel>0<", b"<premis:compositionLevel>   <", False),
+    (b"<premis:compositionLevel>0<", b"<premis:compositionLevel>zero<", False),
+    (b"<premis:compositionLevel>0<", b"<premis:compositionLevel>\n  <!-- c -->\n  <", False),
+    (b"<premis:size>", b"<premis:size>  \n  ", True),  # xs:long collapses whitespace
+    (b"<premis:size>", b"<premis:size>\n  <!-- c -->  x", False),
+    (b"<premis:objectIdentifierType>local<", b"<premis:objectIdentifierType>\n  <", True),
+    (b"<premis:formatDesignation>", b"<premis:formatDesignation>\n  text", False),
+])
+def test_fast_check_agrees_on_values_and_blanks(tmp_path, monkeypatch, old, new, valid):
+    """Dropping the indentation for the fast check keeps a leaf's own blanks: the same verdict."""
+    real = package.build_premis_xml
+    monkeypatch.setattr(package, "build_premis_xml", lambda *a: real(*a).replace(old, new, 1))
+    if valid:
+        gen = build_sample(tmp_path, FOLDER_RELEASE)[1]
+        assert new in gen["metadata/preservation/premis.xml"]
+        assert package.validate_package_xml(gen) == []
+    else:
+        with pytest.raises(PackageError, match="premis.xml: line"):
+            build_sample(tmp_path, FOLDER_RELEASE)
+
+
+def test_self_check_parser_stays_hardened(tmp_path):
+    """The parser of the fast check loads no DTD, expands no entity and reads no file."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET")
+    doc = (f'<!DOCTYPE x [<!ENTITY e "boom"><!ENTITY f SYSTEM "{secret.as_uri()}">]>'
+           "<x><y>&e;</y><z>&f;</z></x>").encode()
+    root = package._parse(doc)
+    text = etree.tostring(root)
+    assert b"boom" not in text and b"SECRET" not in text
+    assert package._parse(b"<x><y></x>") is None
 
 
 def test_dc_json_is_the_stdlib_encoding(tmp_path):
@@ -219,3 +328,33 @@ def test_schema_facts_are_the_shipped_files():
         data, size, digest = package._schema_facts(name)
         assert data == xsd.schema_bytes(name) and size == len(data)
         assert digest == hashlib.sha256(data).hexdigest()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_streamed_check_agrees_on_any_leaf_value(data):
+    """Any value in any leaf of the PREMIS: the streamed and the tree check give one verdict."""
+    import re
+
+    premis = build_sample_gen()["metadata/preservation/premis.xml"]
+    leaves = list(re.finditer(rb"<(premis:\w+)>([^<]*)</\1>", premis))
+    leaf = data.draw(st.sampled_from(leaves))
+    tokens = st.sampled_from(list("09az-:.T Z+\t\n") + ["&amp;", "<x/>", "<premis:size>1</premis:size>",
+                                                        "\u00e9", "2026-01-01T00:00:00Z", "local"])
+    value = "".join(data.draw(st.lists(tokens, max_size=6)))
+    mutated = premis[:leaf.start(2)] + value.encode("utf-8") + premis[leaf.end(2):]
+    tree = package._parse(mutated)
+    verdict = tree is not None and xsd.is_valid(tree, "premis")
+    assert verdict or not xsd.certainly_valid(mutated, "premis")
+
+
+def test_fast_check_from_many_threads():
+    """Streamed and tree checks running at once in several threads keep their own verdicts."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    good = build_sample_gen()
+    bad = dict(good, **{"metadata/preservation/premis.xml": good["metadata/preservation/premis.xml"].replace(
+        b"<premis:compositionLevel>0<", b"<premis:compositionLevel>x<", 1)})
+    cases = [good, bad] * 8
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(package._all_valid, cases)) == [True, False] * 8

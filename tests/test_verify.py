@@ -280,3 +280,31 @@ def test_bad_lines_after_the_first_batch_keep_their_line_numbers(tmp_path: Path)
     found = {(p.code, p.path) for p in verify_bag(bag, level="completeness").problems}
     assert {("manifest-malformed", "manifest-sha256.txt:5001"),
             ("manifest-unsafe-path", "manifest-sha256.txt:5002")} <= found
+
+
+def test_fixity_problems_come_grouped_by_algorithms_in_manifest_order(tmp_path: Path) -> None:
+    """Files are hashed in groups needing the same algorithms, each file once; the problems come
+    group by group (in the order their first file appears in the manifests), each group's by path."""
+    import hashlib
+
+    files = {f"data/{name}.txt": name.encode() for name in ("a", "b", "c", "d")}
+    bag = _write_bag(tmp_path / "groups", files, algorithms=("sha256",), tag_algorithms=())
+    (bag / "manifest-md5.txt").write_text(f"{hashlib.md5(b'd').hexdigest()}  data/d.txt\n"
+                                          f"{hashlib.md5(b'b').hexdigest()}  data/b.txt\n")
+    for name in ("a", "b", "c", "d"):
+        (bag / f"data/{name}.txt").write_bytes(name.upper().encode())
+    digests: dict[str, dict[str, str]] = {}
+    from preserve.bagreader import read_bag
+    from preserve.verify import check_fixity
+
+    found = [(p.code, p.path, p.message) for p in check_fixity(read_bag(bag), jobs=1, digests=digests)]
+    assert found == [
+        ("payload-checksum-mismatch", "data/b.txt", "md5 digest differs from manifest-md5.txt"),
+        ("payload-checksum-mismatch", "data/b.txt", "sha256 digest differs from manifest-sha256.txt"),
+        ("payload-checksum-mismatch", "data/d.txt", "md5 digest differs from manifest-md5.txt"),
+        ("payload-checksum-mismatch", "data/d.txt", "sha256 digest differs from manifest-sha256.txt"),
+        ("payload-checksum-mismatch", "data/a.txt", "sha256 digest differs from manifest-sha256.txt"),
+        ("payload-checksum-mismatch", "data/c.txt", "sha256 digest differs from manifest-sha256.txt"),
+    ]
+    assert set(digests["data/b.txt"]) == {"md5", "sha256"} and set(digests["data/a.txt"]) == {"sha256"}
+    assert digests["data/a.txt"]["sha256"] == hashlib.sha256(b"A").hexdigest()

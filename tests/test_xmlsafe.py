@@ -5,6 +5,8 @@ import os
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from preserve.errors import PreserveError
 from preserve.bagreader import read_upto
@@ -153,3 +155,178 @@ def test_read_upto_reads_what_the_file_holds(tmp_path):
         assert read_upto(fd, 100, 50) == b"0123456789"  # shrank since fstat
     finally:
         os.close(fd)
+
+
+# --- validation while streaming (streams_valid) ----------------------------------------------------
+PREMIS_DOC = b"""<?xml version="1.0" encoding="UTF-8"?>
+<premis:premis xmlns:premis="http://www.loc.gov/premis/v3" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="3.0">
+  <premis:object xsi:type="premis:file">
+    <premis:objectIdentifier>
+      <premis:objectIdentifierType>local</premis:objectIdentifierType>
+      <premis:objectIdentifierValue>a.txt</premis:objectIdentifierValue>
+    </premis:objectIdentifier>
+    <premis:objectCharacteristics>
+      <premis:fixity>
+        <premis:messageDigestAlgorithm>SHA-256</premis:messageDigestAlgorithm>
+        <premis:messageDigest>00</premis:messageDigest>
+      </premis:fixity>
+      <premis:size>6</premis:size>
+      <premis:format>
+        <premis:formatDesignation>
+          <premis:formatName>text/plain</premis:formatName>
+        </premis:formatDesignation>
+      </premis:format>
+    </premis:objectCharacteristics>
+  </premis:object>
+  <premis:event>
+    <premis:eventIdentifier>
+      <premis:eventIdentifierType>local</premis:eventIdentifierType>
+      <premis:eventIdentifierValue>e1</premis:eventIdentifierValue>
+    </premis:eventIdentifier>
+    <premis:eventType>ingestion</premis:eventType>
+    <premis:eventDateTime>2024-01-01T00:00:00Z</premis:eventDateTime>
+  </premis:event>
+  <premis:agent>
+    <premis:agentIdentifier>
+      <premis:agentIdentifierType>local</premis:agentIdentifierType>
+      <premis:agentIdentifierValue>preserve</premis:agentIdentifierValue>
+    </premis:agentIdentifier>
+  </premis:agent>
+</premis:premis>
+"""
+PREMIS_ROOT = "{http://www.loc.gov/premis/v3}premis"
+
+
+def _streams(doc: bytes, **kwargs) -> bool:
+    from preserve.xsd import get_schema
+    from preserve.xmlsafe import streams_valid
+
+    return streams_valid(doc, get_schema("premis"), PREMIS_ROOT, needs_tree=(b"xmlID",), **kwargs)
+
+
+def _tree_problems(doc: bytes) -> list[str]:
+    """What the tree path (parse_xml, then xsd.validate) says of doc."""
+    from preserve.xsd import validate
+
+    try:
+        return validate(parse_xml(doc), "premis")
+    except XMLParseError as exc:
+        return [exc.message]
+
+
+def test_streamed_validation_passes_a_valid_document():
+    assert _tree_problems(PREMIS_DOC) == []
+    assert _streams(PREMIS_DOC)
+    assert _streams(b"\xef\xbb\xbf" + PREMIS_DOC)
+    assert _streams(PREMIS_DOC.split(b"\n", 1)[1])  # no XML declaration: UTF-8
+    assert _streams(PREMIS_DOC.replace(b"UTF-8", b"us-ascii", 1))
+
+
+@pytest.mark.parametrize("doc", [
+    PREMIS_DOC.replace(b"<premis:eventType>", b"<premis:eventTypo>").replace(b"</premis:eventType>", b"</premis:eventTypo>"),
+    PREMIS_DOC.replace(b'version="3.0"', b'version="2.0"'),
+    PREMIS_DOC.replace(b"</premis:premis>", b"</premis:premis><x/>"),  # not well-formed
+    PREMIS_DOC[:-30],
+    PREMIS_DOC.replace(b"<premis:event>", b"<!DOCTYPE x><premis:event>"),
+    PREMIS_DOC.replace(b"?>", b"?><!DOCTYPE premis:premis>", 1),
+    PREMIS_DOC.replace(b"ingestion", b"inge&undeclared;stion"),
+    PREMIS_DOC.replace(b"ingestion", b"inge\x01stion"),
+    PREMIS_DOC.replace(b'xsi:type="premis:file"', b'xsi:type="premis:nothing"'),
+    PREMIS_DOC.replace(b"<premis:eventType>", b'<premis:eventType foo="1">'),
+])
+def test_streamed_validation_refuses_what_the_tree_path_refuses(doc):
+    assert _tree_problems(doc)
+    assert not _streams(doc)
+
+
+@pytest.mark.parametrize("doc", [
+    # valid, but only the tree path can tell: xmlID values must be unique (a tree is needed)
+    PREMIS_DOC.replace(b"<premis:object ", b'<premis:object xmlID="a1" '),
+    # valid, but not plainly UTF-8: a byte search could miss markup, so the tree path decides
+    PREMIS_DOC.replace(b"UTF-8", b"UTF-16").decode("utf-8").encode("utf-16"),
+    PREMIS_DOC.replace(b"UTF-8", b"ISO-8859-1", 1),
+    b"\n" + PREMIS_DOC.split(b"\n", 1)[1],  # does not start with "<"
+])
+def test_streamed_validation_leaves_some_valid_documents_to_the_tree_path(doc):
+    assert _tree_problems(doc) == []
+    assert not _streams(doc)
+
+
+def test_streamed_validation_never_passes_a_duplicate_id():
+    """Streaming cannot check xs:ID uniqueness (libxml2 needs a tree): the tree path must decide."""
+    doc = PREMIS_DOC.replace(b"<premis:object ", b'<premis:object xmlID="a1" ').replace(
+        b"<premis:event>", b'<premis:event xmlID="a1">')
+    assert any("xs:ID" in message for message in _tree_problems(doc))
+    assert not _streams(doc)
+
+
+def test_streamed_validation_checks_the_root_element():
+    """Any global element of the schema validates; only the expected one is a whole record."""
+    start = PREMIS_DOC.index(b"<premis:agent>")
+    end = PREMIS_DOC.index(b"</premis:agent>") + len(b"</premis:agent>")
+    agent = PREMIS_DOC[start:end].replace(b"<premis:agent>", b'<premis:agent xmlns:premis="http://www.loc.gov/premis/v3">', 1)
+    assert "root element" in _tree_problems(agent)[0]
+    assert not _streams(agent)
+
+
+def test_streamed_validation_respects_the_size_cap():
+    assert not _streams(PREMIS_DOC, max_bytes=len(PREMIS_DOC) - 1)
+    assert _streams(PREMIS_DOC, max_bytes=len(PREMIS_DOC))
+
+
+def test_root_tag():
+    from preserve.xmlsafe import root_tag
+
+    assert root_tag(PREMIS_DOC) == PREMIS_ROOT
+    assert root_tag(b"<?xml version='1.0'?><!-- " + b"c" * 10000 + b" --><r xmlns='urn:x'><a/></r>") == "{urn:x}r"
+    assert root_tag(b"<!-- no element -->") is None
+    assert root_tag(b"not xml") is None
+
+
+PIECES = [b"<!-- c -->", b"<?pi x?>", b"<![CDATA[x]]>", b"&amp;", b"&#65;", b"&#0;", b"&e;", b" ", b"\n", b"\r",
+          b' xmlID="a"', b' xsi:type="premis:representation"', b' xsi:nil="true"', b' xmlns:q="urn:q"', b' xmlns=""',
+          b"<premis:eventType>x</premis:eventType>", b'<q:x xmlns:q="urn:q"/>', b'"', b"<", b">", b"/", b"premis:",
+          b"\xc3\xa9", b"\xff", b"\0", b"<!DOCTYPE x>", b"\xef\xbb\xbf", b' LinkEventXmlID="a"', b"2024", b"-"]
+
+
+#: where pieces go in: just inside a start or end tag (before its ">") and just after one
+EDIT_POINTS = sorted({i for i, byte in enumerate(PREMIS_DOC) if byte == ord(">")}
+                     | {i + 1 for i, byte in enumerate(PREMIS_DOC) if byte == ord(">")})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(EDIT_POINTS), st.sampled_from(PIECES)), min_size=1, max_size=3),
+       st.integers(0, 20))
+def test_streamed_validation_passes_only_what_the_tree_path_passes(edits, cut):
+    """Damage the document at random: whenever streaming says valid, the tree path agrees.
+
+    (About one in ten of these documents is still valid, so both answers are exercised.)
+    """
+    doc = PREMIS_DOC
+    for at, piece in sorted(edits, reverse=True):
+        deleted = cut if piece == b"-" else 0  # "-" also cuts bytes out after it
+        doc = doc[:at] + piece + doc[at + deleted:]
+    if _streams(doc):
+        assert _tree_problems(doc) == []
+
+
+def test_read_xml_file(tmp_path):
+    from preserve.xmlsafe import read_xml_file
+
+    path = tmp_path / "a.xml"
+    path.write_bytes(PREMIS_DOC)
+    assert read_xml_file(path) == PREMIS_DOC
+    assert read_xml_file(path, max_bytes=10) == PREMIS_DOC[:11]  # one byte over: parse_xml refuses it
+    with pytest.raises(XMLParseError, match="cannot be read"):
+        read_xml_file(tmp_path / "missing.xml")
+
+
+def test_streaming_is_trusted_only_if_it_validates(monkeypatch):
+    """Should lxml ever skip validation for a target parser, streaming passes nothing."""
+    from preserve import xmlsafe
+    from preserve.xsd import get_schema
+
+    schema = get_schema("premis")
+    assert xmlsafe._streaming_validates(schema)
+    monkeypatch.setattr(xmlsafe, "_streaming_validates", lambda schema: False)
+    assert not _streams(PREMIS_DOC)

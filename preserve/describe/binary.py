@@ -1,7 +1,7 @@
 """Describe a file by its bytes alone: MIME type from its signature or name, DCMI type."""
 from __future__ import annotations
 
-import mimetypes
+from ..formats import guess_type
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),
@@ -26,25 +26,27 @@ _OOXML = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessing
           ".epub": "application/epub+zip"}
 _OLE = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
         ".ppt": "application/vnd.ms-powerpoint"}
+_PREFIXES = tuple(magic for magic, _ in _SIGNATURES)
 
 
 def sniff_mime(head: bytes, name: str) -> tuple[str, str]:
     """(MIME type, how it was found) from the first bytes and, failing that, the name."""
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    for magic, mime in _SIGNATURES:
-        if head.startswith(magic):
-            if mime == "application/zip" and suffix in _OOXML:
-                return _OOXML[suffix], f"file signature (ZIP) and extension {suffix}"
-            if mime == "application/x-ole-storage" and suffix in _OLE:
-                return _OLE[suffix], f"file signature (OLE2) and extension {suffix}"
-            return mime, "file signature"
+    if head.startswith(_PREFIXES):  # one test for the common case of no signature
+        for magic, mime in _SIGNATURES:
+            if head.startswith(magic):
+                if mime == "application/zip" and suffix in _OOXML:
+                    return _OOXML[suffix], f"file signature (ZIP) and extension {suffix}"
+                if mime == "application/x-ole-storage" and suffix in _OLE:
+                    return _OLE[suffix], f"file signature (OLE2) and extension {suffix}"
+                return mime, "file signature"
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
         return "audio/wav", "file signature"
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return "image/webp", "file signature"
     if head[4:8] == b"ftyp":
         return "video/mp4", "file signature"
-    guessed, _ = mimetypes.guess_type(name, strict=False)
+    guessed = guess_type(name)
     if guessed and not guessed.startswith("text/"):  # only called on bytes that are not text
         return guessed, f"file extension {suffix}"
     if guessed:

@@ -1,0 +1,103 @@
+"""The bag reader's fast paths give exactly what its general paths give."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from preserve import bagreader
+from preserve.bagreader import _all_safe, read_bag, safe_relpath
+
+DIGEST = "ab" * 32
+LINE_PIECES = [f"{DIGEST}  data/a", f"{DIGEST}  data/b", f"{DIGEST} *data/c", f"{DIGEST}  data/%25d",
+               f"{DIGEST}  data/a", f"{DIGEST.upper()}  data/e", f"{DIGEST}\tdata/f", f"{DIGEST}  ../x",
+               f"{DIGEST}  bag-info.txt", "zz  data/g", "", "  ", f"{DIGEST}  data/h\r", "x" * 40, "\ufeff",
+               f"{DIGEST}  data/\u00e9", f"{DIGEST}  data//i", f"{DIGEST}  data/./j"]
+BYTE_PIECES = [b"\xff\xfe", b"\xef\xbb\xbf", b"\r\n", b"\n"]
+
+
+def _manifest_bytes(lines: list[str], extra: list[tuple[int, bytes]], end: bool) -> bytes:
+    data = "\n".join(lines).encode("utf-8") + (b"\n" if end else b"")
+    for at, piece in sorted(extra, reverse=True):
+        at = min(at, len(data))
+        data = data[:at] + piece + data[at:]
+    return data
+
+
+def _read_both(bag: Path, monkeypatch) -> tuple[tuple, tuple]:
+    """(manifests, problems) of the bag read with the whole-file reader and with the line reader."""
+    def summary():
+        view = read_bag(bag)
+        return ([(m.name, m.algorithm, sorted(m.entries.items())) for m in view.manifests],
+                [p.as_dict() for p in view.problems])
+
+    whole = summary()
+    with monkeypatch.context() as m:
+        m.setattr(bagreader, "_whole_manifest", lambda view, name: None)
+        lines = summary()
+    return whole, lines
+
+
+@pytest.fixture
+def small_limits(monkeypatch):
+    """Limits small enough for generated manifests to reach them."""
+    monkeypatch.setattr(bagreader, "MAX_LINE_BYTES", 90)
+    monkeypatch.setattr(bagreader, "MAX_LINE_PROBLEMS", 3)
+    monkeypatch.setattr(bagreader, "MAX_BAD_LINES", 5)
+    monkeypatch.setattr(bagreader, "BATCH_LINES", 4)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.sampled_from(LINE_PIECES), max_size=24),
+       extra=st.lists(st.tuples(st.integers(0, 2000), st.sampled_from(BYTE_PIECES)), max_size=2),
+       end=st.booleans())
+def test_whole_manifest_read_as_line_by_line(tmp_path_factory, monkeypatch, small_limits, lines, extra, end):
+    """Bad lines, duplicates, BOMs, CRLF, invalid UTF-8, long lines, batches: the same result.
+
+    (The fixtures only set constants, so sharing them between examples is harmless.)
+    """
+    bag = tmp_path_factory.mktemp("bag")
+    (bag / "data").mkdir()
+    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    (bag / "manifest-sha256.txt").write_bytes(_manifest_bytes(lines, extra, end))
+    whole, by_line = _read_both(bag, monkeypatch)
+    assert whole == by_line
+
+
+def test_whole_manifest_stops_where_the_line_reader_stops(tmp_path, monkeypatch, small_limits):
+    """Many bad lines: reading stops at the same line, with the same messages."""
+    bag = tmp_path / "bag"
+    (bag / "data").mkdir(parents=True)
+    lines = [f"{DIGEST}  data/{i}" if i % 3 else "bad line" for i in range(40)]
+    (bag / "manifest-sha256.txt").write_text("\n".join(lines) + "\n")
+    whole, by_line = _read_both(bag, monkeypatch)
+    assert whole == by_line
+    assert any(p["code"] == "manifest-problems-truncated" and "stopped at line" in p["message"] for p in whole[1])
+
+
+def test_whole_manifest_is_left_to_the_line_reader_when_not_plain(tmp_path, monkeypatch):
+    bag = tmp_path / "bag"
+    (bag / "data").mkdir(parents=True)
+    view = bagreader.BagView(root=bag)
+    (bag / "m.txt").write_bytes(b"\xef\xbb\xbfa\r\nb\n")
+    assert bagreader._whole_manifest(view, "m.txt") == ["a\r", "b"]
+    (bag / "m.txt").write_bytes(b"a\n\xff\n")
+    assert bagreader._whole_manifest(view, "m.txt") is None  # not UTF-8
+    (bag / "m.txt").write_bytes(b"a" * bagreader.MAX_LINE_BYTES + b"\n")
+    assert bagreader._whole_manifest(view, "m.txt") is None  # a line too long
+    monkeypatch.setattr(bagreader, "WHOLE_MANIFEST_BYTES", 3)
+    (bag / "m.txt").write_bytes(b"abcd\n")
+    assert bagreader._whole_manifest(view, "m.txt") is None  # too large to read whole
+    assert bagreader._whole_manifest(view, "missing.txt") is None
+    assert view.problems == []  # the line reader reports, not this
+
+
+SEGMENTS = ["a", "b.txt", ".", "..", "", "...", "a\\b", "x\x00", "\n", "é", " "]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=4).map("/".join), min_size=1, max_size=5))
+def test_all_safe_is_safe_relpath_of_every_path(paths):
+    assert _all_safe(paths) == all(safe_relpath(p) for p in paths)
