@@ -78,7 +78,7 @@ def siegfried_ms_per_file(root: Path, count: int = 2000) -> float | None:
 
 
 def xml_check_ms(bag: Path) -> float:
-    """CPU ms to parse and schema-validate a bag's PREMIS and METS documents (best of 3)."""
+    """CPU ms to schema-validate a bag's PREMIS and METS documents as preserve does (best of 3)."""
     from preserve import xsd
     from preserve.xmlsafe import parse_xml
 
@@ -91,8 +91,9 @@ def xml_check_ms(bag: Path) -> float:
     best = float("inf")
     for _ in range(3):
         c = cpu()
-        for blob, kind in data:
-            xsd.is_valid(parse_xml(blob), kind)
+        for blob, kind in data:  # as preserve checks them: streamed when that decides, else a tree
+            if not xsd.certainly_valid(blob, kind):
+                xsd.is_valid(parse_xml(blob), kind)
         best = min(best, cpu() - c)
     return best * 1e3
 
