@@ -221,69 +221,31 @@ def check_fixity(view: BagView, *, jobs: int | None = None, progress: ProgressFn
     problems: list[Problem] = []
     too_large = {p.path for p in view.problems if p.code == "tagfile-too-large"}
     files = {**view.payload, **{p: s for p, s in view.tag_files.items() if p not in too_large}}
-    manifests = [m for m in view.manifests + view.tag_manifests if m.algorithm in SUPPORTED_ALGORITHMS]
-    listing = _listing(manifests, files)
-    for algorithms, paths in _groups(manifests, listing).items():  # each file read once, for all its algorithms
+    by_path: dict[str, list[tuple[Manifest, str]]] = {}
+    for m in view.manifests + view.tag_manifests:
+        if m.algorithm not in SUPPORTED_ALGORITHMS:
+            continue
+        for path, digest in m.entries.items():
+            if path in files and path != m.name:
+                by_path.setdefault(path, []).append((m, digest))
+    # group files by the algorithm set they need, so each is read once
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for path, pairs in by_path.items():
+        groups.setdefault(tuple(sorted({m.algorithm for m, _ in pairs})), []).append(path)
+    for algorithms, paths in groups.items():
         paths.sort()
         results = _hash_all(view.root, paths, algorithms, jobs, progress, problems, files)
         for path, fx in results.items():
             if digests is not None:
                 digests.setdefault(path, {}).update(fx.digests)
-            for m in _listed_by(manifests, listing[path]):
-                _compare(m, path, fx.digests, problems)
+            for m, expected in by_path[path]:
+                actual = fx.digests[m.algorithm]
+                if actual != expected:
+                    tag = not path.startswith("data/")
+                    problems.append(Problem("tagfile-checksum-mismatch" if tag else "payload-checksum-mismatch",
+                                            path, f"{m.algorithm} digest differs from {m.name}",
+                                            expected=expected, actual=actual))
     return problems
-
-
-def _listing(manifests: list[Manifest], files: dict[str, int]) -> dict[str, int]:
-    """Each file to check (present, listed, not the manifest's own name) -> its manifests, as bits.
-
-    Bit i is set when manifests[i] lists the file. The files come in the order they first
-    appear in the manifests, which is the order their problems are reported in.
-    """
-    listing: dict[str, int] = {}
-    for i, m in enumerate(manifests):
-        bit = 1 << i
-        get = listing.get
-        for path in m.entries:
-            if path in files and path != m.name:
-                listing[path] = get(path, 0) | bit
-    return listing
-
-
-def _groups(manifests: list[Manifest], listing: dict[str, int]) -> dict[tuple[str, ...], list[str]]:
-    """The files of listing grouped by the (sorted) algorithms their manifests use."""
-    by_bits: dict[int, list[str]] = {}
-    for path, bits in listing.items():
-        group = by_bits.get(bits)
-        if group is None:
-            by_bits[bits] = [path]
-        else:
-            group.append(path)
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for bits, paths in by_bits.items():
-        algorithms = tuple(sorted({m.algorithm for i, m in enumerate(manifests) if bits >> i & 1}))
-        groups.setdefault(algorithms, []).extend(paths)
-    return groups
-
-
-def _listed_by(manifests: list[Manifest], bits: int) -> Iterator[Manifest]:
-    """The manifests whose bits are set, in order."""
-    i = 0
-    while bits:
-        if bits & 1:
-            yield manifests[i]
-        bits >>= 1
-        i += 1
-
-
-def _compare(m: Manifest, path: str, found: dict[str, str], problems: list[Problem]) -> None:
-    """A problem if the digest found for path differs from the one manifest m lists."""
-    expected, actual = m.entries[path], found[m.algorithm]
-    if actual != expected:
-        tag = not path.startswith("data/")
-        problems.append(Problem("tagfile-checksum-mismatch" if tag else "payload-checksum-mismatch",
-                                path, f"{m.algorithm} digest differs from {m.name}",
-                                expected=expected, actual=actual))
 
 
 def _hash_all(root: Path, paths: list[str], algorithms: tuple[str, ...], jobs: int | None,
