@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import bagfiles
 from . import fixity
+from .fixity import read_upto
 from .problems import Problem
 
 MAX_TAG_BYTES = 1 << 20
@@ -82,25 +83,6 @@ def read_small(path: Path, limit: int = MAX_TAG_BYTES) -> bytes:
     if len(data) > limit:
         raise TooLarge(f"larger than {limit} bytes")
     return data
-
-
-def read_upto(fd: int, limit: int, size: int) -> bytes:
-    """At most limit bytes of an open file that fstat says holds size bytes.
-
-    One read() when the file has not grown since (no buffer of limit bytes is allocated);
-    a file that grew is read on until end of file or limit.
-    """
-    parts: list[bytes] = []
-    got = 0
-    while got < limit:
-        chunk = os.read(fd, min(limit - got, max(size + 1 - got, 1 << 16)))
-        if not chunk:
-            break
-        parts.append(chunk)
-        got += len(chunk)
-        if got == size:  # the size fstat gave: end of file, no further read
-            break
-    return b"".join(parts)
 
 
 def _open(path: Path) -> int:
@@ -361,18 +343,11 @@ _LOWER_HEX = b"0123456789abcdef"
 _HEX = b"0123456789abcdefABCDEF"
 
 
-def _parse_plain(lines: list[str], algorithm: str) -> list[tuple[str, str, int]] | None:
-    """bagfiles.parse_manifest's entries when every line is a plain '<digest> <path>', else None.
-
-    The common case in a few operations per batch; None (any blank, malformed or tab-separated
-    line, bad digest, repeated path) leaves the whole batch to the full parser and its messages.
-    """
-    plain = _plain_columns(lines, algorithm)
-    return None if plain is None else list(zip(*plain, range(1, len(lines) + 1)))
-
-
 def _plain_columns(lines: list[str], algorithm: str) -> tuple[list[str], list[str]] | None:
-    """The lower-case digests and decoded paths of _parse_plain's entries, in line order (or None).
+    """The lower-case digests and decoded paths of a batch of plain '<digest> <path>' lines, in order.
+
+    None (any blank, malformed or tab-separated line, bad digest, repeated path) leaves the
+    whole batch to the full parser (bagfiles.parse_manifest) and its messages.
 
     Each test runs once over the whole batch (a joined string, a set, a map) instead of once
     per line: the raw paths hold no newline, so a marker found in the joined text is in a path.

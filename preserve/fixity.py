@@ -164,27 +164,32 @@ def open_for_reading(path: Path) -> int:
 
 
 def read_head(path: Path | str, limit: int) -> bytes:
-    """At most ``limit`` bytes from the start of a regular file, opened as open_for_reading does.
-
-    Reads until ``limit`` bytes or the end of the file; a short read that reaches the size
-    fstat gave is the end (a small file costs one read, as in the copy).
-    """
+    """At most ``limit`` bytes from the start of a regular file, opened as open_for_reading does
+    (a small file costs one read, as in the copy)."""
     fd, st = _open_regular(path)
     try:
-        data = os.read(fd, limit)
-        if len(data) >= limit or len(data) == st.st_size or not data:
-            return data
-        parts = [data]
-        got = len(data)
-        while got < limit:
-            more = os.read(fd, limit - got)
-            if not more:
-                break
-            parts.append(more)
-            got += len(more)
-        return b"".join(parts)
+        return read_upto(fd, limit, st.st_size)
     finally:
         os.close(fd)
+
+
+def read_upto(fd: int, limit: int, size: int) -> bytes:
+    """At most limit bytes of an open file that fstat says holds size bytes.
+
+    One read() when the file has not grown since (no buffer of limit bytes is allocated);
+    a file that grew is read on until end of file or limit.
+    """
+    parts: list[bytes] = []
+    got = 0
+    while got < limit:
+        chunk = os.read(fd, min(limit - got, max(size + 1 - got, 1 << 16)))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+        if got == size:  # the size fstat gave: end of file, no further read
+            break
+    return b"".join(parts)
 
 
 def _write_all(fd: int, view: memoryview) -> None:

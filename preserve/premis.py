@@ -403,8 +403,6 @@ def _x_agent(out: list[str], agent_id: str, name: str, kind: str, version: str |
 
 
 _XML_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
-#: how every premis.xml begins: the declaration and the root element's name and namespace
-XML_START = f'{_XML_DECLARATION}<premis:premis xmlns:premis="{NS_PREMIS}" '
 
 
 def _esc_all(texts: Iterable[object]) -> list[str]:
@@ -427,8 +425,8 @@ def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier
     when = iso(inp.created)
     algorithms = list(inp.algorithms)
     out: list[str] = [
-        XML_START,
-        f'xmlns:xsi="{NS_XSI}" version="3.0" '
+        _XML_DECLARATION,
+        f'<premis:premis xmlns:premis="{NS_PREMIS}" xmlns:xsi="{NS_XSI}" version="3.0" '
         f'xsi:schemaLocation="{NS_PREMIS} {SCHEMA_LOCATION[NS_PREMIS]}">\n']
     escaped = [_esc(loc) for loc in locations]
     _x_representation(out, escaped, inp.empty_dirs)

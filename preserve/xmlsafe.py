@@ -16,9 +16,8 @@ from typing import Iterable
 
 from lxml import etree
 
-from .bagreader import read_upto
 from .errors import PreserveError
-from .fixity import open_for_reading
+from .fixity import open_for_reading, read_upto
 
 #: Default cap on the size of one XML document (bytes).
 DEFAULT_MAX_BYTES = 64 << 20

@@ -263,11 +263,12 @@ PIECES = ["a" * 64, "B" * 64, "0" * 128, "g" * 64, "ab", "", " ", "  ", "\t", "\
 def test_plain_manifest_lines_parse_as_the_full_parser_does(lines: list[str], algorithm: str) -> None:
     """The fast path of the bag reader gives parse_manifest's entries, or leaves the batch to it."""
     from preserve.bagfiles import parse_manifest
-    from preserve.bagreader import _parse_plain
+    from preserve.bagreader import _plain_columns
 
     lines = [("a" * 64 + "  " + line) if i % 2 else line for i, line in enumerate(lines)]
-    fast = _parse_plain(lines, algorithm)
-    if fast is not None:
+    plain = _plain_columns(lines, algorithm)
+    if plain is not None:
+        fast = list(zip(*plain, range(1, len(lines) + 1)))  # as the bag reader turns it into entries
         assert (fast, []) == parse_manifest("\n".join(lines), algorithm)
 
 
