@@ -99,14 +99,16 @@ _sizes = st.one_of(st.sampled_from(_EDGE_SIZES), st.integers(0, 12 * SMALL_BUF))
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(size=_sizes, split=st.sampled_from([None, False, True]), copy=st.booleans(),
-       algorithms=st.sampled_from([("sha256",), ("sha256", "sha512"), ALGS, ("blake2b", "sha3_256")]))
-def test_every_path_matches_hashlib(tmp_path_factory, small_buffers, size, split, copy, algorithms) -> None:
+       algorithms=st.sampled_from([("sha256",), ("sha256", "sha512"), ALGS, ("blake2b", "sha3_256")]),
+       lanes=st.sampled_from([None, 1, 2, 3, 8]))
+def test_every_path_matches_hashlib(tmp_path_factory, small_buffers, size, split, copy, algorithms,
+                                    lanes) -> None:
     folder = tmp_path_factory.mktemp("one")
     data = os.urandom(size)
     src = folder / "src"
     src.write_bytes(data)
     dest = folder / "dest" if copy else None
-    fx = copy_and_hash(src, dest, algorithms, split=split, fsync=False)
+    fx = copy_and_hash(src, dest, algorithms, split=split, fsync=False, lanes=lanes)
     assert fx.size == size
     assert dict(fx.digests) == _expected(data, algorithms)
     if copy:
@@ -128,6 +130,31 @@ def test_many_matches_hashlib_and_keeps_order(tmp_path_factory, small_buffers, s
     assert [dict(r.digests) for r in results] == [_expected(b) for b in blobs]
     if copy:
         assert [(folder / f"d{i}").read_bytes() for i in range(len(blobs))] == blobs
+
+
+@given(costs=st.lists(st.floats(0.01, 20), min_size=1, max_size=8), lanes=st.integers(1, 6))
+def test_lanes_share_every_consumer_out_evenly(costs: list[float], lanes: int) -> None:
+    plan = fixity.plan_lanes(costs, lanes)
+    assert sorted(i for lane in plan for i in lane) == list(range(len(costs)))
+    assert 1 <= len(plan) <= lanes and all(plan[1:])
+    loads = [sum(costs[i] for i in lane) for lane in plan]
+    loads[0] += fixity.READ_COST
+    # greedy to the lightest lane: no lane exceeds the even share by more than one consumer
+    assert max(loads) <= (sum(costs) + fixity.READ_COST) / len(plan) + max(costs) + 1e-9
+
+
+def test_the_slowest_algorithm_gets_a_thread_of_its_own() -> None:
+    """sha512 (~3 ns/B here) against sha256 (~1) + copy (0.7) on 2 cores: the reading thread
+    takes sha256 and the copy, one other thread sha512, instead of three threads on two cores."""
+    costs = [1.0, 3.0, fixity.COPY_COST]  # sha256, sha512, copy
+    assert fixity.plan_lanes(costs, 2) == [[0, 2], [1]]
+    assert fixity.plan_lanes(costs, 1) == [[1, 0, 2]]
+    assert fixity.plan_lanes(costs, 8) == [[2], [1], [0]]
+
+
+def test_algorithm_costs_are_measured_once_and_positive() -> None:
+    first = fixity.algorithm_cost("sha512")
+    assert first > 0 and fixity.algorithm_cost("sha512") == first
 
 
 def test_one_dominant_file_is_split_and_still_right(tmp_path: Path, small_buffers, monkeypatch) -> None:
