@@ -5,7 +5,11 @@ object per content file (fixity for every bag algorithm, size, PRONOM format, MI
 original name, location). Events: message digest calculation, format identification,
 metadata extraction (each DC value with its provenance), metadata validation, and package
 creation (SIP) or ingestion (AIP). Agents: the software, the format identifier and the
-organisation. Everything is linked by local identifiers.
+organisation. Everything is linked by local identifiers, and each link and fact is written
+once: an event names its objects (with their role) and agents, a file names the representation
+that includes it, and a file's digests and format are in its object only (the events sum them
+up). For 200 files that is a third less PREMIS to write, hash, validate and read than linking
+both ways and repeating each file's results in the events.
 """
 from __future__ import annotations
 
@@ -106,7 +110,7 @@ _FILE_ATTRS = {_XSI_TYPE: "premis:file"}
  _ORIGINATOR, _SIZE, _FORMAT, _DESIGNATION, _FORMAT_NAME, _FORMAT_VERSION, _REGISTRY,
  _REGISTRY_NAME, _REGISTRY_KEY, _REGISTRY_ROLE, _FORMAT_NOTE, _ORIGINAL_NAME, _STORAGE,
  _LOCATION, _LOCATION_TYPE, _LOCATION_VALUE, _RELATIONSHIP, _REL_TYPE, _REL_SUBTYPE,
- _RELATED, _RELATED_TYPE, _RELATED_VALUE, _LINK_EVENT, _LINK_EVENT_TYPE, _LINK_EVENT_VALUE) = (
+ _RELATED, _RELATED_TYPE, _RELATED_VALUE) = (
     P + n for n in (
         "object", "objectIdentifier", "objectIdentifierType", "objectIdentifierValue",
         "objectCharacteristics", "compositionLevel", "fixity", "messageDigestAlgorithm",
@@ -115,13 +119,11 @@ _FILE_ATTRS = {_XSI_TYPE: "premis:file"}
         "formatRegistryRole", "formatNote", "originalName", "storage", "contentLocation",
         "contentLocationType", "contentLocationValue", "relationship", "relationshipType",
         "relationshipSubType", "relatedObjectIdentifier", "relatedObjectIdentifierType",
-        "relatedObjectIdentifierValue", "linkingEventIdentifier", "linkingEventIdentifierType",
-        "linkingEventIdentifierValue"))
+        "relatedObjectIdentifierValue"))
 
 
-def file_object(cf: "ContentFile", location: str, algorithms: Iterable[str],
-                events: Iterable[str]) -> etree._Element:
-    """One premis:object of xsi:type premis:file."""
+def file_object(cf: "ContentFile", location: str, algorithms: Iterable[str]) -> etree._Element:
+    """One premis:object of xsi:type premis:file (its events name it: see :func:`event`)."""
     SE = _SE
     obj = etree.Element(_OBJ, _FILE_ATTRS)
     location = xml_text(location)
@@ -164,30 +166,20 @@ def file_object(cf: "ContentFile", location: str, algorithms: Iterable[str],
     el = SE(rel, _RELATED)
     SE(el, _RELATED_TYPE).text = ID_TYPE
     SE(el, _RELATED_VALUE).text = REPRESENTATION_ID
-    for eid in events:
-        el = SE(obj, _LINK_EVENT)
-        SE(el, _LINK_EVENT_TYPE).text = ID_TYPE
-        SE(el, _LINK_EVENT_VALUE).text = xml_text(eid)
     return obj
 
 
-def representation_object(locations: Iterable[str], empty_dirs: Iterable[str]) -> etree._Element:
-    """The premis:object for representation rep1: its files, and its empty folders."""
+def representation_object(empty_dirs: Iterable[str]) -> etree._Element:
+    """The premis:object for representation rep1 and its empty folders.
+
+    Its files say they are included in it, and its events name it: each link is written once.
+    """
     obj = etree.Element(P + "object", {f"{{{NS_XSI}}}type": "premis:representation"})
     _identifier(obj, "objectIdentifier", REPRESENTATION_ID)
     for folder in empty_dirs:
         sp = _sub(obj, "significantProperties")
         _sub(sp, "significantPropertiesType", "empty folder")
         _sub(sp, "significantPropertiesValue", folder)
-    locations = list(locations)
-    if locations:
-        rel = _sub(obj, "relationship")
-        _sub(rel, "relationshipType", "structural")
-        _sub(rel, "relationshipSubType", "includes")
-        for loc in locations:
-            _identifier(rel, "relatedObjectIdentifier", loc)
-    for eid in (EVENT_EXTRACTION, EVENT_VALIDATION, EVENT_PACKAGE):
-        _identifier(obj, "linkingEventIdentifier", eid)
     return obj
 
 
@@ -227,6 +219,28 @@ def agent(agent_id: str, name: str, kind: str, version: str | None = None,
     return ag
 
 
+def digest_note(files: Sequence["ContentFile"], algorithms: Sequence[str]) -> str:
+    """The message digest event's outcome: how much was hashed (each file's digests are in its object)."""
+    total = sum(cf.fixity.size for cf in files)
+    return f"{len(files)} content files, {total} bytes, {len(algorithms)} digests each"
+
+
+def format_counts(files: Sequence["ContentFile"]) -> list[tuple[FormatInfo, int]]:
+    """Each distinct format among files with how many have it, in order of first appearance.
+
+    The format identification event sums up its outcome per format; each file's own result
+    (PUID, name, MIME type and the basis) is in its object.
+    """
+    counts: dict[FormatInfo, int] = {}
+    for cf in files:
+        counts[cf.format] = counts.get(cf.format, 0) + 1
+    return list(counts.items())
+
+
+def _files(count: int) -> str:
+    return f"{count} file{'' if count == 1 else 's'}"
+
+
 def build_premis(inp: "PackageInput", locations: list[str], tool: Identifier) -> etree._Element:
     """The premis:premis element for a package; ``locations`` are the content paths in data/."""
     from .xmlsafe import safe_parser
@@ -254,13 +268,6 @@ def _x_identifier(out: list[str], depth: int, kind: str, value: str) -> None:
 
 def _x_leaf(out: list[str], depth: int, name: str, text: object) -> None:
     out.append(f"{_ind(depth)}<premis:{name}>{_esc(text)}</premis:{name}>\n")
-
-
-def _x_events_of(events: Iterable[str], depth: int) -> str:
-    out: list[str] = []
-    for eid in events:
-        _x_identifier(out, depth, "linkingEventIdentifier", eid)
-    return "".join(out)
 
 
 @lru_cache(maxsize=1024)
@@ -300,8 +307,7 @@ def _x_fixity(digests: Mapping[str, str], algorithms: Sequence[tuple[str, str]])
         f"      </premis:fixity>\n" for a, label in algorithms)
 
 
-def _x_file_object(out: list[str], cf: "ContentFile", loc: str, algorithms: Sequence[tuple[str, str]],
-                   links: str) -> None:
+def _x_file_object(out: list[str], cf: "ContentFile", loc: str, algorithms: Sequence[tuple[str, str]]) -> None:
     """One premis:object of xsi:type premis:file; ``loc`` is its escaped location."""
     out.append(
         f"  <premis:object xsi:type=\"premis:file\">\n"
@@ -330,12 +336,11 @@ def _x_file_object(out: list[str], cf: "ContentFile", loc: str, algorithms: Sequ
         f"        <premis:relatedObjectIdentifierValue>{REPRESENTATION_ID}</premis:relatedObjectIdentifierValue>\n"
         f"      </premis:relatedObjectIdentifier>\n"
         f"    </premis:relationship>\n"
-        f"{links}"
         f"  </premis:object>\n")
 
 
-def _x_representation(out: list[str], locations: Sequence[str], empty_dirs: Iterable[str]) -> None:
-    """The representation's premis:object; ``locations`` are its files' escaped locations."""
+def _x_representation(out: list[str], empty_dirs: Iterable[str]) -> None:
+    """The representation's premis:object."""
     out.append('  <premis:object xsi:type="premis:representation">\n')
     _x_identifier(out, 2, "objectIdentifier", REPRESENTATION_ID)
     for folder in empty_dirs:
@@ -343,17 +348,6 @@ def _x_representation(out: list[str], locations: Sequence[str], empty_dirs: Iter
                    "      <premis:significantPropertiesType>empty folder</premis:significantPropertiesType>\n"
                    f"      <premis:significantPropertiesValue>{_esc(folder)}</premis:significantPropertiesValue>\n"
                    "    </premis:significantProperties>\n")
-    if locations:
-        out.append("    <premis:relationship>\n"
-                   "      <premis:relationshipType>structural</premis:relationshipType>\n"
-                   "      <premis:relationshipSubType>includes</premis:relationshipSubType>\n")
-        out.extend(
-            "      <premis:relatedObjectIdentifier>\n"
-            f"        <premis:relatedObjectIdentifierType>{ID_TYPE}</premis:relatedObjectIdentifierType>\n"
-            f"        <premis:relatedObjectIdentifierValue>{loc}</premis:relatedObjectIdentifierValue>\n"
-            "      </premis:relatedObjectIdentifier>\n" for loc in locations)
-        out.append("    </premis:relationship>\n")
-    out.append(_x_events_of((EVENT_EXTRACTION, EVENT_VALIDATION, EVENT_PACKAGE), 2))
     out.append("  </premis:object>\n")
 
 
@@ -398,7 +392,8 @@ def _x_agent(out: list[str], agent_id: str, name: str, kind: str, version: str |
         _x_leaf(out, 2, "agentVersion", version)
     for note in notes:
         _x_leaf(out, 2, "agentNote", note)
-    out.append(_x_events_of(events, 2))
+    for eid in events:
+        _x_identifier(out, 2, "linkingEventIdentifier", eid)
     out.append("  </premis:agent>\n")
 
 
@@ -412,11 +407,7 @@ def _esc_all(texts: Iterable[object]) -> list[str]:
 
 @lru_cache(maxsize=1024)
 def _x_format_note(f: FormatInfo) -> str:
-    """The escaped "<PUID>, <name>, <MIME> (<basis>)" of the format identification event's notes.
-
-    Escaping maps each character on its own, so a note made of escaped parts is the escaped
-    note: a file's location is escaped once and its format's part once per format.
-    """
+    """The escaped "<PUID>, <name>, <MIME> (<basis>)" of the format identification event's notes."""
     return _esc(f"{f.puid or 'no PRONOM match'}, {f.name}, {f.mime} ({f.basis})")
 
 
@@ -429,22 +420,19 @@ def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier
         f'<premis:premis xmlns:premis="{NS_PREMIS}" xmlns:xsi="{NS_XSI}" version="3.0" '
         f'xsi:schemaLocation="{NS_PREMIS} {SCHEMA_LOCATION[NS_PREMIS]}">\n']
     escaped = [_esc(loc) for loc in locations]
-    _x_representation(out, escaped, inp.empty_dirs)
-    links = _x_events_of((EVENT_DIGEST, EVENT_FORMAT, EVENT_EXTRACTION, EVENT_PACKAGE), 2)
+    _x_representation(out, inp.empty_dirs)
     labels = [(a, _esc(DIGEST_NAMES.get(a, a))) for a in algorithms]
     for cf, loc in zip(inp.files, escaped):
-        _x_file_object(out, cf, loc, labels, links)
+        _x_file_object(out, cf, loc, labels)
     software = [(AGENT_SOFTWARE, "executing program")]
     names = ", ".join(DIGEST_NAMES.get(a, a) for a in algorithms)
     _x_event(out, EVENT_DIGEST, "message digest calculation", when,
              f"{names} of every content file, computed while it was copied into the package",
-             "success", [f"{loc}: {len(cf.fixity.digests)} digests, {cf.fixity.size} bytes"
-                         for cf, loc in zip(inp.files, escaped)],
-             software, escaped)
+             "success", [digest_note(inp.files, algorithms)], software, escaped)
     _x_event(out, EVENT_FORMAT, "format identification", when,
              f"{tool.name} {tool.version} ({tool.detail}), offline",
              "success" if all(cf.format.puid for cf in inp.files) else "partial success",
-             [f"{loc}: {_x_format_note(cf.format)}" for cf, loc in zip(inp.files, escaped)],
+             [f"{_files(n)}: {_x_format_note(f)}" for f, n in format_counts(inp.files)],
              [(AGENT_IDENTIFIER, "executing program")] + software, escaped)
     _x_event(out, EVENT_EXTRACTION, "metadata extraction", when,
              "Dublin Core record extracted from the release (each value with its provenance); "
@@ -488,26 +476,23 @@ def build_premis_tree(inp: "PackageInput", locations: list[str], tool: Identifie
     root.set(f"{{{NS_XSI}}}schemaLocation", f"{NS_PREMIS} {SCHEMA_LOCATION[NS_PREMIS]}")
     when = iso(inp.created)
     algorithms = list(inp.algorithms)
-    file_events = (EVENT_DIGEST, EVENT_FORMAT, EVENT_EXTRACTION, EVENT_PACKAGE)
 
-    root.append(representation_object(locations, inp.empty_dirs))
+    root.append(representation_object(inp.empty_dirs))
     for cf, loc in zip(inp.files, locations):
-        root.append(file_object(cf, loc, algorithms, file_events))
+        root.append(file_object(cf, loc, algorithms))
 
     software = [(AGENT_SOFTWARE, "executing program")]
     names = ", ".join(DIGEST_NAMES.get(a, a) for a in algorithms)
     root.append(event(
         EVENT_DIGEST, "message digest calculation", when,
         f"{names} of every content file, computed while it was copied into the package",
-        "success", [f"{loc}: {len(cf.fixity.digests)} digests, {cf.fixity.size} bytes"
-                    for cf, loc in zip(inp.files, locations)],
-        software, locations))
+        "success", [digest_note(inp.files, algorithms)], software, locations))
     root.append(event(
         EVENT_FORMAT, "format identification", when,
         f"{tool.name} {tool.version} ({tool.detail}), offline",
         "success" if all(cf.format.puid for cf in inp.files) else "partial success",
-        [f"{loc}: {cf.format.puid or 'no PRONOM match'}, {cf.format.name}, {cf.format.mime} "
-         f"({cf.format.basis})" for cf, loc in zip(inp.files, locations)],
+        [f"{_files(n)}: {f.puid or 'no PRONOM match'}, {f.name}, {f.mime} ({f.basis})"
+         for f, n in format_counts(inp.files)],
         [(AGENT_IDENTIFIER, "executing program")] + software, locations))
     root.append(event(
         EVENT_EXTRACTION, "metadata extraction", when,

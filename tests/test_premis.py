@@ -57,6 +57,13 @@ def test_events_and_agents(tmp_path):
         assert ev.findtext("p:eventDateTime", namespaces=P) == "2026-01-02T03:04:05Z"
         assert ev.findtext("p:eventOutcomeInformation/p:eventOutcome", namespaces=P) == "success"
         assert ev.findtext("p:eventDetailInformation/p:eventDetail", namespaces=P)
+    files = values(root, "p:object/p:objectIdentifier/p:objectIdentifierValue")[1:]
+    assert values(events["message digest calculation"], "p:linkingObjectIdentifier/p:linkingObjectIdentifierValue") == files
+    total = sum(cf.fixity.size for cf in inp.files)
+    assert values(events["message digest calculation"], ".//p:eventOutcomeDetailNote") == [
+        f"{len(files)} content files, {total} bytes, 2 digests each"]
+    assert values(events["format identification"], ".//p:eventOutcomeDetailNote") == [
+        f"{len(files)} file{'s' * (len(files) != 1)}: x-fmt/111, Plain Text File, text/plain ({inp.files[0].format.basis})"]
     notes = values(events["metadata extraction"], ".//p:eventOutcomeDetailNote")
     assert notes == ["title = 'Concern mounts as the campaign intensifies' [first heading of the text]",
                      "date = '2016-11-04' [dateline]"]
@@ -77,6 +84,13 @@ def test_every_link_resolves(tmp_path):
     assert set(values(root, "//p:linkingAgentIdentifierValue")) == agents
     assert set(values(root, "//p:linkingObjectIdentifierValue")) == objects
     assert set(values(root, "//p:relatedObjectIdentifierValue")) <= objects
+    # each link once: from the event (with the object's role), and from a file to its representation
+    assert not root.xpath("p:object/p:linkingEventIdentifier", namespaces=P)
+    assert values(root, "p:object/p:relationship/p:relatedObjectIdentifier/p:relatedObjectIdentifierValue") == [
+        "representations/rep1"] * (len(objects) - 1)
+    for ev in root.findall("p:event", P):
+        linked = values(ev, "p:linkingObjectIdentifier/p:linkingObjectIdentifierValue")
+        assert len(linked) == len(set(linked)) and linked
     rep = root.xpath("p:object[@xsi:type='premis:representation']",
                      namespaces={**P, "xsi": "http://www.w3.org/2001/XMLSchema-instance"})[0]
     assert values(rep, "p:significantProperties/p:significantPropertiesValue") == ["old"]
@@ -137,3 +151,13 @@ def test_text_builder_equals_the_lxml_tree_byte_for_byte():
         assert validate(text, "premis") == []
         assert etree.tostring(build_premis(inp, locations, tool)) == etree.tostring(
             etree.fromstring(text))
+
+
+def test_format_identification_sums_up_each_format_once():
+    from preserve.premis import format_counts
+
+    inp = _awkward_input(7)  # formats cycle through three
+    counts = format_counts(inp.files)
+    assert [n for _, n in counts] == [3, 2, 2]
+    assert [f for f, _ in counts] == [inp.files[0].format, inp.files[1].format, inp.files[2].format]
+    assert format_counts([]) == []
