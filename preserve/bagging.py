@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +20,7 @@ from .bagreader import read_bag_info
 from .bagfiles import encode_path, field_values
 from .config import CollectionConfig, load_config
 from .errors import InputError, PreserveError
-from .formats import ENGINES, FormatInfo, identify_head, identify_many
+from .formats import ENGINES, FormatInfo, identifier, identify_head, identify_many, load_signatures
 from .package import SCHEMAS_DIR, ContentFile, PackageInput, content_path, make_package
 from .fixity import (DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, default_jobs,
                      normalise_algorithms)
@@ -27,6 +28,7 @@ from .lock import locked
 from .release import Discovery, Release, discover
 from .record import Record, is_placeholder, plain, to_json
 from .workers import run_tasks, start_method
+from .xsd import get_schema
 
 FINGERPRINT_FIELD = "Preserve-Fingerprint"
 
@@ -170,12 +172,59 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
         outcome.status = "replaced"
     created = datetime.now(timezone.utc)
     sniffed = _HeadIdentification(release) if options.identify == "builtin" else None
+    warming = warm_up(options.identify)
+    try:
+        _write_bag(release, dest, record, metadata, config, options, created, sniffed, warming, progress)
+    finally:
+        if warming is not None:
+            warming.join()  # nothing of it outlives the call (an interrupted run included)
+    return outcome
+
+
+_warm_lock = threading.Lock()
+_warm_started = False
+
+
+def warm_up(identify: str) -> threading.Thread | None:
+    """Load what packaging needs after the copy on a thread, once per process (None: done before).
+
+    The XSD validators and Siegfried's signatures take ~0.3 s to load. Loaded while the first
+    release's files are copied, they cost nothing: hashing one large file leaves part of a
+    core idle (see preserve.fixity.plan_lanes). The caller joins the thread once the copy is
+    done, before it identifies or validates anything.
+    """
+    global _warm_started
+    with _warm_lock:
+        if _warm_started:
+            return None
+        _warm_started = True
+    thread = threading.Thread(target=_load_for_packaging, args=(identify,), name="preserve-warm-up")
+    thread.start()
+    return thread
+
+
+def _load_for_packaging(identify: str) -> None:
+    try:
+        for kind in ("mets", "premis", "dc"):
+            get_schema(kind)  # type: ignore[arg-type]
+        identifier(identify)  # its description of Siegfried opens a scanner
+        load_signatures(identify)
+    except Exception:  # noqa: BLE001 - the same load on the caller's thread reports it
+        pass
+
+
+def _write_bag(release: Release, dest: Path, record: Record, metadata: dict, config: CollectionConfig,
+               options: BagOptions, created: datetime, sniffed: "_HeadIdentification | None",
+               warming: threading.Thread | None, progress: ProgressFn | None) -> None:
+    """Copy, identify, package and write one release's bag at dest (see bag_release)."""
     with BagBuilder(dest, options.algorithms, jobs=options.jobs, fsync=options.fsync,
                     progress=progress, replace=options.force) as bag:
         added = bag.add_files([(content_path(f.relpath), f.path) for f in release.files],
                               sizes=[f.size for f in release.files],
                               on_head=sniffed.take if sniffed is not None else None)
         fixities = [added[content_path(f.relpath)] for f in release.files]
+        if warming is not None:
+            warming.join()
         for folder in release.empty_dirs:
             bag.add_empty_dir(content_path(folder))
         if sniffed is not None:
@@ -193,7 +242,6 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
         info += [("Preserve-Empty-Directory", encode_path("data/" + content_path(d))) for d in release.empty_dirs]
         info.append((FINGERPRINT_FIELD, fingerprint(release, fixities, config, options, metadata)))
         bag.finish(info)
-    return outcome
 
 
 class _HeadIdentification:

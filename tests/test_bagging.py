@@ -224,3 +224,41 @@ def test_identify_builtin_from_the_copy_is_identify_many_of_the_copies(tmp_path:
     release = discover(src).releases[0]
     copies = [tmp_path / "bags" / release.id / "data" / content_path(f.relpath) for f in release.files]
     assert seen == [formats.identify_many(copies, engine="builtin")]
+
+
+def test_packaging_loads_warm_up_once_per_process_on_a_thread(monkeypatch) -> None:
+    """What packaging needs after the copy (validators, Siegfried's signatures) loads on a
+    thread started with the first copy; later releases find it loaded and start nothing."""
+    import threading
+
+    import preserve.bagging as bagging
+
+    calls: list[tuple[str, str]] = []
+    monkeypatch.setattr(bagging, "_warm_started", False)
+    monkeypatch.setattr(bagging, "get_schema", lambda kind: calls.append(("schema", kind)))
+    monkeypatch.setattr(bagging, "identifier", lambda engine: calls.append(("identifier", engine)))
+    monkeypatch.setattr(bagging, "load_signatures", lambda engine: calls.append(("signatures", engine)))
+    thread = bagging.warm_up("siegfried")
+    assert isinstance(thread, threading.Thread) and thread is not threading.current_thread()
+    thread.join()
+    assert calls == [("schema", "mets"), ("schema", "premis"), ("schema", "dc"),
+                     ("identifier", "siegfried"), ("signatures", "siegfried")]
+    assert bagging.warm_up("siegfried") is None and len(calls) == 5
+
+
+def test_a_failing_warm_up_stays_silent(monkeypatch) -> None:
+    """The caller's own load reports a broken schema or identifier; the thread says nothing."""
+    import threading
+
+    import preserve.bagging as bagging
+
+    raised: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", raised.append)
+    monkeypatch.setattr(bagging, "_warm_started", False)
+
+    def broken(kind: str) -> None:
+        raise RuntimeError("schema missing")
+
+    monkeypatch.setattr(bagging, "get_schema", broken)
+    bagging.warm_up("builtin").join()
+    assert raised == []

@@ -194,3 +194,27 @@ def test_builtin_sniff_of_bytes_names_the_suffix_as_pathlib_does(tmp_path, name)
     suffix = PurePosixPath(path.name).suffix.lower()
     assert info.basis == f"fallback: text (UTF-8) with extension {suffix or 'none'}"
     assert formats._sniff(path) == info
+
+
+def test_signatures_load_once_from_a_temporary_file_that_is_removed(tmp_path, monkeypatch):
+    import tempfile
+
+    seen: list[str] = []
+
+    class Backend:
+        @staticmethod
+        def identify(path: str) -> str:
+            seen.append(path)
+            assert os.path.isfile(path)
+            return "x-fmt/111"
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(formats, "_backend", lambda: Backend)
+    monkeypatch.setitem(formats._state, "signatures", False)
+    formats.load_signatures("siegfried")
+    formats.load_signatures("siegfried")
+    assert len(seen) == 1 and seen[0].startswith(str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setitem(formats._state, "signatures", False)
+    formats.load_signatures("builtin")  # no Siegfried asked for: nothing to load
+    assert len(seen) == 1
