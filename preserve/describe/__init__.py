@@ -16,8 +16,6 @@ from ..record import PLACEHOLDER_TITLE, DC_ELEMENTS, FileEntry, Record, Value
 from ..release import SHEET_NAME, Release, ReleaseFile, discover
 from .binary import dcmi_type, describe_size, sniff_mime
 from .encoding import decode
-from .html import describe_html
-from .markdown import describe_markdown
 from .places import _latin_hits
 from .text import Draft, analyse
 from .lines import split_lines
@@ -95,8 +93,12 @@ def describe_bytes(data: bytes, name: str, config: CollectionConfig | None = Non
         draft.notes.append("title: empty document, no headline")
         draft.notes.append("date: empty document, no date")
     elif mime == "text/html":
+        from .html import describe_html  # lxml.html: imported only when a release holds HTML
+
         draft = describe_html(decoded.text, **context)
     elif mime == "text/markdown":
+        from .markdown import describe_markdown  # PyYAML: only for Markdown
+
         draft = describe_markdown(decoded.text, **context)
     else:
         draft = analyse(split_lines(decoded.text), **context)
