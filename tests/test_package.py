@@ -146,9 +146,32 @@ def test_invalid_dc_is_refused(tmp_path, monkeypatch):
         build_sample(tmp_path)
 
 
+def streamed(data: bytes, kind: str = "premis") -> bool:
+    """xsd.certainly_valid as for a document of any size (it streams only large ones)."""
+    saved = xsd.STREAM_MIN_BYTES
+    xsd.STREAM_MIN_BYTES = 0
+    try:
+        return xsd.certainly_valid(data, kind)  # type: ignore[arg-type]
+    finally:
+        xsd.STREAM_MIN_BYTES = saved
+
+
+def test_only_a_large_premis_is_validated_while_it_streams():
+    """Under STREAM_MIN_BYTES a tree is as cheap, so streaming leaves the document to it; a
+    large one (here padded with a comment) is passed by streaming, building no tree."""
+    data = build_sample_gen()["metadata/preservation/premis.xml"]
+    assert len(data) < xsd.STREAM_MIN_BYTES and xsd.certainly_valid(data, "premis") is False
+    start = data.index(b">", data.index(b"<premis:premis")) + 1
+    padded = data[:start] + b"<!--" + b"x" * xsd.STREAM_MIN_BYTES + b"-->" + data[start:]
+    assert xsd.certainly_valid(padded, "premis") is True
+    assert package._all_valid(dict(build_sample_gen(), **{"metadata/preservation/premis.xml": padded}))
+
+
 def test_each_document_is_parsed_and_validated_once(tmp_path, monkeypatch):
     """The fast path validates the four XML files once each, from the bytes written: the METS
-    and DC as trees (less their indentation), the PREMIS while it streams."""
+    and DC as trees (less their indentation), the PREMIS while it streams (when it is large:
+    here every size streams)."""
+    monkeypatch.setattr(xsd, "STREAM_MIN_BYTES", 0)
     seen = []
     real, real_streams = package.is_valid, package.certainly_valid
 
@@ -204,10 +227,10 @@ def test_streamed_check_agrees_with_the_tree_check(old, new):
     data = gen["metadata/preservation/premis.xml"].replace(old, new, 1)
     tree = package._parse(data)
     verdict = tree is not None and xsd.is_valid(tree, "premis")
-    streamed = xsd.certainly_valid(data, "premis")
-    assert verdict or not streamed  # streaming never passes what the tree check refuses
+    passed = streamed(data)
+    assert verdict or not passed  # streaming never passes what the tree check refuses
     if verdict and b"xmlID" not in data and b"XmlID" not in data:
-        assert streamed  # and it decides every valid document that names no ID attribute
+        assert passed  # and it decides every valid document that names no ID attribute
     assert package._all_valid(dict(gen, **{"metadata/preservation/premis.xml": data})) == verdict
     assert (package.validate_package_xml(dict(gen, **{"metadata/preservation/premis.xml": data})) == []) == verdict
 
@@ -216,14 +239,14 @@ def test_streamed_check_needs_our_root_and_no_ids():
     """A PREMIS that does not begin with our root element, or names an ID attribute, goes to the tree."""
     gen = build_sample_gen()
     data = gen["metadata/preservation/premis.xml"]
-    assert xsd.certainly_valid(data, "premis") is True
+    assert streamed(data) is True
     as_object = data.replace(b"<premis:premis ", b"<premis:object ", 1).replace(
         b"</premis:premis>", b"</premis:object>")
-    assert xsd.certainly_valid(as_object, "premis") is False
+    assert streamed(as_object) is False
     for name in (b"xmlID", b"XmlID"):
         named = data.replace(b"<premis:originalName>", b"<premis:originalName>" + name + b" ", 1)
-        assert xsd.certainly_valid(named, "premis") is False
-    assert xsd.certainly_valid(gen["METS.xml"], "mets") is False
+        assert streamed(named) is False
+    assert streamed(gen["METS.xml"], "mets") is False
 
 
 _GEN: dict = {}
@@ -345,7 +368,7 @@ def test_streamed_check_agrees_on_any_leaf_value(data):
     mutated = premis[:leaf.start(2)] + value.encode("utf-8") + premis[leaf.end(2):]
     tree = package._parse(mutated)
     verdict = tree is not None and xsd.is_valid(tree, "premis")
-    assert verdict or not xsd.certainly_valid(mutated, "premis")
+    assert verdict or not streamed(mutated)
 
 
 def test_fast_check_from_many_threads():
