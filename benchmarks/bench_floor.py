@@ -13,6 +13,9 @@ best possible ratio ("floor") to hold the target against:
 - small files: what is left of the target's budget per file once bagit-python's own time is
   known, against Siegfried's measured CPU per file (pygfried) and the schema validation of one
   200-file release's PREMIS and METS, which every bag gets.
+- small files, verify: hashing every byte of each bag with both algorithms (its manifests list
+  the METS, PREMIS, DC and schemas too) and validating its PREMIS and METS, against
+  bagit-python --validate of the same payload.
 - text releases: interpreter start-up with preserve's imports, plus writing the files and
   folders of one real preserve bag (copied from a bag this script makes) 2,000 times in two
   processes, with nothing computed; against bagit-python's measured time.
@@ -140,16 +143,35 @@ def start_up_s() -> float:
     return best
 
 
-def bagit_s(case: str, root: Path, quick: bool) -> tuple[float, Path]:
-    """bagit-python's wall seconds for the case (best of 2) and the case's SOURCE."""
+def bagit_s(case: str, root: Path, quick: bool) -> tuple[float, float, Path]:
+    """bagit-python's wall seconds for the case, bagging and validating (best of 2 each), and
+    the case's SOURCE."""
     src, _ = bc.make_case(case, root, quick)
-    best = float("inf")
+    best = validate = float("inf")
     for k in range(2):
         copy = root / f"bagit-{case}-{k}"
         bc.bagit_tree(src, copy)
         best = min(best, bc.run(bc.bagit_cmd("--sha256", "--sha512", "--processes", "2", str(copy))).seconds)
+        validate = min(validate, bc.run(bc.bagit_cmd("--validate", "--processes", "2", str(copy))).seconds)
         shutil.rmtree(copy)
-    return best, src
+    return best, validate, src
+
+
+def hash_bag_ms(bag: Path) -> tuple[float, int]:
+    """CPU ms to read and hash every file of a bag with sha256 and sha512 (best of 3), and its bytes.
+
+    What any verifier of a preserve bag must do at least: its manifests list every file, the
+    METS, PREMIS, DC and schemas included, under both algorithms.
+    """
+    blobs = [p.read_bytes() for p in bag.rglob("*") if p.is_file()]
+    best = float("inf")
+    for _ in range(3):
+        c = cpu()
+        for blob in blobs:
+            hashlib.sha256(blob).digest()
+            hashlib.sha512(blob).digest()
+        best = min(best, cpu() - c)
+    return best * 1e3, sum(map(len, blobs))
 
 
 def one_bag(src: Path, root: Path, release: str) -> Path:
@@ -190,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
 
         start = start_up_s()
         print(f"  start-up {start:.2f} s", file=sys.stderr)
-        b_small, src_small = bagit_s("small", root, args.quick)
+        b_small, v_small, src_small = bagit_s("small", root, args.quick)
         files = 2000 if args.quick else 20000
         releases = files // 200
         bag = one_bag(src_small, root, "release-000")
@@ -202,12 +224,18 @@ def main(argv: list[str] | None = None) -> int:
                      f"start-up {start:.2f} s + validating each release's PREMIS and METS "
                      f"({xml_ms:.0f} ms CPU, {releases} releases on 2 cores); bagit-python {b_small:.2f} s, "
                      f"target budget {budget:.2f} s", floor_xml / b_small))
+        hash_ms, bag_bytes = hash_bag_ms(bag)
+        floor_verify = start + releases * (xml_ms + hash_ms) / 1e3 / 2
+        rows.append(("small, verify", 0.4,
+                     f"start-up {start:.2f} s + hashing each bag's {bag_bytes / 1e6:.1f} MB with both algorithms "
+                     f"({hash_ms:.0f} ms CPU) and validating its PREMIS and METS ({xml_ms:.0f} ms), {releases} bags "
+                     f"on 2 cores; bagit-python --validate {v_small:.2f} s", floor_verify / v_small))
         if sf_ms is not None:
             floor_sf = floor_xml + files * sf_ms / 1e3 / 2
             rows.append(("small, bag", 0.5, f"the above + Siegfried {sf_ms:.2f} ms CPU per file "
                          f"({files} files on 2 cores)", floor_sf / b_small))
 
-        b_text, src_text = bagit_s("text", root, args.quick)
+        b_text, _, src_text = bagit_s("text", root, args.quick)
         count = 200 if args.quick else 2000
         tbag = one_bag(src_text, root, sorted(p.name for p in src_text.glob("*.txt"))[0])
         layout, n_files, n_dirs = layout_floor_s(tbag, root, count)
