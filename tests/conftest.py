@@ -117,3 +117,19 @@ def private_cache_dir(tmp_path_factory):
         os.environ.pop("PRESERVE_CACHE_DIR", None)
     else:
         os.environ["PRESERVE_CACHE_DIR"] = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sigint_delivered_to_children():
+    """Programs started by the tests get SIGINT as Ctrl-C does, however pytest was started.
+
+    A shell without job control starts a background command with SIGINT ignored, and an
+    ignored signal stays ignored through exec: every preserve the tests start would then ignore
+    Ctrl-C, as nohup intends, and the Ctrl-C tests would see runs finish instead of stop. A
+    handled signal is reset to the default at exec, so handling it here is enough.
+    """
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
