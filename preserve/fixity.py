@@ -4,8 +4,8 @@ Used by bagging (copy and hash in one pass) and by verification (hash only). Wor
 over threads: files in parallel when there are several (a fixed set of workers pulling from
 one queue, no per-file future); for a file that dominates the work, the algorithms and the
 copy are grouped into lanes of about equal measured cost, one thread per lane and no more lanes
-than cores, over the same double buffers. hashlib and file I/O release the
-GIL on large buffers, so threads scale without extra processes.
+than cores, over the same double buffers. hashlib and file I/O release the GIL on large
+buffers, so threads scale without extra processes.
 
 Reads go into buffers reused per thread (no allocation per file, flat memory whatever the file
 size). Each file is opened once and examined with one fstat. A copy is fsynced by the worker
@@ -227,8 +227,7 @@ def copy_and_hash(
 
     dest must not exist. With ``split`` (default: large file, several algorithms and cores)
     the algorithms and the copy run in up to ``lanes`` parallel threads (default: all cores)
-    over double buffers. The source is only
-    ever opened read-only. If ``stop`` is set (checked between chunks), :class:`Cancelled` is
+    over double buffers. The source is only ever opened read-only. If ``stop`` is set (checked between chunks), :class:`Cancelled` is
     raised. On any failure or interruption the partial dest is removed. ``head`` is given the
     file's first HEAD_BYTES bytes from the very reads that feed the copy and the hashes, so
     what it sees is what the copy starts with.
@@ -240,12 +239,13 @@ def copy_and_hash(
     try:
         if dest is not None:
             dest_fd = os.open(dest, _WRITE_FLAGS, 0o644)
-        lanes = lanes or default_jobs()
         if split is None:
-            split = st.st_size >= SPLIT_THRESHOLD and len(hashers) + (dest_fd >= 0) > 1 and lanes > 1
+            split = (st.st_size >= SPLIT_THRESHOLD and len(hashers) + (dest_fd >= 0) > 1
+                     and (lanes or default_jobs()) > 1)
         start = _Head(head) if head is not None else None
         if split:
-            total = _pump_split(src_fd, dest_fd, hashers, progress, stop, start, algorithms, lanes)
+            total = _pump_split(src_fd, dest_fd, hashers, progress, stop, start, algorithms,
+                                lanes or default_jobs())
         else:
             total = _pump_serial(src_fd, dest_fd, hashers, progress, stop, st.st_size, start)
         if dest_fd >= 0 and fsync:
