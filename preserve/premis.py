@@ -222,7 +222,7 @@ def agent(agent_id: str, name: str, kind: str, version: str | None = None,
 def digest_note(files: Sequence["ContentFile"], algorithms: Sequence[str]) -> str:
     """The message digest event's outcome: how much was hashed (each file's digests are in its object)."""
     total = sum(cf.fixity.size for cf in files)
-    return f"{len(files)} content files, {total} bytes, {len(algorithms)} digests each"
+    return f"{count(len(files), 'content file')}, {total} bytes, {len(algorithms)} digests each"
 
 
 def format_counts(files: Sequence["ContentFile"]) -> list[tuple[FormatInfo, int]]:
@@ -237,8 +237,9 @@ def format_counts(files: Sequence["ContentFile"]) -> list[tuple[FormatInfo, int]
     return list(counts.items())
 
 
-def _files(count: int) -> str:
-    return f"{count} file{'' if count == 1 else 's'}"
+def count(n: int, noun: str) -> str:
+    """"1 file", "2 files": a count and its noun, in the plural unless it is one."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def build_premis(inp: "PackageInput", locations: list[str], tool: Identifier) -> etree._Element:
@@ -432,7 +433,7 @@ def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier
     _x_event(out, EVENT_FORMAT, "format identification", when,
              f"{tool.name} {tool.version} ({tool.detail}), offline",
              "success" if all(cf.format.puid for cf in inp.files) else "partial success",
-             [f"{_files(n)}: {_x_format_note(f)}" for f, n in format_counts(inp.files)],
+             [f"{count(n, 'file')}: {_x_format_note(f)}" for f, n in format_counts(inp.files)],
              [(AGENT_IDENTIFIER, "executing program")] + software, escaped)
     _x_event(out, EVENT_EXTRACTION, "metadata extraction", when,
              "Dublin Core record extracted from the release (each value with its provenance); "
@@ -448,7 +449,7 @@ def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier
     _x_event(out, EVENT_PACKAGE, "creation" if sip else "ingestion", when,
              f"E-ARK CSIP 2.1 {inp.package_type.upper()} built for release {inp.release_id} "
              f"({inp.identifier}) inside a BagIt 1.0 bag",
-             "success", [f"{len(locations)} content files, {len(inp.empty_dirs)} empty folders"],
+             "success", [f"{count(len(locations), 'content file')}, {count(len(inp.empty_dirs), 'empty folder')}"],
              software + [(AGENT_ORGANISATION, "implementer")], escaped + [REPRESENTATION_ID],
              object_role="outcome")
     name, version = inp.software
@@ -491,7 +492,7 @@ def build_premis_tree(inp: "PackageInput", locations: list[str], tool: Identifie
         EVENT_FORMAT, "format identification", when,
         f"{tool.name} {tool.version} ({tool.detail}), offline",
         "success" if all(cf.format.puid for cf in inp.files) else "partial success",
-        [f"{_files(n)}: {f.puid or 'no PRONOM match'}, {f.name}, {f.mime} ({f.basis})"
+        [f"{count(n, 'file')}: {f.puid or 'no PRONOM match'}, {f.name}, {f.mime} ({f.basis})"
          for f, n in format_counts(inp.files)],
         [(AGENT_IDENTIFIER, "executing program")] + software, locations))
     root.append(event(
@@ -511,7 +512,7 @@ def build_premis_tree(inp: "PackageInput", locations: list[str], tool: Identifie
         EVENT_PACKAGE, "creation" if sip else "ingestion", when,
         f"E-ARK CSIP 2.1 {inp.package_type.upper()} built for release {inp.release_id} "
         f"({inp.identifier}) inside a BagIt 1.0 bag",
-        "success", [f"{len(locations)} content files, {len(inp.empty_dirs)} empty folders"],
+        "success", [f"{count(len(locations), 'content file')}, {count(len(inp.empty_dirs), 'empty folder')}"],
         software + [(AGENT_ORGANISATION, "implementer")], locations + [REPRESENTATION_ID],
         object_role="outcome"))
 

@@ -61,9 +61,11 @@ def test_events_and_agents(tmp_path):
     assert values(events["message digest calculation"], "p:linkingObjectIdentifier/p:linkingObjectIdentifierValue") == files
     total = sum(cf.fixity.size for cf in inp.files)
     assert values(events["message digest calculation"], ".//p:eventOutcomeDetailNote") == [
-        f"{len(files)} content files, {total} bytes, 2 digests each"]
+        f"{len(files)} content file{'s' * (len(files) != 1)}, {total} bytes, 2 digests each"]
     assert values(events["format identification"], ".//p:eventOutcomeDetailNote") == [
         f"{len(files)} file{'s' * (len(files) != 1)}: x-fmt/111, Plain Text File, text/plain ({inp.files[0].format.basis})"]
+    assert values(events["creation"], ".//p:eventOutcomeDetailNote") == [
+        f"{len(files)} content file{'s' * (len(files) != 1)}, 0 empty folders"]
     notes = values(events["metadata extraction"], ".//p:eventOutcomeDetailNote")
     assert notes == ["title = 'Concern mounts as the campaign intensifies' [first heading of the text]",
                      "date = '2016-11-04' [dateline]"]
@@ -161,3 +163,9 @@ def test_format_identification_sums_up_each_format_once():
     assert [n for _, n in counts] == [3, 2, 2]
     assert [f for f, _ in counts] == [inp.files[0].format, inp.files[1].format, inp.files[2].format]
     assert format_counts([]) == []
+
+
+def test_counts_read_as_english():
+    from preserve.premis import count
+
+    assert [count(n, "content file") for n in (0, 1, 2)] == ["0 content files", "1 content file", "2 content files"]
