@@ -238,7 +238,7 @@ def format_counts(files: Sequence["ContentFile"]) -> list[tuple[FormatInfo, int]
 
 
 def count(n: int, noun: str) -> str:
-    """"1 file", "2 files": a count and its noun, in the plural unless it is one."""
+    """A count and its noun, in the plural unless it is one: "1 file", "2 files"."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
