@@ -249,9 +249,7 @@ def _rewrite_premis(pkg: Path, change) -> None:
 
 
 def _streamed_calls(monkeypatch) -> list[bool]:
-    from preserve import mets_check
-
-    from preserve import xsd
+    from preserve import mets_check, xsd
 
     monkeypatch.setattr(xsd, "STREAM_MIN_BYTES", 0)  # stream the sample PREMIS, small as it is
     calls: list[bool] = []
