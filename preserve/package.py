@@ -8,8 +8,8 @@ returned; an invalid package raises PackageError and nothing is written.
 
 Speed: the XML is written as text (byte for byte what serialising the lxml reference trees
 gives; tests check it), then each document is parsed once from those bytes and validated once:
-as a tree without its indentation, or, for the large PREMIS, while it streams through the
-parser (no tree); only an invalid package is validated again, as trees of the bytes, for
+as a tree without its indentation, or, for a PREMIS of 1 MiB or more, while it streams
+through the parser (no tree); only an invalid package is validated again, as trees of the bytes, for
 messages with line numbers. Parsing and validating are most of the time left (libxml2);
 dc.json is written by orjson when installed.
 
@@ -303,7 +303,8 @@ def _parse(data: bytes) -> etree._Element | None:
 
 
 #: generated documents validated while they stream, when certainly valid (xsd.certainly_valid):
-#: the large PREMIS. The METS use xs:ID throughout, which only a tree check covers.
+#: the PREMIS, from xsd.STREAM_MIN_BYTES on. The METS use xs:ID throughout, which only a tree
+#: check covers.
 _STREAMED = frozenset({PREMIS_PATH})
 
 

@@ -109,8 +109,9 @@ def read_xml_file(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes
 
 
 # --- validation while streaming ------------------------------------------------------------------
-# libxml2 can validate against an XSD as it parses, building no tree: for a large document that
-# is about a quarter cheaper than parsing into a tree and validating the tree. What it cannot do
+# libxml2 can validate against an XSD as it parses, building no tree, so memory stays flat
+# however large the document (in time it costs about what a tree does; xsd.STREAM_MIN_BYTES
+# keeps smaller documents on the tree path, where it is cheaper). What it cannot do
 # without a tree is check that xs:ID values are unique (xs:ENTITY and xs:NOTATION values are not
 # checked either), and its messages carry no line numbers. So it only ever says "certainly
 # valid": anything else sends the caller to parse_xml and a validation of the tree, which decide.
