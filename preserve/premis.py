@@ -250,9 +250,9 @@ def build_premis(inp: "PackageInput", locations: list[str], tool: Identifier) ->
 
 
 # --- the package's premis.xml as text -----------------------------------------------------------
-# What dcxml.serialise(build_premis_tree(...)) writes (lxml, indented by two spaces, UTF-8), made
-# directly as text: one f-string per file instead of ~65 lxml nodes. Text is xml_text()-cleaned and
-# escaped as libxml2 escapes element content (& < > and CR); attributes are constants.
+# What serialise(build_premis_tree(...)) writes (lxml, UTF-8), made directly as text: one f-string
+# per file instead of ~65 lxml nodes. Text is xml_text()-cleaned and escaped as libxml2 escapes
+# element content (& < > and CR); attributes are constants.
 
 _esc = escape_text  # xml_text() + escaping of element content, as libxml2 writes it
 
@@ -273,71 +273,53 @@ def _x_leaf(out: list[str], depth: int, name: str, text: object) -> None:
 
 @lru_cache(maxsize=1024)
 def _x_formats(f: FormatInfo) -> str:
-    """The two premis:format elements of a file of this format (formats repeat: made once)."""
-    version = (f"          <premis:formatVersion>{_esc(f.version)}</premis:formatVersion>\n"
-               if f.version else "")
-    registry = (f"        <premis:formatRegistry>\n"
-                f"          <premis:formatRegistryName>PRONOM</premis:formatRegistryName>\n"
-                f"          <premis:formatRegistryKey>{_esc(f.puid)}</premis:formatRegistryKey>\n"
-                f"          <premis:formatRegistryRole>identification</premis:formatRegistryRole>\n"
-                f"        </premis:formatRegistry>\n" if f.puid else "")
-    return (f"      <premis:format>\n"
-            f"        <premis:formatDesignation>\n"
-            f"          <premis:formatName>{_esc(f.name)}</premis:formatName>\n"
-            f"{version}"
-            f"        </premis:formatDesignation>\n"
-            f"{registry}"
-            f"        <premis:formatNote>{_esc(f.basis)}</premis:formatNote>\n"
-            f"      </premis:format>\n"
-            f"      <premis:format>\n"
-            f"        <premis:formatRegistry>\n"
-            f"          <premis:formatRegistryName>IANA Media Types</premis:formatRegistryName>\n"
-            f"          <premis:formatRegistryKey>{_esc(f.mime)}</premis:formatRegistryKey>\n"
-            f"          <premis:formatRegistryRole>MIME type</premis:formatRegistryRole>\n"
-            f"        </premis:formatRegistry>\n"
-            f"      </premis:format>\n")
+    """The two premis:format elements of a file of this format, on no line of their own (formats
+    repeat: made once)."""
+    version = f"<premis:formatVersion>{_esc(f.version)}</premis:formatVersion>" if f.version else ""
+    registry = ("<premis:formatRegistry><premis:formatRegistryName>PRONOM</premis:formatRegistryName>"
+                f"<premis:formatRegistryKey>{_esc(f.puid)}</premis:formatRegistryKey>"
+                "<premis:formatRegistryRole>identification</premis:formatRegistryRole></premis:formatRegistry>"
+                if f.puid else "")
+    return (f"<premis:format><premis:formatDesignation><premis:formatName>{_esc(f.name)}</premis:formatName>"
+            f"{version}</premis:formatDesignation>{registry}"
+            f"<premis:formatNote>{_esc(f.basis)}</premis:formatNote></premis:format>"
+            "<premis:format><premis:formatRegistry>"
+            "<premis:formatRegistryName>IANA Media Types</premis:formatRegistryName>"
+            f"<premis:formatRegistryKey>{_esc(f.mime)}</premis:formatRegistryKey>"
+            "<premis:formatRegistryRole>MIME type</premis:formatRegistryRole>"
+            "</premis:formatRegistry></premis:format>")
 
 
 def _x_fixity(digests: Mapping[str, str], algorithms: Sequence[tuple[str, str]]) -> str:
     """The premis:fixity elements of a file; ``algorithms``: (hashlib name, escaped label)."""
     return "".join(
-        f"      <premis:fixity>\n"
-        f"        <premis:messageDigestAlgorithm>{label}</premis:messageDigestAlgorithm>\n"
-        f"        <premis:messageDigest>{_esc(digests[a])}</premis:messageDigest>\n"
-        f"        <premis:messageDigestOriginator>preserve</premis:messageDigestOriginator>\n"
-        f"      </premis:fixity>\n" for a, label in algorithms)
+        f"<premis:fixity><premis:messageDigestAlgorithm>{label}</premis:messageDigestAlgorithm>"
+        f"<premis:messageDigest>{_esc(digests[a])}</premis:messageDigest>"
+        "<premis:messageDigestOriginator>preserve</premis:messageDigestOriginator></premis:fixity>"
+        for a, label in algorithms)
 
 
 def _x_file_object(out: list[str], cf: "ContentFile", loc: str, algorithms: Sequence[tuple[str, str]]) -> None:
-    """One premis:object of xsi:type premis:file; ``loc`` is its escaped location."""
+    """One premis:object of xsi:type premis:file, on one line; ``loc`` is its escaped location."""
     out.append(
-        f"  <premis:object xsi:type=\"premis:file\">\n"
-        f"    <premis:objectIdentifier>\n"
-        f"      <premis:objectIdentifierType>{ID_TYPE}</premis:objectIdentifierType>\n"
-        f"      <premis:objectIdentifierValue>{loc}</premis:objectIdentifierValue>\n"
-        f"    </premis:objectIdentifier>\n"
-        f"    <premis:objectCharacteristics>\n"
-        f"      <premis:compositionLevel>0</premis:compositionLevel>\n"
+        '  <premis:object xsi:type="premis:file">'
+        f"<premis:objectIdentifier><premis:objectIdentifierType>{ID_TYPE}</premis:objectIdentifierType>"
+        f"<premis:objectIdentifierValue>{loc}</premis:objectIdentifierValue></premis:objectIdentifier>"
+        "<premis:objectCharacteristics><premis:compositionLevel>0</premis:compositionLevel>"
         f"{_x_fixity(cf.fixity.digests, algorithms)}"
-        f"      <premis:size>{cf.fixity.size}</premis:size>\n"
+        f"<premis:size>{cf.fixity.size}</premis:size>"
         f"{_x_formats(cf.format)}"
-        f"    </premis:objectCharacteristics>\n"
-        f"    <premis:originalName>{_esc(cf.relpath)}</premis:originalName>\n"
-        f"    <premis:storage>\n"
-        f"      <premis:contentLocation>\n"
-        f"        <premis:contentLocationType>relative path in package</premis:contentLocationType>\n"
-        f"        <premis:contentLocationValue>{loc}</premis:contentLocationValue>\n"
-        f"      </premis:contentLocation>\n"
-        f"    </premis:storage>\n"
-        f"    <premis:relationship>\n"
-        f"      <premis:relationshipType>structural</premis:relationshipType>\n"
-        f"      <premis:relationshipSubType>is included in</premis:relationshipSubType>\n"
-        f"      <premis:relatedObjectIdentifier>\n"
-        f"        <premis:relatedObjectIdentifierType>{ID_TYPE}</premis:relatedObjectIdentifierType>\n"
-        f"        <premis:relatedObjectIdentifierValue>{REPRESENTATION_ID}</premis:relatedObjectIdentifierValue>\n"
-        f"      </premis:relatedObjectIdentifier>\n"
-        f"    </premis:relationship>\n"
-        f"  </premis:object>\n")
+        "</premis:objectCharacteristics>"
+        f"<premis:originalName>{_esc(cf.relpath)}</premis:originalName>"
+        "<premis:storage><premis:contentLocation>"
+        "<premis:contentLocationType>relative path in package</premis:contentLocationType>"
+        f"<premis:contentLocationValue>{loc}</premis:contentLocationValue>"
+        "</premis:contentLocation></premis:storage>"
+        "<premis:relationship><premis:relationshipType>structural</premis:relationshipType>"
+        "<premis:relationshipSubType>is included in</premis:relationshipSubType><premis:relatedObjectIdentifier>"
+        f"<premis:relatedObjectIdentifierType>{ID_TYPE}</premis:relatedObjectIdentifierType>"
+        f"<premis:relatedObjectIdentifierValue>{REPRESENTATION_ID}</premis:relatedObjectIdentifierValue>"
+        "</premis:relatedObjectIdentifier></premis:relationship></premis:object>\n")
 
 
 def _x_representation(out: list[str], empty_dirs: Iterable[str]) -> None:
@@ -368,18 +350,16 @@ def _x_event(out: list[str], event_id: str, event_type: str, when: str, detail: 
                f"        <premis:eventOutcomeDetailNote>{note}</premis:eventOutcomeDetailNote>\n"
                "      </premis:eventOutcomeDetail>\n" for note in notes)
     out.append("    </premis:eventOutcomeInformation>\n")
-    for agent_id, role in agents:
-        out.append("    <premis:linkingAgentIdentifier>\n"
-                   f"      <premis:linkingAgentIdentifierType>{ID_TYPE}</premis:linkingAgentIdentifierType>\n"
-                   f"      <premis:linkingAgentIdentifierValue>{_esc(agent_id)}</premis:linkingAgentIdentifierValue>\n"
-                   f"      <premis:linkingAgentRole>{_esc(role)}</premis:linkingAgentRole>\n"
-                   "    </premis:linkingAgentIdentifier>\n")
+    for agent_id, role in agents:  # each link on one line
+        out.append(f"    <premis:linkingAgentIdentifier><premis:linkingAgentIdentifierType>{ID_TYPE}"
+                   f"</premis:linkingAgentIdentifierType><premis:linkingAgentIdentifierValue>{_esc(agent_id)}"
+                   f"</premis:linkingAgentIdentifierValue><premis:linkingAgentRole>{_esc(role)}"
+                   "</premis:linkingAgentRole></premis:linkingAgentIdentifier>\n")
     role = _esc(object_role)
-    out.extend("    <premis:linkingObjectIdentifier>\n"
-               f"      <premis:linkingObjectIdentifierType>{ID_TYPE}</premis:linkingObjectIdentifierType>\n"
-               f"      <premis:linkingObjectIdentifierValue>{oid}</premis:linkingObjectIdentifierValue>\n"
-               f"      <premis:linkingObjectRole>{role}</premis:linkingObjectRole>\n"
-               "    </premis:linkingObjectIdentifier>\n" for oid in objects)
+    out.extend(f"    <premis:linkingObjectIdentifier><premis:linkingObjectIdentifierType>{ID_TYPE}"
+               f"</premis:linkingObjectIdentifierType><premis:linkingObjectIdentifierValue>{oid}"
+               f"</premis:linkingObjectIdentifierValue><premis:linkingObjectRole>{role}"
+               "</premis:linkingObjectRole></premis:linkingObjectIdentifier>\n" for oid in objects)
     out.append("  </premis:event>\n")
 
 
@@ -393,8 +373,9 @@ def _x_agent(out: list[str], agent_id: str, name: str, kind: str, version: str |
         _x_leaf(out, 2, "agentVersion", version)
     for note in notes:
         _x_leaf(out, 2, "agentNote", note)
-    for eid in events:
-        _x_identifier(out, 2, "linkingEventIdentifier", eid)
+    out.extend(f"    <premis:linkingEventIdentifier><premis:linkingEventIdentifierType>{ID_TYPE}"
+               f"</premis:linkingEventIdentifierType><premis:linkingEventIdentifierValue>{_esc(eid)}"
+               "</premis:linkingEventIdentifierValue></premis:linkingEventIdentifier>\n" for eid in events)
     out.append("  </premis:agent>\n")
 
 
@@ -467,11 +448,44 @@ def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier
     return utf8(out)
 
 
+#: what :func:`serialise` writes on one line each: they repeat once per file
+_ONE_LINE = frozenset(P + name for name in ("linkingAgentIdentifier", "linkingObjectIdentifier",
+                                            "linkingEventIdentifier"))
+_FILE_TYPE = "premis:file"
+
+
+def serialise(root: etree._Element) -> bytes:
+    """premis.xml's layout: indented by two spaces, but each file object and each link on one line.
+
+    A file object is ~2 KB on its line (grep a path, get its whole record). Indented throughout,
+    a 200-file PREMIS held 13,819 whitespace text nodes beside its 10,362 elements (1,158 now)
+    and 13 % more bytes, which every write, hash, parse and validation of it paid for.
+    """
+    etree.indent(root, space="  ")
+    for child in root:
+        if child.get(_XSI_TYPE) == _FILE_TYPE:
+            _one_line(child)
+        else:
+            for part in child:
+                if part.tag in _ONE_LINE:
+                    _one_line(part)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") + b"\n"
+
+
+def _one_line(el: etree._Element) -> None:
+    """Remove the indentation inside el (its own tail, which ends its line, stays)."""
+    for d in el.iter():
+        if d is not el and not (d.tail or "").strip():
+            d.tail = None
+        if len(d) and not (d.text or "").strip():
+            d.text = None
+
+
 def build_premis_tree(inp: "PackageInput", locations: list[str], tool: Identifier) -> etree._Element:
     """The premis:premis element built node by node with lxml (the reference for build_premis_xml).
 
-    Serialised with :func:`preserve.dcxml.serialise` it gives exactly the bytes of
-    :func:`build_premis_xml`, which builds them ~3x faster as text (tests check both agree).
+    Serialised with :func:`serialise` it gives exactly the bytes of :func:`build_premis_xml`,
+    which builds them ~3x faster as text (tests check both agree).
     """
     root = etree.Element(P + "premis", nsmap={"premis": NS_PREMIS, "xsi": NS_XSI}, version="3.0")
     root.set(f"{{{NS_XSI}}}schemaLocation", f"{NS_PREMIS} {SCHEMA_LOCATION[NS_PREMIS]}")

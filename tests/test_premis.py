@@ -138,10 +138,9 @@ def _awkward_input(n: int = 12, **kwargs):
 def test_text_builder_equals_the_lxml_tree_byte_for_byte():
     from dataclasses import replace
 
-    from preserve.dcxml import serialise
     from preserve.formats import Identifier
     from preserve.package import content_path
-    from preserve.premis import build_premis, build_premis_tree, build_premis_xml
+    from preserve.premis import build_premis, build_premis_tree, build_premis_xml, serialise
 
     tool = Identifier("tool <&>", "1\r", "detail ]]> \x02")
     base = _awkward_input()
@@ -169,3 +168,21 @@ def test_counts_read_as_english():
     from preserve.premis import count
 
     assert [count(n, "content file") for n in (0, 1, 2)] == ["0 content files", "1 content file", "2 content files"]
+
+
+def test_each_file_object_and_each_link_is_one_line():
+    from preserve.formats import Identifier
+    from preserve.package import content_path
+    from preserve.premis import build_premis_xml
+
+    inp = _awkward_input()
+    locations = [content_path(cf.relpath) for cf in inp.files]
+    lines = build_premis_xml(inp, locations, Identifier("tool", "1", "d")).decode("utf-8").split("\n")
+    objects = [line for line in lines if line.startswith('  <premis:object xsi:type="premis:file">')]
+    assert len(objects) == len(inp.files)
+    assert all(line.endswith("</premis:object>") for line in objects)
+    for link in ("linkingObjectIdentifier", "linkingAgentIdentifier", "linkingEventIdentifier"):
+        starts = [line for line in lines if line.startswith(f"    <premis:{link}>")]
+        assert starts and all(line.endswith(f"</premis:{link}>") for line in starts)
+    # everything else keeps its indentation: the representation and the events' own elements
+    assert '    <premis:objectIdentifier>' in lines and '    <premis:eventType>validation</premis:eventType>' in lines
