@@ -207,3 +207,25 @@ def test_bag_runs_with_a_go_memory_limit_and_keeps_a_users_own(collection: Path,
     mine = subprocess.run([sys.executable, str(script)], env={**env, "GOMEMLIMIT": "300MiB"},
                           capture_output=True, text=True, timeout=60)
     assert mine.stdout.strip() == "300MiB"
+
+
+_MODULES_AT_EXIT = ("import atexit, sys\n"
+                    "atexit.register(lambda: print('loaded:', *sorted(m for m in sys.modules if m in {"
+                    "'preserve.bagging', 'preserve.package', 'preserve.premis', 'preserve.describe', "
+                    "'preserve.verify', 'preserve.mets_check'}), file=sys.stderr))\n"
+                    "from preserve.cli import main\n"
+                    "main(sys.argv[1:])\n")
+
+
+def test_each_command_loads_only_its_own_library(collection: Path, tmp_path: Path) -> None:
+    def loaded(*args: str) -> set[str]:
+        res = subprocess.run([sys.executable, "-c", _MODULES_AT_EXIT, *args], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=120)
+        assert res.returncode == 0, res.stderr
+        line = next(line for line in res.stderr.splitlines() if line.startswith("loaded:"))
+        return set(line.split()[1:])
+
+    made = loaded("bag", str(collection), "--out", str(tmp_path / "b"), "--identify", "builtin", "-q")
+    assert {"preserve.bagging", "preserve.premis"} <= made
+    checked = loaded("verify", str(tmp_path / "b"), "--jobs", "1", "-q")
+    assert checked == {"preserve.verify", "preserve.mets_check"}  # no packaging, no describing
