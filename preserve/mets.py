@@ -4,7 +4,10 @@ The root METS (``data/METS.xml``) describes the whole information package: heade
 software CREATOR agent and the submitting organisation, a dmdSec per descriptive record
 (dc.xml, dc.json), an amdSec/digiprovMD for premis.xml, fileGrps for the representation,
 documentation and schemas, and the CSIP PHYSICAL structMap. The representation METS
-(``representations/rep1/METS.xml``) lists the content files of rep1.
+(``representations/rep1/METS.xml``) lists the content files of rep1; the root METS lists and
+points to that METS only (CSIP: with a representation METS, the package METS names the
+representation by its METS, whose fileSec lists the content), so each content file is listed
+once, and the root METS stays the same size however many files a release holds.
 
 ``build_root_mets``/``build_rep_mets`` build them as lxml trees (the reference);
 ``build_root_mets_xml``/``build_rep_mets_xml`` write the same bytes directly as text, about
@@ -159,7 +162,7 @@ def build_root_mets(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntry, p
     _md_ref(digi, premis, "PREMIS")
 
     sec = _sub(root, "fileSec", {"ID": "filesec"})
-    rep_ids = _file_grp(sec, REP_USE, "filegrp-rep1", [rep_mets, *content], "file-rep1")
+    _file_grp(sec, REP_USE, "filegrp-rep1", [rep_mets], "file-rep1")
     doc_ids = _file_grp(sec, "Documentation", "filegrp-documentation", documentation, "file-doc")
     sch_ids = _file_grp(sec, "Schemas", "filegrp-schemas", schemas, "file-schema")
 
@@ -177,8 +180,6 @@ def build_root_mets(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntry, p
     rep = _sub(reps, "div", {"ID": "div-rep1", "LABEL": REP_LABEL})
     _sub(rep, "mptr", {"LOCTYPE": "URL", XL + "type": "simple", XL + "href": href(rep_mets.path),
                        XL + "title": "METS of representation rep1"})
-    for fid in rep_ids[1:]:
-        etree.SubElement(rep, _FPTR, {"FILEID": fid})
     return root
 
 
@@ -283,12 +284,12 @@ def build_root_mets_xml(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntr
     """The bytes of the package's root METS: exactly ``serialise(build_root_mets(...))``."""
     sip = inp.package_type.upper() == "SIP"
     when = iso(inp.created)
-    rep_grp, rep_ids = _x_file_grp(REP_USE, "filegrp-rep1", [rep_mets, *content], "file-rep1")
+    rep_grp, _ = _x_file_grp(REP_USE, "filegrp-rep1", [rep_mets], "file-rep1")
     doc_grp, doc_ids = _x_file_grp("Documentation", "filegrp-documentation", documentation, "file-doc")
     sch_grp, sch_ids = _x_file_grp("Schemas", "filegrp-schemas", schemas, "file-schema")
     rep_div = _element("        ", f'div ID="div-rep1" LABEL="{REP_LABEL}"', [
         f'          <mptr LOCTYPE="URL" xlink:type="simple" xlink:href="{escape_attr(href(rep_mets.path))}" '
-        'xlink:title="METS of representation rep1"/>\n', *_x_fptrs("          ", rep_ids[1:])])
+        'xlink:title="METS of representation rep1"/>\n'])
     top = _element("    ", f'div ID="div-root" LABEL="{escape_attr(inp.identifier)}"', [
         '      <div ID="div-metadata" LABEL="Metadata" DMDID="dmd-dc dmd-dc-json" ADMID="digiprov-premis"/>\n',
         *_element("      ", 'div ID="div-documentation" LABEL="Documentation"', _x_fptrs("        ", doc_ids)),

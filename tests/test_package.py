@@ -63,12 +63,15 @@ def test_xml_is_valid(tmp_path):
 def test_checksums_agree_everywhere(tmp_path):
     pkg, gen, _ = build_sample(tmp_path, FOLDER_RELEASE)
     sums = manifest(pkg)
-    mets = etree.fromstring(gen["METS.xml"])
     listed = {}
-    for el in mets.iter("{%s}file" % M["m"], "{%s}mdRef" % M["m"]):
-        loc = el if el.tag.endswith("mdRef") else el.find("m:FLocat", M)
-        listed[unquote(loc.get(XL))] = el.get("CHECKSUM")
-    # METS covers every payload file except itself, with the manifest's value
+    for name, base in (("METS.xml", ""), ("representations/rep1/METS.xml", "representations/rep1/")):
+        for el in etree.fromstring(gen[name]).iter("{%s}file" % M["m"], "{%s}mdRef" % M["m"]):
+            loc = el if el.tag.endswith("mdRef") else el.find("m:FLocat", M)
+            path = base + unquote(loc.get(XL))
+            assert path not in listed, f"{path} listed twice"
+            listed[path] = el.get("CHECKSUM")
+    # the root METS and the representation METS (which lists the content) together cover every
+    # payload file but the root METS, each once, with the manifest's value
     assert set(listed) == set(sums) - {"METS.xml"}
     for path, digest in listed.items():
         assert sums[path] == digest, path

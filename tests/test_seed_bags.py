@@ -70,15 +70,17 @@ def test_xml_valid_offline_and_checksums_agree(seed_bags) -> None:
                            ("metadata/preservation/premis.xml", "premis"), ("metadata/descriptive/dc.xml", "dc")]:
             assert xsd.validate((data / path).read_bytes(), kind) == [], (bag.name, path)
         manifest = {p: d for d, p, _ in bagfiles.parse_manifest((bag / "manifest-sha256.txt").read_text(), "sha256")[0]}
-        mets = etree.parse(str(data / "METS.xml"))
-        refs = mets.xpath("//mets:file | //mets:mdRef", namespaces=NS)
-        assert refs
-        for ref in refs:
-            href = (ref.find("mets:FLocat", NS) if ref.tag.endswith("file") else ref).get(XLINK_HREF)
-            assert ref.get("CHECKSUMTYPE") == "SHA-256"
-            assert manifest["data/" + href] == ref.get("CHECKSUM"), (bag.name, href)
-            assert int(ref.get("SIZE")) == (data / href).stat().st_size
-        listed = {"data/" + r.get(XLINK_HREF) for r in mets.xpath("//mets:FLocat", namespaces=NS)}
+        listed = set()
+        for base in ("", "representations/rep1/"):  # the root METS, then the one it points to
+            mets = etree.parse(str(data / base / "METS.xml"))
+            refs = mets.xpath("//mets:file | //mets:mdRef", namespaces=NS)
+            assert refs
+            for ref in refs:
+                href = base + (ref.find("mets:FLocat", NS) if ref.tag.endswith("file") else ref).get(XLINK_HREF)
+                assert ref.get("CHECKSUMTYPE") == "SHA-256"
+                assert manifest["data/" + href] == ref.get("CHECKSUM"), (bag.name, href)
+                assert int(ref.get("SIZE")) == (data / href).stat().st_size
+                listed.add("data/" + href)
         content = {p for p in manifest if p.startswith("data/representations/rep1/data/")}
         assert content <= listed
 

@@ -330,9 +330,14 @@ def _set_attr(path: str, attr: str, value: str) -> Callable[[bytes], bytes]:
     return change
 
 
-def _mets(bag: Path, change: Callable[[bytes], bytes]) -> None:
-    p = bag / "data" / "METS.xml"
+def _mets(bag: Path, change: Callable[[bytes], bytes], name: str = "METS.xml") -> None:
+    p = bag / "data" / name
     p.write_bytes(change(p.read_bytes()))
+
+
+def _rep_mets(bag: Path, change: Callable[[bytes], bytes]) -> None:
+    """Change the representation METS (it lists the content files; the root METS lists it)."""
+    _mets(bag, change, "representations/rep1/METS.xml")
 
 
 BILLION_LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
@@ -356,10 +361,13 @@ METS_FAULTS: dict[str, tuple[Callable, set]] = {
                  {("mets-malformed", "data/METS.xml")}),
     "mets-schema-invalid": (lambda b: _mets(b, lambda d: d.replace(b"<metsHdr", b"<bogus/><metsHdr", 1)),
                             {("mets-invalid", "data/METS.xml")}),
-    "mets-checksum-disagrees": (lambda b: _mets(b, _set_attr("representations/rep1/data/a.txt", "CHECKSUM", "0" * 64)),
+    "mets-checksum-disagrees": (lambda b: _rep_mets(b, _set_attr("data/a.txt", "CHECKSUM", "0" * 64)),
                                 {("mets-checksum-mismatch", REP + "data/a.txt")}),
-    "mets-size-disagrees": (lambda b: _mets(b, _set_attr("representations/rep1/data/a.txt", "SIZE", "999")),
+    "mets-size-disagrees": (lambda b: _rep_mets(b, _set_attr("data/a.txt", "SIZE", "999")),
                             {("mets-size-mismatch", REP + "data/a.txt")}),
+    "root-mets-checksum-disagrees": (
+        lambda b: _mets(b, _set_attr("representations/rep1/METS.xml", "CHECKSUM", "0" * 64)),
+        {("mets-checksum-mismatch", REP + "METS.xml")}),
     "mets-content-changed": (lambda b: (b / REP / "data/a.txt").write_text("Changed\n"),
                              {("mets-checksum-mismatch", REP + "data/a.txt")}),
     "mets-listed-file-missing": (lambda b: (b / REP / "data/a.txt").unlink(),
