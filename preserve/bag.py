@@ -268,7 +268,7 @@ class BagBuilder:
         if relpath in self.payload or not relpath or relpath.startswith("/") or ".." in parts or "" in parts:
             raise PreserveError(f"internal error: bad or repeated payload path {relpath!r}")
 
-    def add_files(self, items: Sequence[tuple[str, Path]], *, sizes: Sequence[int] | None = None,
+    def add_files(self, items: Sequence[tuple[str, str | Path]], *, sizes: Sequence[int] | None = None,
                   on_head: Callable[[int, bytes], None] | None = None) -> dict[str, Fixity]:
         """Copy sources into data/<relpath>, hashing as they are read; returns fixity by relpath.
 

@@ -159,7 +159,7 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
         return outcome
     metadata = to_json(record)
     if dest.exists():
-        fixities = copy_and_hash_many([(f.path, None) for f in release.files], options.algorithms,
+        fixities = copy_and_hash_many([(f.location, None) for f in release.files], options.algorithms,
                                       jobs=options.jobs, progress=progress, sizes=[f.size for f in release.files])
         wanted = fingerprint(release, fixities, config, options, metadata)
         if existing_fingerprint(dest) == wanted:
@@ -219,7 +219,7 @@ def _write_bag(release: Release, dest: Path, record: Record, metadata: dict, con
     """Copy, identify, package and write one release's bag at dest (see bag_release)."""
     with BagBuilder(dest, options.algorithms, jobs=options.jobs, fsync=options.fsync,
                     progress=progress, replace=options.force) as bag:
-        added = bag.add_files([(content_path(f.relpath), f.path) for f in release.files],
+        added = bag.add_files([(content_path(f.relpath), f.location) for f in release.files],
                               sizes=[f.size for f in release.files],
                               on_head=sniffed.take if sniffed is not None else None)
         fixities = [added[content_path(f.relpath)] for f in release.files]

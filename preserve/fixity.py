@@ -127,7 +127,7 @@ def hash_bytes(data: bytes, algorithms: Sequence[str], known: Mapping[str, str] 
     return Fixity(len(data), digests)
 
 
-def _open_regular(path: Path) -> tuple[int, os.stat_result]:
+def _open_regular(path: Path | str) -> tuple[int, os.stat_result]:
     """Open read-only, never following a final symlink or blocking on a FIFO; one fstat."""
     fd = os.open(path, _READ_FLAGS)
     try:
@@ -159,7 +159,7 @@ def hash_constant(data: bytes, algorithms: Sequence[str]) -> Fixity:
     return fx
 
 
-def open_for_reading(path: Path) -> int:
+def open_for_reading(path: Path | str) -> int:
     """Open a regular file for reading without following a final symlink or blocking on a FIFO."""
     return _open_regular(path)[0]
 
@@ -212,7 +212,7 @@ def _thread_buffer() -> tuple[bytearray, memoryview]:
 
 
 def copy_and_hash(
-    src: Path,
+    src: Path | str,
     dest: Path | str | None,
     algorithms: Sequence[str],
     *,
@@ -577,7 +577,7 @@ def _fsync_parallel(paths: list[Path | str], jobs: int, stop: threading.Event) -
 
 
 def copy_and_hash_many(
-    pairs: Sequence[tuple[Path, Path | None]],
+    pairs: Sequence[tuple[Path | str, Path | str | None]],
     algorithms: Sequence[str],
     *,
     jobs: int | None = None,

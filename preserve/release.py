@@ -13,6 +13,7 @@ import re
 import stat
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from .config import CONFIG_NAME
@@ -27,12 +28,22 @@ _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 
 @dataclass(frozen=True)
 class ReleaseFile:
-    """One file of a release: its path inside the release (POSIX, '/'), where it is, its size."""
+    """One file of a release: its path inside the release (POSIX, '/'), where it is, its size.
+
+    ``location`` is where it is, as the walk found it (a str: the hot paths, copying and
+    reading, take it as it is); ``path`` is the same as a Path, made on first use. Making a
+    Path for each of 20,000 files was half of the walk's time.
+    """
 
     relpath: str
-    path: Path
+    location: str
     size: int
     mtime_ns: int
+
+    @cached_property
+    def path(self) -> Path:
+        """Where the file is, as a Path."""
+        return Path(self.location)
 
 
 @dataclass(frozen=True)
@@ -108,10 +119,10 @@ def _lstat(entry: os.DirEntry) -> os.stat_result:
                          "check that it still exists and is readable") from None
 
 
-def _file_entry(path: Path, relpath: str, st: os.stat_result) -> ReleaseFile:
-    if not os.access(path, os.R_OK):
-        raise InputError(f"{shown(path)}: cannot be read (permission denied); fix its permissions")
-    return ReleaseFile(relpath=relpath, path=path, size=st.st_size, mtime_ns=st.st_mtime_ns)
+def _file_entry(location: str, relpath: str, st: os.stat_result) -> ReleaseFile:
+    if not os.access(location, os.R_OK):
+        raise InputError(f"{shown(location)}: cannot be read (permission denied); fix its permissions")
+    return ReleaseFile(relpath, location, st.st_size, st.st_mtime_ns)
 
 
 def _walk_folder(root: Path, warnings: list[str]) -> tuple[list[ReleaseFile], list[str]]:
@@ -134,7 +145,7 @@ def _walk_folder(root: Path, warnings: list[str]) -> tuple[list[ReleaseFile], li
                 stack.append((folder / entry.name, rel + "/"))
                 kept += 1
             elif stat.S_ISREG(st.st_mode):
-                files.append(_file_entry(folder / entry.name, rel, st))  # cheaper than Path(entry.path)
+                files.append(_file_entry(entry.path, rel, st))
                 kept += 1
             else:
                 warnings.append(f"skipped {shown(entry.path)}: {_kind(st.st_mode)}, not a regular file")
@@ -198,7 +209,7 @@ def discover(source: Path) -> Discovery:
         path = Path(entry.path)
         if stat.S_ISREG(st.st_mode):
             is_dir = False
-            files = [_file_entry(path, entry.name, st)]
+            files = [_file_entry(entry.path, entry.name, st)]
             empty: list[str] = []
         elif stat.S_ISDIR(st.st_mode):
             is_dir = True

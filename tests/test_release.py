@@ -18,6 +18,10 @@ def test_discovers_files_and_folders(collection: Path) -> None:
     assert gamma.is_dir
     assert [f.relpath for f in gamma.files] == ["attachments/100% sure.txt", "main.txt"]
     assert gamma.empty_dirs == ("empty",)
+    main = gamma.files[1]  # where it is: as the walk found it (str), and as a Path on demand
+    assert main.location == os.path.join(collection, "gamma", "main.txt")
+    assert main.path == collection / "gamma" / "main.txt" and main.path is main.path
+    assert main.path.read_bytes() == (collection / "gamma" / "main.txt").read_bytes()
 
 
 def test_skips_hidden_sheet_config_and_warns_on_links(collection: Path) -> None:

@@ -115,7 +115,7 @@ def read_document(f: ReleaseFile, limit: int = MAX_DOCUMENT_BYTES) -> tuple[byte
     Returns the bytes and a note when the document was cut or could not be read.
     """
     try:
-        data = read_head(f.path, limit + 1)
+        data = read_head(f.location, limit + 1)
     except OSError as exc:
         return b"", f"{f.relpath}: cannot be read ({exc.strerror or exc})"
     if len(data) <= limit:
@@ -127,7 +127,7 @@ def read_document(f: ReleaseFile, limit: int = MAX_DOCUMENT_BYTES) -> tuple[byte
 
 def _file_format(f: ReleaseFile) -> str:
     try:
-        head = read_head(f.path, SNIFF_BYTES)
+        head = read_head(f.location, SNIFF_BYTES)
     except OSError:
         return "application/octet-stream"
     decoded = decode(head if len(head) < SNIFF_BYTES else head[:SNIFF_BYTES - 4])

@@ -139,7 +139,7 @@ def test_large_documents_are_read_only_up_to_the_limit(tmp_path) -> None:
 
     path = tmp_path / "big.txt"
     path.write_bytes(b"Headline\n" + b"line of text\n" * 1000)
-    f = ReleaseFile("big.txt", path, path.stat().st_size, 0)
+    f = ReleaseFile("big.txt", str(path), path.stat().st_size, 0)
     data, note = read_document(f, limit=100)
     assert len(data) <= 100 and data.endswith(b"\n") and data.startswith(b"Headline\n")
     assert note and "first" in note and str(f.size) in note
