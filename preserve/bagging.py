@@ -344,7 +344,7 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out}: cannot create ({exc.strerror}); choose a writable --out") from None
-    from .describe import curated_values, preload as preload_description
+    from .describe import curated_values, may_analyse_text, preload as preload_description
 
     sheet = curated_values(source, found.releases)  # a malformed sheet stops the run before any write
     result = CollectionResult(warnings=list(found.warnings))
@@ -360,7 +360,7 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
         workers = release_workers(found.releases, options.jobs)
         if workers > 1:
             go = options.identify == "siegfried"
-            if start_method(fork_unsafe_calls=go) == "fork":
+            if start_method(fork_unsafe_calls=go) == "fork" and may_analyse_text(found.releases, sheet):
                 preload_description()  # forked workers share one copy of the models, loaded once
             for index, outcome in run_tasks(task.without_progress(), len(found.releases), workers,
                                             on_lost=task.lost_in_worker, fork_unsafe_calls=go):

@@ -67,6 +67,22 @@ def preload() -> None:
     gazetteer()
 
 
+def may_analyse_text(releases: Sequence[Release], sheet: Mapping[str, Mapping[str, list[str]]]) -> bool:
+    """Whether describing these releases may analyse a text document (what the models are for).
+
+    False only when every release is a folder whose main document can only be a text file by
+    its name (no curator choice, no file without an extension) and no file has a text
+    extension. A hint, for :func:`preload`: a wrong answer costs time, never a result, as the
+    models load on first use anyway.
+    """
+    for release in releases:
+        if not release.is_dir or (sheet.get(release.name) or {}).get(MAIN_DOCUMENT_COLUMN):
+            return True
+        if any(_ext(f.relpath) in _TEXT_EXT or not _ext(f.relpath) for f in release.files):
+            return True
+    return False
+
+
 def describe_bytes(data: bytes, name: str, config: CollectionConfig | None = None) -> tuple[Draft, str, str | None]:
     """Draft of one document's bytes: (draft, format value, encoding or None for binary)."""
     config = config or CollectionConfig()

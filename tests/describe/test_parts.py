@@ -206,3 +206,21 @@ def test_capital_word_shortcuts_match_the_regex(text):
 def test_plain_text_needs_no_markup_stripping(text):
     if _plain(text):
         assert all(strip_markup(line) == line.strip() for line in text.splitlines())
+
+
+def test_models_are_preloaded_only_where_a_text_may_be_analysed(tmp_path):
+    from preserve.describe import MAIN_DOCUMENT_COLUMN, may_analyse_text
+
+    def releases(*layout: str):
+        root = tmp_path / f"src{len(list(tmp_path.iterdir()))}"
+        for rel in layout:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_bytes(b"\x00\x01")
+        return discover(root).releases
+
+    data_only = releases("a/x.dat", "a/sub/y.bin", "b/z.png")
+    assert not may_analyse_text(data_only, {})
+    assert may_analyse_text(data_only, {"a": {MAIN_DOCUMENT_COLUMN: ["x.dat"]}})  # the curator's choice
+    assert may_analyse_text(releases("a/x.dat", "b/notes.TXT"), {})
+    assert may_analyse_text(releases("a/x.dat", "b/README"), {})  # no extension: sniffed
+    assert may_analyse_text(releases("a/x.dat", "single.dat"), {})  # a single file is its own document
