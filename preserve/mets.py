@@ -38,6 +38,7 @@ SIP_PROFILE = "https://earksip.dilcis.eu/profile/E-ARK-SIP.xml"
 CHECKSUMTYPE = "SHA-256"
 OTHER_CONTENT_TYPE = "Release (preserve)"
 REP_USE = "Representations/rep1"
+REP_GRP_ID = "filegrp-rep1"
 REP_LABEL = "rep1"
 _TEXTUAL = ("text/", "application/pdf", "application/msword", "application/rtf",
             "application/vnd.openxmlformats-officedocument.wordprocessingml",
@@ -162,7 +163,7 @@ def build_root_mets(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntry, p
     _md_ref(digi, premis, "PREMIS")
 
     sec = _sub(root, "fileSec", {"ID": "filesec"})
-    _file_grp(sec, REP_USE, "filegrp-rep1", [rep_mets], "file-rep1")
+    _file_grp(sec, REP_USE, REP_GRP_ID, [rep_mets], "file-rep1")
     doc_ids = _file_grp(sec, "Documentation", "filegrp-documentation", documentation, "file-doc")
     sch_ids = _file_grp(sec, "Schemas", "filegrp-schemas", schemas, "file-schema")
 
@@ -175,11 +176,14 @@ def build_root_mets(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntry, p
         div = _sub(top, "div", {"ID": div_id, "LABEL": label})
         for fid in ids:
             etree.SubElement(div, _FPTR, {"FILEID": fid})
+    # CSIP101-104: the content division names the representations' fileGrp (eark-validator
+    # requires it); CSIP105-112: then a division per representation, under the root division,
+    # labelled like its fileGrp, whose mptr points to its METS and names the fileGrp
     reps = _sub(top, "div", {"ID": "div-representations", "LABEL": "Representations"})
-    _sub(reps, "fptr", {"FILEID": "filegrp-rep1"})
-    rep = _sub(reps, "div", {"ID": "div-rep1", "LABEL": REP_LABEL})
+    _sub(reps, "fptr", {"FILEID": REP_GRP_ID})
+    rep = _sub(top, "div", {"ID": "div-rep1", "LABEL": REP_USE})
     _sub(rep, "mptr", {"LOCTYPE": "URL", XL + "type": "simple", XL + "href": href(rep_mets.path),
-                       XL + "title": "METS of representation rep1"})
+                       XL + "title": REP_GRP_ID})
     return root
 
 
@@ -284,18 +288,20 @@ def build_root_mets_xml(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntr
     """The bytes of the package's root METS: exactly ``serialise(build_root_mets(...))``."""
     sip = inp.package_type.upper() == "SIP"
     when = iso(inp.created)
-    rep_grp, _ = _x_file_grp(REP_USE, "filegrp-rep1", [rep_mets], "file-rep1")
+    rep_grp, _ = _x_file_grp(REP_USE, REP_GRP_ID, [rep_mets], "file-rep1")
     doc_grp, doc_ids = _x_file_grp("Documentation", "filegrp-documentation", documentation, "file-doc")
     sch_grp, sch_ids = _x_file_grp("Schemas", "filegrp-schemas", schemas, "file-schema")
-    rep_div = _element("        ", f'div ID="div-rep1" LABEL="{REP_LABEL}"', [
-        f'          <mptr LOCTYPE="URL" xlink:type="simple" xlink:href="{escape_attr(href(rep_mets.path))}" '
-        'xlink:title="METS of representation rep1"/>\n'])
     top = _element("    ", f'div ID="div-root" LABEL="{escape_attr(inp.identifier)}"', [
         '      <div ID="div-metadata" LABEL="Metadata" DMDID="dmd-dc dmd-dc-json" ADMID="digiprov-premis"/>\n',
         *_element("      ", 'div ID="div-documentation" LABEL="Documentation"', _x_fptrs("        ", doc_ids)),
         *_element("      ", 'div ID="div-schemas" LABEL="Schemas"', _x_fptrs("        ", sch_ids)),
         '      <div ID="div-representations" LABEL="Representations">\n'
-        '        <fptr FILEID="filegrp-rep1"/>\n', *rep_div, "      </div>\n"])
+        f'        <fptr FILEID="{REP_GRP_ID}"/>\n'
+        "      </div>\n"
+        f'      <div ID="div-rep1" LABEL="{REP_USE}">\n'
+        f'        <mptr LOCTYPE="URL" xlink:type="simple" xlink:href="{escape_attr(href(rep_mets.path))}" '
+        f'xlink:title="{REP_GRP_ID}"/>\n'
+        "      </div>\n"])
     return utf8((
         _XML_DECLARATION,
         _x_root(inp.identifier, inp.title, content_category([c.mime for c in content]),

@@ -204,16 +204,16 @@ def documentation_text(inp: PackageInput) -> str:
         "Common Specification for Information Packages (CSIP 2.1) package. Everything needed to",
         "understand it is inside this folder, even without the bag's tag files:",
         "",
-        "  METS.xml                              METS 1.12: lists the metadata, documentation, schemas",
-        "                                        and the representation's METS, each with its size and",
-        "                                        SHA-256 checksum.",
+        "  METS.xml                              METS 1.12: lists the metadata, documentation,",
+        "                                        schemas and the representation's METS, each with",
+        "                                        its size and SHA-256 checksum.",
         "  metadata/descriptive/dc.xml           Dublin Core 1.1 record (oai_dc container).",
         "  metadata/descriptive/dc.json          the same record with the provenance of each value.",
         "  metadata/preservation/premis.xml      PREMIS 3: fixity, file formats (PRONOM), original",
         "                                        names, and the events and agents that made this.",
-        f"  {CONTENT_PREFIX}<file>   the release's files, byte-identical, original names.",
-        f"  {REP_METS_PATH}          METS of the representation: lists its files, each with",
-        "                                        its size and SHA-256 checksum.",
+        f"  {CONTENT_PREFIX}<file>      the release's files, byte-identical, original names.",
+        f"  {REP_METS_PATH}         METS of the representation: lists its files, each",
+        "                                        with its size and SHA-256 checksum.",
         "  documentation/README.txt              this text.",
         "  schemas/                              the official XML schemas these files use, with",
         "                                        PROVENANCE.md (where each came from, its SHA-256).",
@@ -226,9 +226,9 @@ def documentation_text(inp: PackageInput) -> str:
         lines += [f"  {d}" for d in inp.empty_dirs]
     lines += [
         "",
-        "To check it: compare each file's SHA-256 with the METS.xml that lists it (and with PREMIS",
-        "and the bag manifests), and validate the XML against the schemas in schemas/ (METS imports xlink.xsd",
-        "and the DILCIS CSIP extension; dc.xsd imports xml.xsd).",
+        "To check it: compare each file's SHA-256 with the METS.xml that lists it (and with",
+        "PREMIS and the bag manifests), and validate the XML against the schemas in schemas/",
+        "(METS imports xlink.xsd and the DILCIS CSIP extension; dc.xsd imports xml.xsd).",
     ]
     return xml_text("\n".join(lines)) + "\n"
 

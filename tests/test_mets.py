@@ -117,12 +117,21 @@ def test_struct_map(tmp_path):
     assert (smap.get("TYPE"), smap.get("LABEL")) == ("PHYSICAL", "CSIP")
     top = smap.find("m:div", NS)
     labels = [d.get("LABEL") for d in top.findall("m:div", NS)]
-    assert labels == ["Metadata", "Documentation", "Schemas", "Representations"]
+    assert labels == ["Metadata", "Documentation", "Schemas", "Representations", "Representations/rep1"]
     assert all(d.get("LABEL") for d in smap.iter("{%s}div" % NS["m"]))
     meta = top.find("m:div[@LABEL='Metadata']", NS)
     assert meta.get("DMDID") == "dmd-dc dmd-dc-json" and meta.get("ADMID") == "digiprov-premis"
-    mptr = top.find("m:div[@LABEL='Representations']/m:div/m:mptr", NS)
+    # CSIP101-104: the content division names the representation's fileGrp
+    content = top.find("m:div[@LABEL='Representations']", NS)
+    assert [f.get("FILEID") for f in content] == ["filegrp-rep1"]
+    # CSIP105-112: the representation's division (labelled as its fileGrp) points to its METS
+    # only, and its mptr names the fileGrp; the content files are listed by that METS
+    rep = top.find("m:div[@LABEL='Representations/rep1']", NS)
+    assert [child.tag for child in rep] == ["{%s}mptr" % NS["m"]]
+    mptr = rep[0]
     assert mptr.get(XL + "href") == "representations/rep1/METS.xml"
+    groups = {g.get("ID"): g.get("USE") for g in mets.iter("{%s}fileGrp" % NS["m"])}
+    assert groups[mptr.get(XL + "title")] == rep.get("LABEL") == "Representations/rep1"
     ids = {e.get("ID") for e in mets.iter() if e.get("ID")}
     for fptr in smap.iter("{%s}fptr" % NS["m"]):
         assert fptr.get("FILEID") in ids
