@@ -131,3 +131,31 @@ def test_keywords_draft7_would_read_otherwise_turn_the_fast_check_off():
     assert not schema_mod._draft7_compatible({"type": "array", "prefixItems": [{"type": "string"}]})
     assert not schema_mod._draft7_compatible({"properties": {"a": {"items": {"unevaluatedItems": False}}}})
     assert not schema_mod._draft7_compatible({"properties": {"a": {"$ref": "#/$defs/x"}}})
+
+
+def test_the_shipped_compiled_check_is_made_from_the_shipped_schema():
+    """preserve/_schema_compiled.py is regenerated with the schema (`python -m preserve.schema`)."""
+    import fastjsonschema
+
+    from preserve import _schema_compiled as shipped
+
+    assert shipped.SCHEMA_SHA256 == schema_mod.schema_sha256(), "schema changed: run python -m preserve.schema"
+    if shipped.VERSION == fastjsonschema.VERSION:  # the same generator writes the same text
+        assert schema_mod.COMPILED_MODULE.read_text(encoding="utf-8") == schema_mod.compiled_source()
+
+
+def test_an_edited_schema_is_compiled_not_taken_from_the_shipped_check(monkeypatch):
+    import fastjsonschema
+
+    compiled: list[object] = []
+    real_compile = fastjsonschema.compile
+    monkeypatch.setattr(fastjsonschema, "compile", lambda *a, **k: compiled.append(a) or real_compile(*a, **k))
+    schema_mod._compiled.cache_clear()
+    try:
+        assert schema_mod._fast_valid(dict(GOOD)) and compiled == []  # the shipped check, as made
+        monkeypatch.setattr(schema_mod, "schema_sha256", lambda: "0" * 64)
+        schema_mod._compiled.cache_clear()
+        assert schema_mod._fast_valid(dict(GOOD)) and len(compiled) == 1  # compiled here instead
+        assert not schema_mod._fast_valid({**GOOD, "date": ["2016-02-30"]})  # the edtf format still applies
+    finally:
+        schema_mod._compiled.cache_clear()
