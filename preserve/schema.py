@@ -3,11 +3,11 @@
 Problems are data: every one is returned as (release, field, value, expectation).
 The schema is read from the installed package, never fetched.
 
-The yes/no is decided by the schema compiled to Python by fastjsonschema, once per process
-(~15x faster than jsonschema); only a record found invalid goes through jsonschema, which
-names every problem. The schema uses only keywords that mean the same in Draft 2020-12 and
-Draft 7 (fastjsonschema's newest; any other keyword turns the fast check off), and tests
-check both always agree.
+The yes/no is decided by the schema compiled to Python by fastjsonschema (~15x faster than
+jsonschema; shipped compiled in ``_schema_compiled.py``, else compiled once per process); only
+a record found invalid goes through jsonschema, which names every problem. The schema uses
+only keywords that mean the same in Draft 2020-12 and Draft 7 (fastjsonschema's newest; any
+other keyword turns the fast check off), and tests check both always agree.
 """
 from __future__ import annotations
 
