@@ -6,7 +6,6 @@ input errors; 130 / 143 interrupted by SIGINT / SIGTERM. No traceback ever reach
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sys
 import threading

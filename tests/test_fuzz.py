@@ -5,7 +5,6 @@ manifests cover is caught).
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
