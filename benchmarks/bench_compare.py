@@ -60,6 +60,7 @@ class Run:
     rss_mib: float  # the largest single process (getrusage: what `time -v` reports)
     code: int
     rss_sum_mib: float = 0.0  # PSS of all its processes together (shared pages split), sampled every 0.1 s
+    cpu: float = 0.0  # user + system seconds of the command and all its processes
 
 
 @dataclass
@@ -107,8 +108,8 @@ _LAUNCH = (
     "code = proc.wait()\n"
     "t = time.perf_counter() - t\n"
     "peak_sum = peak[0]\n"
-    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-    "open(sys.argv[1], 'w').write(f'{t} {rss} {code} {peak_sum}')\n"
+    "usage = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "open(sys.argv[1], 'w').write(f'{t} {usage.ru_maxrss} {code} {peak_sum} {usage.ru_utime + usage.ru_stime}')\n"
 )
 
 
@@ -121,13 +122,13 @@ def run(cmd: list[str], cwd: Path | None = None) -> Run:
     try:
         proc = subprocess.run([sys.executable, "-c", _LAUNCH, report, *cmd], cwd=cwd, env=env,
                               stderr=subprocess.PIPE, check=False)
-        seconds, rss_kib, code, sum_kib = Path(report).read_text().split()
+        seconds, rss_kib, code, sum_kib, cpu = Path(report).read_text().split()
     finally:
         os.unlink(report)
     if int(code) != 0:
         err = proc.stderr.decode("utf-8", "replace").strip()
         print(f"  ! {' '.join(cmd[:4])} ... exit {code}: {err[-300:]}", file=sys.stderr)
-    return Run(float(seconds), int(rss_kib) / 1024, int(code), int(sum_kib) / 1024)
+    return Run(float(seconds), int(rss_kib) / 1024, int(code), int(sum_kib) / 1024, float(cpu))
 
 
 # ---------------------------------------------------------------- data
@@ -351,11 +352,22 @@ def best(runs: list[Run]) -> Run | None:
     return min(runs, key=lambda r: r.seconds) if runs else None
 
 
+def _cpu(p: Run | None, b: Run | None) -> str:
+    """CPU seconds (user + system, every process) of the best runs, and their ratio: the work
+    each tool did, which moves less than wall time when the host lends this machine less of a
+    second core."""
+    if not p or not p.cpu:
+        return "-"
+    if not b or not b.cpu:
+        return f"{p.cpu:.2f} / -"
+    return f"{p.cpu:.2f} / {b.cpu:.2f} ({p.cpu / b.cpu:.2f})"
+
+
 def table(rows: list[Row], where: str) -> str:
     head = ("| where | case | operation | preserve s | bagit-python s | ratio | target | "
-            "ratio vs copy + bagit | preserve peak MiB (RSS largest process / PSS all) | "
-            "bagit peak MiB (RSS largest / PSS all) |")
-    lines = [head, "|" + "---|" * 10]
+            "ratio vs copy + bagit | CPU s preserve / bagit (ratio) | "
+            "preserve peak MiB (RSS largest process / PSS all) | bagit peak MiB (RSS largest / PSS all) |")
+    lines = [head, "|" + "---|" * 11]
     for row in rows:
         p, b = best(row.preserve), best(row.bagit)
         ratio = p.seconds / b.seconds if p and b and b.seconds else None
@@ -369,6 +381,7 @@ def table(rows: list[Row], where: str) -> str:
             f"{p.seconds:.2f}" if p else "-", f"{b.seconds:.2f}" if b else "-",
             f"{ratio:.2f}" if ratio is not None else "-", verdict or "-",
             f"{p.seconds / (b.seconds + min(row.copy_seconds)):.2f}" if p and b and row.copy_seconds else "-",
+            _cpu(p, b),
             ("-" if not p or not p.rss_mib else
              f"{p.rss_mib:.0f}" + ("" if p.rss_mib < RSS_LIMIT_MIB else " (over 200!)") + f" / {p.rss_sum_mib:.0f}"),
             f"{b.rss_mib:.0f} / {b.rss_sum_mib:.0f}" if b else "-",
