@@ -113,7 +113,8 @@ def fingerprint(release: Release, fixities: Sequence[Fixity], config: Collection
     """A digest of everything a bag is made from (source bytes, names, metadata, options), not of time."""
     doc = {
         "release": release.id, "name": release.name,
-        "files": [[f.relpath, fx.size, dict(sorted(fx.digests.items()))] for f, fx in zip(release.files, fixities)],
+        # (each file's digests are sorted by algorithm as dumps sorts every key)
+        "files": [[f.relpath, fx.size, dict(fx.digests)] for f, fx in zip(release.files, fixities)],
         "empty_dirs": list(release.empty_dirs), "config": config.as_dict(), "metadata": metadata,
         "algorithms": list(options.algorithms), "package_type": options.package_type,
     }
