@@ -478,3 +478,29 @@ def test_small_files_hash_only_in_one_read(tmp_path: Path, monkeypatch) -> None:
     fx = copy_and_hash(tmp_path / "f", None, ["sha256"])
     assert fx.digests["sha256"] == hashlib.sha256(data).hexdigest() and fx.size == 5000
     assert reads == [5001]  # one read of the whole file (and one byte more: its end)
+
+
+@pytest.mark.skipif(threading.current_thread() is not threading.main_thread(), reason="needs the main thread")
+def test_ctrl_c_right_after_a_copy_is_created_leaves_no_file(tmp_path: Path, monkeypatch) -> None:
+    """The interrupt lands between os.open making the copy and the engine holding it: the
+    copy is still removed, and no signal stays held."""
+    (tmp_path / "s").write_bytes(b"x" * 100)
+    real_open = os.open
+
+    def open_then_interrupt(path, flags, mode=0o777, **kw):
+        fd = real_open(path, flags, mode, **kw)
+        if flags & os.O_CREAT:
+            os.kill(os.getpid(), signal.SIGINT)
+        return fd
+
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, ())
+    monkeypatch.setattr(fixity.os, "open", open_then_interrupt)
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            copy_and_hash(tmp_path / "s", tmp_path / "d", ["sha256"])
+    finally:
+        signal.signal(signal.SIGINT, old)
+        monkeypatch.undo()
+    assert not (tmp_path / "d").exists()
+    assert signal.pthread_sigmask(signal.SIG_BLOCK, ()) == mask
