@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import os
-import signal
 import stat
 import threading
 import time
@@ -236,15 +235,18 @@ def copy_and_hash(
     hashers = [_new_hasher(a) for a in algorithms]
     src_fd, st = _open_regular(src)
     dest_fd = -1
+    created: Path | str | None = None
     complete = False
     try:
         if dest is not None:
-            mask = _signal_mask()
+            # ours from the moment os.open may have made it: a Ctrl-C can be raised after the
+            # call returns and before dest_fd holds the result, and the copy must still go
+            created = dest
             try:
-                _hold_interrupts(mask)
                 dest_fd = os.open(dest, _WRITE_FLAGS, 0o644)
-            finally:
-                _restore(mask)  # a Ctrl-C held meanwhile is raised here, once dest_fd is ours
+            except OSError:
+                created = None  # not made (it exists, or its folder does not): not ours to remove
+                raise
         if split is None:
             split = (st.st_size >= SPLIT_THRESHOLD and len(hashers) + (dest_fd >= 0) > 1
                      and (lanes or default_jobs()) > 1)
@@ -265,45 +267,14 @@ def copy_and_hash(
         os.close(src_fd)
         if dest_fd >= 0:
             os.close(dest_fd)
-            if not complete:
-                try:
-                    os.unlink(dest)  # created by us (O_EXCL): never leave a partial copy
-                except OSError:
-                    pass
+        if created is not None and not complete:
+            try:
+                os.unlink(created)  # created by us (O_EXCL): never leave a partial copy
+            except OSError:
+                pass
     if progress:
         progress(1, 0)
     return Fixity(total, {a: h.hexdigest() for a, h in zip(algorithms, hashers)})
-
-
-#: signals whose Python handlers raise (Ctrl-C, the CLI's SIGTERM): held while a copy is created
-_INTERRUPTS = frozenset(sig for sig in (getattr(signal, "SIGINT", None), getattr(signal, "SIGTERM", None))
-                        if sig is not None)
-
-
-def _signal_mask() -> set[int] | None:
-    """This thread's signal mask when it is the main thread (None elsewhere); changes nothing.
-
-    The Python handlers of SIGINT and SIGTERM raise (KeyboardInterrupt, the CLI's SIGTERM
-    exception) in the main thread after any call returns, so one could fall between os.open
-    creating a copy and the caller holding its descriptor, which then never removes it: an
-    empty copy left behind (seen once in ~20 runs of the Ctrl-C test). So they are held across
-    the open (:func:`_hold_interrupts`) and the mask read here restored after it
-    (:func:`_restore`): one that arrived meanwhile is raised then, inside the caller's clean-up.
-    No Python signal handler runs in other threads.
-    """
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, ())
-
-
-def _hold_interrupts(mask: set[int] | None) -> None:
-    if mask is not None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
-
-
-def _restore(mask: set[int] | None) -> None:
-    if mask is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 class _Head:
