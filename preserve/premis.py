@@ -267,6 +267,16 @@ def _x_identifier(out: list[str], depth: int, kind: str, value: str) -> None:
                f"{i}  <premis:{kind}Value>{_esc(value)}</premis:{kind}Value>\n{i}</premis:{kind}>\n")
 
 
+def _x_links(kind: str, values: Iterable[str], role: str | None = None) -> list[str]:
+    """A premis:linking<kind>Identifier per (escaped) value, each on one line, with the
+    (escaped) linking<kind>Role when given; the parts they share are made once."""
+    name = f"premis:linking{kind}Identifier"
+    head = f"    <{name}><{name}Type>{ID_TYPE}</{name}Type><{name}Value>"
+    tail = (f"</{name}Value></{name}>\n" if role is None else
+            f"</{name}Value><premis:linking{kind}Role>{role}</premis:linking{kind}Role></{name}>\n")
+    return [head + value + tail for value in values]
+
+
 def _x_leaf(out: list[str], depth: int, name: str, text: object) -> None:
     out.append(f"{_ind(depth)}<premis:{name}>{_esc(text)}</premis:{name}>\n")
 
@@ -350,16 +360,9 @@ def _x_event(out: list[str], event_id: str, event_type: str, when: str, detail: 
                f"        <premis:eventOutcomeDetailNote>{note}</premis:eventOutcomeDetailNote>\n"
                "      </premis:eventOutcomeDetail>\n" for note in notes)
     out.append("    </premis:eventOutcomeInformation>\n")
-    for agent_id, role in agents:  # each link on one line
-        out.append(f"    <premis:linkingAgentIdentifier><premis:linkingAgentIdentifierType>{ID_TYPE}"
-                   f"</premis:linkingAgentIdentifierType><premis:linkingAgentIdentifierValue>{_esc(agent_id)}"
-                   f"</premis:linkingAgentIdentifierValue><premis:linkingAgentRole>{_esc(role)}"
-                   "</premis:linkingAgentRole></premis:linkingAgentIdentifier>\n")
-    role = _esc(object_role)
-    out.extend(f"    <premis:linkingObjectIdentifier><premis:linkingObjectIdentifierType>{ID_TYPE}"
-               f"</premis:linkingObjectIdentifierType><premis:linkingObjectIdentifierValue>{oid}"
-               f"</premis:linkingObjectIdentifierValue><premis:linkingObjectRole>{role}"
-               "</premis:linkingObjectRole></premis:linkingObjectIdentifier>\n" for oid in objects)
+    for agent_id, role in agents:
+        out += _x_links("Agent", (_esc(agent_id),), _esc(role))
+    out += _x_links("Object", objects, _esc(object_role))
     out.append("  </premis:event>\n")
 
 
@@ -373,9 +376,7 @@ def _x_agent(out: list[str], agent_id: str, name: str, kind: str, version: str |
         _x_leaf(out, 2, "agentVersion", version)
     for note in notes:
         _x_leaf(out, 2, "agentNote", note)
-    out.extend(f"    <premis:linkingEventIdentifier><premis:linkingEventIdentifierType>{ID_TYPE}"
-               f"</premis:linkingEventIdentifierType><premis:linkingEventIdentifierValue>{_esc(eid)}"
-               "</premis:linkingEventIdentifierValue></premis:linkingEventIdentifier>\n" for eid in events)
+    out += _x_links("Event", map(_esc, events))
     out.append("  </premis:agent>\n")
 
 
