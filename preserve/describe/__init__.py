@@ -76,11 +76,27 @@ def may_analyse_text(releases: Sequence[Release], sheet: Mapping[str, Mapping[st
     models load on first use anyway.
     """
     for release in releases:
-        if not release.is_dir or (sheet.get(release.name) or {}).get(MAIN_DOCUMENT_COLUMN):
+        if _main_without_search(release, (sheet.get(release.name) or {}).get(MAIN_DOCUMENT_COLUMN)):
             return True
-        if any(_ext(f.relpath) in _TEXT_EXT or not _ext(f.relpath) for f in release.files):
+        if any(_may_be_text(f) for f in release.files):
             return True
     return False
+
+
+def _main_without_search(release: Release, named: object) -> bool:
+    """Whether choose_main takes the main document without searching the folder for a text."""
+    return not release.is_dir or bool(named)
+
+
+def _may_be_text(f: ReleaseFile) -> bool:
+    """Whether f may be a text document by its name: a text extension, or none (its bytes decide)."""
+    ext = _ext(f.relpath)
+    return not ext or ext in _TEXT_EXT
+
+
+def _is_text_document(f: ReleaseFile) -> bool:
+    """A text document of a folder: a text extension, or no extension and text bytes."""
+    return _may_be_text(f) and (_ext(f.relpath) in _TEXT_EXT or _file_format(f).startswith("text/"))
 
 
 def describe_bytes(data: bytes, name: str, config: CollectionConfig | None = None) -> tuple[Draft, str, str | None]:
@@ -154,15 +170,14 @@ def _file_format(f: ReleaseFile) -> str:
 
 def choose_main(release: Release, named: str | None) -> tuple[ReleaseFile | None, str]:
     """The main document of a release and how it was chosen."""
-    if not release.is_dir:
-        return (release.files[0] if release.files else None), "the release is a single file"
-    if named:
+    if _main_without_search(release, named):
+        if not release.is_dir:
+            return (release.files[0] if release.files else None), "the release is a single file"
         for f in release.files:
             if f.relpath == named:
                 return f, "named by the curator (metadata.csv)"
         return None, f"the curator named {named!r}, which is not a file of this release"
-    texts = [f for f in release.files if _ext(f.relpath) in _TEXT_EXT
-             or (_ext(f.relpath) == "" and _file_format(f).startswith("text/"))]
+    texts = [f for f in release.files if _is_text_document(f)]
     if len(texts) == 1:
         return texts[0], "the only text document in the folder"
     top = [f for f in texts if "/" not in f.relpath]

@@ -224,3 +224,26 @@ def test_models_are_preloaded_only_where_a_text_may_be_analysed(tmp_path):
     assert may_analyse_text(releases("a/x.dat", "b/notes.TXT"), {})
     assert may_analyse_text(releases("a/x.dat", "b/README"), {})  # no extension: sniffed
     assert may_analyse_text(releases("a/x.dat", "single.dat"), {})  # a single file is its own document
+
+
+_NAMES = st.sampled_from(["x.dat", "y.TXT", "notes.md", "README", "img.png", "sub/z.txt", "sub/DATA",
+                          "a.html", "b.bin"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_NAMES, st.sampled_from([b"plain words\n", b"\x00\x01\x02"])), min_size=1,
+                max_size=5, unique_by=lambda t: t[0].lower()))
+def test_no_text_hint_means_choose_main_finds_no_text(tmp_path_factory, layout):
+    """may_analyse_text is only a hint, but when it says no text, choose_main must find none."""
+    from preserve.describe import may_analyse_text
+
+    root = tmp_path_factory.mktemp("src")
+    for name, data in layout:
+        (root / "rel" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "rel" / name).write_bytes(data)
+    releases = discover(root).releases
+    main, how = choose_main(releases[0], None)
+    if not may_analyse_text(releases, {}):
+        assert main is None and how == "the folder holds no text document"
+    if main is not None:
+        assert may_analyse_text(releases, {})
