@@ -76,16 +76,11 @@ def may_analyse_text(releases: Sequence[Release], sheet: Mapping[str, Mapping[st
     models load on first use anyway.
     """
     for release in releases:
-        if _main_without_search(release, (sheet.get(release.name) or {}).get(MAIN_DOCUMENT_COLUMN)):
-            return True
+        if not release.is_dir or (sheet.get(release.name) or {}).get(MAIN_DOCUMENT_COLUMN):
+            return True  # choose_main takes the single file, or the curator's choice
         if any(_may_be_text(f) for f in release.files):
             return True
     return False
-
-
-def _main_without_search(release: Release, named: object) -> bool:
-    """Whether choose_main takes the main document without searching the folder for a text."""
-    return not release.is_dir or bool(named)
 
 
 def _may_be_text(f: ReleaseFile) -> bool:
@@ -170,9 +165,9 @@ def _file_format(f: ReleaseFile) -> str:
 
 def choose_main(release: Release, named: str | None) -> tuple[ReleaseFile | None, str]:
     """The main document of a release and how it was chosen."""
-    if _main_without_search(release, named):
-        if not release.is_dir:
-            return (release.files[0] if release.files else None), "the release is a single file"
+    if not release.is_dir:
+        return (release.files[0] if release.files else None), "the release is a single file"
+    if named:
         for f in release.files:
             if f.relpath == named:
                 return f, "named by the curator (metadata.csv)"

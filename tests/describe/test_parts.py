@@ -230,20 +230,29 @@ _NAMES = st.sampled_from(["x.dat", "y.TXT", "notes.md", "README", "img.png", "su
                           "a.html", "b.bin"])
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(_NAMES, st.sampled_from([b"plain words\n", b"\x00\x01\x02"])), min_size=1,
-                max_size=5, unique_by=lambda t: t[0].lower()))
-def test_no_text_hint_means_choose_main_finds_no_text(tmp_path_factory, layout):
-    """may_analyse_text is only a hint, but when it says no text, choose_main must find none."""
-    from preserve.describe import may_analyse_text
+@settings(max_examples=80, deadline=None)
+@given(layout=st.lists(st.tuples(_NAMES, st.sampled_from([b"plain words\n", b"\x00\x01\x02"])), min_size=1,
+                       max_size=5, unique_by=lambda t: t[0].lower()),
+       named=st.one_of(st.none(), _NAMES), single=st.booleans())
+def test_no_text_hint_means_choose_main_reads_and_finds_nothing(tmp_path_factory, layout, named, single):
+    """may_analyse_text is only a hint, but when it says no text, choose_main must pick none
+    without reading a byte (single-file releases and the curator's choice included)."""
+    from unittest import mock
+
+    import preserve.describe as describe
+    from preserve.describe import MAIN_DOCUMENT_COLUMN, may_analyse_text
 
     root = tmp_path_factory.mktemp("src")
-    for name, data in layout:
-        (root / "rel" / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / "rel" / name).write_bytes(data)
+    if single:
+        (root / "one.dat").write_bytes(layout[0][1])
+    else:
+        for name, data in layout:
+            (root / "rel" / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / "rel" / name).write_bytes(data)
     releases = discover(root).releases
-    main, how = choose_main(releases[0], None)
-    if not may_analyse_text(releases, {}):
-        assert main is None and how == "the folder holds no text document"
-    if main is not None:
-        assert may_analyse_text(releases, {})
+    sheet = {releases[0].name: {MAIN_DOCUMENT_COLUMN: [named]}} if named else {}
+    if may_analyse_text(releases, sheet):
+        return  # a hint of text only costs a preload
+    with mock.patch.object(describe, "_file_format", side_effect=AssertionError("read a file's bytes")):
+        main, how = choose_main(releases[0], named)
+    assert main is None and how == "the folder holds no text document"
