@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 
 import click
 
-from . import __version__
+from . import __version__, interrupts
 from .errors import PreserveError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -206,6 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI, turning every error into one line and an exit code (see preserve.launch)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _on_sigterm)
+        interrupts.install(KeyboardInterrupt, Interrupted)
     try:
         cli.main(args=argv, prog_name="preserve", standalone_mode=False)
     except click.exceptions.Exit as exc:

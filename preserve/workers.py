@@ -30,6 +30,7 @@ from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterator, Protocol, TypeVar
 
+from . import interrupts
 from .libc import libc
 
 R = TypeVar("R")
@@ -84,6 +85,7 @@ def _serve(tasks: Connection, replies: Connection, task: Task, parent: int | Non
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, _stop_once)
+        interrupts.install(KeyboardInterrupt)  # a stop swallowed by a callback comes again
         for end in _parent_ends:  # inherited by fork: the parent's ends, its siblings' pipes
             end.close()
         if not _die_with_parent(parent):
@@ -99,6 +101,8 @@ def _serve(tasks: Connection, replies: Connection, task: Task, parent: int | Non
             replies.send(reply)
     except BaseException:  # noqa: BLE001 - KeyboardInterrupt, SIGTERM's exception, a closed pipe
         return
+    finally:
+        interrupts.cancel()  # nothing left to interrupt
 
 
 #: set in a worker once it was told to stop: it takes no further task, whatever its task did
