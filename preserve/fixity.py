@@ -227,10 +227,10 @@ def copy_and_hash(
 
     dest must not exist. With ``split`` (default: large file, several algorithms and cores)
     the algorithms and the copy run in up to ``lanes`` parallel threads (default: all cores)
-    over double buffers. The source is only ever opened read-only. If ``stop`` is set (checked between chunks), :class:`Cancelled` is
-    raised. On any failure or interruption the partial dest is removed. ``head`` is given the
-    file's first HEAD_BYTES bytes from the very reads that feed the copy and the hashes, so
-    what it sees is what the copy starts with.
+    over double buffers. The source is only ever opened read-only. If ``stop`` is set (checked
+    between chunks), :class:`Cancelled` is raised. On any failure or interruption the partial
+    dest is removed. ``head`` is given the file's first HEAD_BYTES bytes from the very reads
+    that feed the copy and the hashes, so what it sees is what the copy starts with.
     """
     hashers = [_new_hasher(a) for a in algorithms]
     src_fd, st = _open_regular(src)

@@ -9,8 +9,8 @@ returned; an invalid package raises PackageError and nothing is written.
 Speed: the XML is written as text (byte for byte what serialising the lxml reference trees
 gives; tests check it), then each document is parsed once from those bytes and validated once:
 as a tree without its indentation, or, for a PREMIS of 1 MiB or more, while it streams
-through the parser (no tree); only an invalid package is validated again, as trees of the bytes, for
-messages with line numbers. Parsing and validating are most of the time left (libxml2);
+through the parser (no tree); only an invalid package is validated again, as trees of the
+bytes, for messages with line numbers. Parsing and validating are most of the time left (libxml2);
 dc.json is written by orjson when installed.
 
 The caller (the bag writer) has already copied the content to ``data/representations/rep1/
