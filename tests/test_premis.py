@@ -58,7 +58,10 @@ def test_events_and_agents(tmp_path):
         assert ev.findtext("p:eventOutcomeInformation/p:eventOutcome", namespaces=P) == "success"
         assert ev.findtext("p:eventDetailInformation/p:eventDetail", namespaces=P)
     files = values(root, "p:object/p:objectIdentifier/p:objectIdentifierValue")[1:]
-    assert values(events["message digest calculation"], "p:linkingObjectIdentifier/p:linkingObjectIdentifierValue") == files
+    for ev in events.values():  # every event concerns the whole representation
+        assert values(ev, "p:linkingObjectIdentifier/p:linkingObjectIdentifierValue") == ["representations/rep1"]
+    assert values(events["creation"], "p:linkingObjectIdentifier/p:linkingObjectRole") == ["outcome"]
+    assert values(events["message digest calculation"], "p:linkingObjectIdentifier/p:linkingObjectRole") == ["source"]
     total = sum(cf.fixity.size for cf in inp.files)
     assert values(events["message digest calculation"], ".//p:eventOutcomeDetailNote") == [
         f"{len(files)} content file{'s' * (len(files) != 1)}, {total} bytes, 2 digests each"]
@@ -84,9 +87,10 @@ def test_every_link_resolves(tmp_path):
     assert len(events) == 5 and len(agents) == 3 and len(objects) == 4
     assert set(values(root, "//p:linkingEventIdentifier/p:linkingEventIdentifierValue")) == events
     assert set(values(root, "//p:linkingAgentIdentifierValue")) == agents
-    assert set(values(root, "//p:linkingObjectIdentifierValue")) == objects
+    assert set(values(root, "//p:linkingObjectIdentifierValue")) == {"representations/rep1"}
     assert set(values(root, "//p:relatedObjectIdentifierValue")) <= objects
-    # each link once: from the event (with the object's role), and from a file to its representation
+    # each link once: from the event to the representation (with its role), and from a file to
+    # the representation that includes it; no file named by an event, no event by an object
     assert not root.xpath("p:object/p:linkingEventIdentifier", namespaces=P)
     assert values(root, "p:object/p:relationship/p:relatedObjectIdentifier/p:relatedObjectIdentifierValue") == [
         "representations/rep1"] * (len(objects) - 1)
@@ -96,6 +100,46 @@ def test_every_link_resolves(tmp_path):
     rep = root.xpath("p:object[@xsi:type='premis:representation']",
                      namespaces={**P, "xsi": "http://www.w3.org/2001/XMLSchema-instance"})[0]
     assert values(rep, "p:significantProperties/p:significantPropertiesValue") == ["old"]
+
+
+def events_of(root, object_id: str) -> set[str]:
+    """The events that concern an object: those naming it or a representation that includes it."""
+    related = {object_id} | set(values(root, f"p:object[p:objectIdentifier/p:objectIdentifierValue='{object_id}']"
+                                             "/p:relationship[p:relationshipSubType='is included in']"
+                                             "//p:relatedObjectIdentifierValue"))
+    return {ev.findtext("p:eventType", namespaces=P) for ev in root.findall("p:event", P)
+            if related & set(values(ev, "p:linkingObjectIdentifier/p:linkingObjectIdentifierValue"))}
+
+
+def test_every_file_reaches_every_event_through_its_representation(tmp_path):
+    _, gen, inp = build_sample(tmp_path, FOLDER_RELEASE, empty_dirs=["old"])
+    root = premis(gen)
+    every = {"message digest calculation", "format identification", "metadata extraction", "validation",
+             "creation"}
+    assert events_of(root, "representations/rep1") == every
+    for cf in inp.files:
+        assert events_of(root, "representations/rep1/data/" + cf.relpath) == every
+    assert events_of(root, "representations/rep2/data/x") == set()
+
+
+def test_premis_grows_by_one_object_per_file_and_nothing_else():
+    """Each further file adds its object line, and the event links do not grow with the files."""
+    from dataclasses import replace
+
+    from preserve.formats import Identifier
+    from preserve.package import content_path
+    from preserve.premis import build_premis_xml
+
+    base = _awkward_input(24)
+
+    def lines(n: int) -> list[str]:
+        inp = replace(base, files=base.files[:n])
+        xml = build_premis_xml(inp, [content_path(cf.relpath) for cf in inp.files], Identifier("t", "1", "d"))
+        return xml.decode("utf-8").split("\n")
+
+    small, large = lines(12), lines(24)
+    assert len(large) - len(small) == 12
+    assert sum("linkingObjectIdentifier" in line for line in large) == 5
 
 
 def test_validation_failure_and_aip(tmp_path):
