@@ -10,17 +10,15 @@ import ctypes
 import errno
 import os
 import shutil
-import signal
 import stat
-import threading
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from . import bagfiles
 from .errors import InputError, PreserveError
 from .fixity import Fixity, ProgressFn, copy_and_hash_many, fsync_files, hash_bytes, hash_constant
+from .interrupts import deferred
 from .libc import libc
 
 STAGING_MARK = ".preserve-staging-"
@@ -67,33 +65,6 @@ def remove_stale_staging(out: Path) -> list[Path]:
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(Path(entry.path))
     return removed
-
-
-@contextmanager
-def deferred_signals() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM back for a short critical section (a rename, a clean-up).
-
-    In the main thread the Python-level handlers are swapped for recorders; a signal that
-    arrived meanwhile is raised again (to the original handler) when the block ends. Elsewhere
-    (a worker thread) this does nothing: Python runs signal handlers in the main thread only.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    saved = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            saved[sig] = signal.signal(sig, lambda signum, frame: caught.append(signum))
-        except (ValueError, OSError):  # pragma: no cover - not allowed here
-            pass
-    try:
-        yield
-    finally:
-        for sig, handler in saved.items():
-            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
-        for sig in dict.fromkeys(caught):
-            signal.raise_signal(sig)
 
 
 def fsync_dir(path: Path | str) -> None:
@@ -218,7 +189,7 @@ class BagBuilder:
             os.mkdir(self.staging, 0o755)
             os.mkdir(self._data, 0o755)
         except BaseException as exc:  # also SIGINT/SIGTERM landing here, before __exit__ is armed
-            with deferred_signals():
+            with deferred():
                 shutil.rmtree(self.staging, ignore_errors=True)  # a unique name: only ever ours
             if isinstance(exc, OSError):
                 raise InputError(f"{self.dest.parent}: cannot write here ({exc.strerror}); "
@@ -228,7 +199,7 @@ class BagBuilder:
 
     def __exit__(self, exc_type, exc, tb) -> bool:
         if not self._finished:
-            with deferred_signals():
+            with deferred():
                 shutil.rmtree(self.staging, ignore_errors=True)
             if self._is_write_error(exc):
                 raise write_error(self.dest, exc) from None
@@ -337,7 +308,7 @@ class BagBuilder:
                                  "move it away or choose another --out")
             if not self.replace:
                 raise InputError(f"{self.dest}: already exists; use --force to replace it")
-        with deferred_signals():  # the rename and the bookkeeping happen together or not at all
+        with deferred():  # the rename and the bookkeeping happen together or not at all
             replace_dir(self.staging, self.dest)
             self._finished = True
         if self.fsync:

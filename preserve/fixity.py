@@ -31,6 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
+from . import interrupts
 from .errors import InputError
 
 DEFAULT_ALGORITHMS: tuple[str, ...] = ("sha256", "sha512")
@@ -399,7 +400,8 @@ def _pump_split(src_fd: int, dest_fd: int, hashers: list, progress: ProgressFn |
             chunk = views[i % 2][:n]
             if head is not None:
                 head = head.take(chunk)
-            pending = [pool.submit(_feed, lane, chunk) for lane in others]
+            with interrupts.deferred():  # a pool thread is started and recorded whole
+                pending = [pool.submit(_feed, lane, chunk) for lane in others]
             _feed(own, chunk)
             total += n
             if progress:
@@ -567,7 +569,8 @@ def _fsync_parallel(paths: list[Path | str], jobs: int, stop: threading.Event) -
 
     workers = min(jobs, len(paths))
     pool = _shared_pool(workers)
-    futures = [pool.submit(worker) for _ in range(workers)]
+    with interrupts.deferred():
+        futures = [pool.submit(worker) for _ in range(workers)]
     try:
         while wait(futures, timeout=0.25).not_done:
             pass
@@ -691,7 +694,8 @@ def copy_and_hash_many(
     try:
         if threads:
             pool = _shared_pool(threads)
-            futures = [pool.submit(worker) for _ in range(threads)]
+            with interrupts.deferred():  # every worker started and recorded, or none
+                futures = [pool.submit(worker) for _ in range(threads)]
         for i in small:  # meanwhile, the small files here
             if stop.is_set() or not one(i):
                 break

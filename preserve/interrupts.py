@@ -6,13 +6,17 @@ is raised at whatever bytecode the main thread runs next. When that is a weakref
 it prints "Exception ignored in ..." and a traceback, and the interrupted code runs on as if
 no signal had come. :func:`install` makes such an interrupt quiet and raises it again 1 ms
 later (SIGALRM), in the code that was running, which then unwinds through its clean-up.
+
+:func:`deferred` holds Ctrl-C, SIGTERM and that SIGALRM back over a few lines that must not be
+cut in two: a bag's rename into place, a thread pool starting a thread and recording it.
 """
 from __future__ import annotations
 
 import signal
 import sys
 import threading
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 #: how soon a swallowed interrupt is raised again
 RETRY_SECONDS = 0.001
@@ -59,3 +63,51 @@ def _raise_pending(signum: int, frame: Any) -> None:
     exc, _pending = _pending, None
     if exc is not None:
         raise exc
+
+
+#: the signals :func:`deferred` holds back: Ctrl-C, SIGTERM, and the SIGALRM that raises a
+#: swallowed one again
+DEFERRED_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGALRM") if hasattr(signal, name))
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Hold the interrupting signals back in this block; one that came meanwhile comes after it.
+
+    For code that an exception must not cut in two: a bag's rename into place and what records
+    it; ThreadPoolExecutor.submit, which starts a thread, then records it so that the
+    interpreter's exit can stop it (a Ctrl-C raised in between leaves a thread nobody stops, and
+    the process waits for it at exit forever).
+
+    Python runs a signal's handler in the main thread whichever thread the signal reached, so
+    the block swaps each handler for one that only notes the signal, and sends the signal again
+    once the real handler is back. Threads started in the block keep these signals blocked for
+    good, so that the kernel hands them to the main thread. In any other thread no handler can
+    raise: the block does nothing there.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, frame: Any) -> None:
+        held.append(signum)
+
+    handlers = {}
+    for sig in DEFERRED_SIGNALS:
+        try:
+            handler = signal.signal(sig, hold)
+        except (ValueError, OSError):  # pragma: no cover - not allowed here (a subinterpreter)
+            continue
+        handlers[sig] = handler if handler is not None else signal.SIG_DFL  # None: set outside Python
+    masking = hasattr(signal, "pthread_sigmask")
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, DEFERRED_SIGNALS) if masking else None
+    try:
+        yield
+    finally:
+        if masking:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one that came to this thread: held now
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        for sig in dict.fromkeys(held):
+            signal.raise_signal(sig)

@@ -506,3 +506,55 @@ def test_ctrl_c_right_after_a_copy_is_created_leaves_no_file(tmp_path: Path, mon
         for fd in made:
             os.close(fd)
     assert made and not (tmp_path / "d").exists()
+
+
+# An interrupt that lands while a pool starts a thread: Thread.start is patched so that, the
+# moment a file worker has started (before ThreadPoolExecutor records it for the interpreter's
+# exit), a Ctrl-C comes ("signal"), or a Ctrl-C swallowed by a weakref callback is raised again
+# by preserve.interrupts' alarm ("alarm"). Unrecorded, that thread waits on its queue forever
+# and the process never exits.
+_INTERRUPTED_START = """
+import os, signal, sys, threading, time, weakref
+from pathlib import Path
+from preserve import interrupts
+from preserve.fixity import copy_and_hash_many
+mode, where = sys.argv[1], Path(sys.argv[2])
+interrupts.install(KeyboardInterrupt)
+class Thing:
+    pass
+def callback(ref):
+    raise KeyboardInterrupt
+real_start = threading.Thread.start
+def start(self):
+    real_start(self)
+    if self.name.startswith("fixity"):
+        if mode == "signal":
+            os.kill(os.getpid(), signal.SIGINT)
+        else:
+            thing = Thing()
+            ref = weakref.ref(thing, callback)
+            del thing
+        time.sleep(0.05)
+threading.Thread.start = start
+pairs = []
+for i in range(2):
+    (where / f"big{i}").write_bytes(bytes(4 << 20))
+    pairs.append((where / f"big{i}", where / f"copy{i}"))
+try:
+    copy_and_hash_many(pairs, ["sha256"], jobs=2)
+    print("ran on")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+@pytest.mark.parametrize("mode", ["signal", "alarm"])
+def test_an_interrupt_while_the_pool_starts_a_thread_lets_the_process_exit(tmp_path: Path, mode: str) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", _INTERRUPTED_START, mode, str(tmp_path)], capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "interrupted", proc.stderr  # and then it exited, quietly
+    assert proc.stderr == ""

@@ -68,3 +68,77 @@ def test_other_unraisable_errors_are_reported_as_before(mode: str) -> None:
     out, err = run(mode, "ValueError")
     assert out == "ran on"
     assert "Exception ignored" in err and "ValueError: from a callback" in err
+
+
+def test_deferred_holds_a_signal_back_until_its_block_ends() -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    from preserve import interrupts
+
+    seen: list[str] = []
+    old = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append("handled"))
+    try:
+        with interrupts.deferred():
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
+            time.sleep(0.01)  # bytecodes run: the handler would run here were the signal not held
+            seen.append("block ends")
+        seen.append("after")
+        os.kill(os.getpid(), signal.SIGTERM)  # and the handler is back in force after the block
+        time.sleep(0.01)
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert seen == ["block ends", "handled", "after", "handled"]
+    assert not set(signal.pthread_sigmask(signal.SIG_BLOCK, [])) & set(interrupts.DEFERRED_SIGNALS)
+
+
+def test_deferred_holds_back_a_signal_that_another_thread_received() -> None:
+    """The kernel may hand a signal to any thread that does not block it (Siegfried's Go runtime
+    has several); Python then runs its handler in the main thread, in the middle of the block."""
+    import signal
+    import threading
+    import time
+
+    from preserve import interrupts
+
+    seen: list[str] = []
+    old = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append("handled"))
+    other_may_end = threading.Event()
+    other = threading.Thread(target=other_may_end.wait)
+    other.start()
+    try:
+        with interrupts.deferred():
+            signal.pthread_kill(other.ident, signal.SIGTERM)
+            time.sleep(0.01)
+            seen.append("block ends")
+        time.sleep(0.01)
+    finally:
+        other_may_end.set()
+        other.join()
+        signal.signal(signal.SIGTERM, old)
+    assert seen == ["block ends", "handled"]
+    assert signal.getsignal(signal.SIGTERM) is old
+
+
+def test_threads_started_in_a_deferred_block_leave_the_signals_to_the_main_thread() -> None:
+    import signal
+    import threading
+
+    from preserve import interrupts
+
+    masks: list[set] = []
+
+    def record() -> None:
+        masks.append(set(signal.pthread_sigmask(signal.SIG_BLOCK, [])))
+
+    with interrupts.deferred():
+        inside = threading.Thread(target=record)
+        inside.start()
+    outside = threading.Thread(target=record)
+    outside.start()
+    inside.join()
+    outside.join()
+    assert set(interrupts.DEFERRED_SIGNALS) <= masks[0]
+    assert not set(interrupts.DEFERRED_SIGNALS) & masks[1]
