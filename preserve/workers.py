@@ -13,8 +13,9 @@ it a second core; processes can. The pool here is deliberately small:
   does not grow with the number of tasks.
 - A worker dies with its parent (Linux ``PR_SET_PDEATHSIG``); on SIGINT or SIGTERM it leaves
   its task through the task's own clean-up (a bag's staging folder is removed) and exits
-  without a traceback. If the parent is interrupted, it passes the signal on and waits for
-  the workers to finish cleaning up before it re-raises.
+  without a traceback, at once: it does not wait for threads a library left behind. If the
+  parent is interrupted, it passes the signal on and waits for the workers to finish cleaning
+  up before it re-raises.
 - A task's exception, or its worker's death (killed, out of memory), is handed to the
   caller's ``on_lost`` for that task alone; the tasks queued to a dead worker go to the
   others, and a new worker takes its place.
@@ -28,7 +29,7 @@ import signal
 import sys
 from collections import deque
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterator, Protocol, TypeVar
+from typing import Any, Callable, Iterator, NoReturn, Protocol, TypeVar
 
 from . import interrupts
 from .libc import libc
@@ -76,11 +77,11 @@ def _die_with_parent(parent: int | None) -> bool:
     return parent is None or os.getppid() == parent
 
 
-def _serve(tasks: Connection, replies: Connection, task: Task, parent: int | None) -> None:
+def _serve(tasks: Connection, replies: Connection, task: Task, parent: int | None) -> NoReturn:
     """A worker's loop: run each index received, send ``(index, ok, result or error)`` back.
 
-    None, the parent gone, SIGINT and SIGTERM all end it with a quiet return: the task's own
-    clean-up has run while the exception unwound it.
+    None, the parent gone, SIGINT and SIGTERM all end it quietly: the task's own clean-up has
+    run while the exception unwound it. Then the process leaves at once (:func:`_leave`).
     """
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -100,9 +101,27 @@ def _serve(tasks: Connection, replies: Connection, task: Task, parent: int | Non
                 reply = (index, False, _portable(exc))
             replies.send(reply)
     except BaseException:  # noqa: BLE001 - KeyboardInterrupt, SIGTERM's exception, a closed pipe
-        return
+        pass
     finally:
         interrupts.cancel()  # nothing left to interrupt
+        _leave()
+
+
+def _leave() -> NoReturn:
+    """End this worker now, without waiting for threads (os._exit, after flushing its output).
+
+    Python's exit joins every thread that is not a daemon; one that a library started and
+    left waiting (seen: a thread pool's thread that a signal kept from being recorded for
+    exit) would hold a worker for ever once its parent is gone. A task finishes its own
+    threads' work before it returns (a bag's copies are all written or removed), and replies
+    are written to the pipe before the next task is read, so nothing is lost.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a closed or broken stream: nothing more to say
+            pass
+    os._exit(0)
 
 
 #: set in a worker once it was told to stop: it takes no further task, whatever its task did

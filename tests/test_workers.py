@@ -75,6 +75,26 @@ def test_a_raising_task_and_a_dead_worker_fail_only_their_own_tasks(method: str)
     assert not multiprocessing.active_children()
 
 
+@dataclass
+class LeavesAThread:
+    """Returns its index and leaves a thread behind that never ends (as a careless library might)."""
+
+    def __call__(self, index: int) -> int:
+        import threading
+
+        threading.Thread(target=threading.Event().wait, name=f"left-behind-{index}").start()
+        return index
+
+
+def test_a_thread_left_behind_by_a_task_does_not_hold_its_worker_at_exit(method: str) -> None:
+    """Python's exit waits for every such thread: a worker would wait for ever (its parent kills
+    it after CLEANUP_SECONDS; an orphaned one, nobody). A worker leaves with os._exit instead."""
+    start = time.monotonic()
+    assert collect(LeavesAThread(), 4, 2) == [(i, i) for i in range(4)]
+    assert time.monotonic() - start < workers.CLEANUP_SECONDS / 3
+    assert not multiprocessing.active_children()
+
+
 def test_more_workers_than_tasks_and_no_tasks(method: str) -> None:
     assert collect(Square(2), 2, 8) == [(0, 0), (1, 1)]
     assert collect(Square(0), 0, 2) == []
