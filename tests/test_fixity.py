@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -550,9 +552,6 @@ except KeyboardInterrupt:
 
 @pytest.mark.parametrize("mode", ["signal", "alarm"])
 def test_an_interrupt_while_the_pool_starts_a_thread_lets_the_process_exit(tmp_path: Path, mode: str) -> None:
-    import subprocess
-    import sys
-
     proc = subprocess.run([sys.executable, "-c", _INTERRUPTED_START, mode, str(tmp_path)], capture_output=True,
                           text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -1,11 +1,17 @@
 """preserve.interrupts: an interrupt swallowed by a callback is raised again, quietly."""
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
+
+from preserve import interrupts
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -71,13 +77,6 @@ def test_other_unraisable_errors_are_reported_as_before(mode: str) -> None:
 
 
 def test_deferred_holds_a_signal_back_until_its_block_ends() -> None:
-    import os
-    import signal
-    import threading
-    import time
-
-    from preserve import interrupts
-
     seen: list[str] = []
     old = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append("handled"))
     try:
@@ -97,12 +96,6 @@ def test_deferred_holds_a_signal_back_until_its_block_ends() -> None:
 def test_deferred_holds_back_a_signal_that_another_thread_received() -> None:
     """The kernel may hand a signal to any thread that does not block it (Siegfried's Go runtime
     has several); Python then runs its handler in the main thread, in the middle of the block."""
-    import signal
-    import threading
-    import time
-
-    from preserve import interrupts
-
     seen: list[str] = []
     old = signal.signal(signal.SIGTERM, lambda signum, frame: seen.append("handled"))
     other_may_end = threading.Event()
@@ -123,11 +116,6 @@ def test_deferred_holds_back_a_signal_that_another_thread_received() -> None:
 
 
 def test_threads_started_in_a_deferred_block_leave_the_signals_to_the_main_thread() -> None:
-    import signal
-    import threading
-
-    from preserve import interrupts
-
     masks: list[set] = []
 
     def record() -> None:

@@ -5,6 +5,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +81,6 @@ class LeavesAThread:
     """Returns its index and leaves a thread behind that never ends (as a careless library might)."""
 
     def __call__(self, index: int) -> int:
-        import threading
-
         threading.Thread(target=threading.Event().wait, name=f"left-behind-{index}").start()
         return index
 
