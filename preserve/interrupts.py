@@ -93,19 +93,21 @@ def deferred() -> Iterator[None]:
     def hold(signum: int, frame: Any) -> None:
         held.append(signum)
 
-    handlers = {}
-    for sig in DEFERRED_SIGNALS:
-        try:
-            handler = signal.signal(sig, hold)
-        except (ValueError, OSError):  # pragma: no cover - not allowed here (a subinterpreter)
-            continue
-        handlers[sig] = handler if handler is not None else signal.SIG_DFL  # None: set outside Python
-    masking = hasattr(signal, "pthread_sigmask")
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, DEFERRED_SIGNALS) if masking else None
+    handlers: dict[int, Any] = {}  # each handler is noted before it is swapped: all go back
+    mask = None
     try:
+        try:
+            for sig in DEFERRED_SIGNALS:
+                previous = signal.getsignal(sig)
+                handlers[sig] = previous if previous is not None else signal.SIG_DFL  # None: set outside Python
+                signal.signal(sig, hold)
+        except ValueError:  # pragma: no cover - signals cannot be set here (a subinterpreter): none was
+            handlers.clear()
+        if hasattr(signal, "pthread_sigmask"):
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, DEFERRED_SIGNALS)
         yield
     finally:
-        if masking:
+        if mask is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one that came to this thread: held now
         for sig, handler in handlers.items():
             signal.signal(sig, handler)

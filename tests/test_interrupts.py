@@ -130,3 +130,26 @@ def test_threads_started_in_a_deferred_block_leave_the_signals_to_the_main_threa
     outside.join()
     assert set(interrupts.DEFERRED_SIGNALS) <= masks[0]
     assert not set(interrupts.DEFERRED_SIGNALS) & masks[1]
+
+
+def test_an_interrupt_while_deferred_swaps_the_handlers_leaves_them_as_they_were(monkeypatch) -> None:
+    """A real handler may run (and raise) between two swaps, before the block is entered: every
+    handler already swapped must still be put back, or later signals would only be noted."""
+    before = {sig: signal.getsignal(sig) for sig in interrupts.DEFERRED_SIGNALS}
+    real = signal.signal
+    swaps: list[int] = []
+
+    def interrupted_after_the_second(sig, handler):
+        previous = real(sig, handler)
+        swaps.append(sig)
+        if len(swaps) == 2:
+            raise KeyboardInterrupt  # as SIGINT's handler would, run just after this call
+        return previous
+
+    monkeypatch.setattr(signal, "signal", interrupted_after_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        with interrupts.deferred():
+            pytest.fail("the block must not run")
+    monkeypatch.undo()
+    assert {sig: signal.getsignal(sig) for sig in interrupts.DEFERRED_SIGNALS} == before
+    assert not set(signal.pthread_sigmask(signal.SIG_BLOCK, [])) & set(interrupts.DEFERRED_SIGNALS)
