@@ -20,9 +20,9 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from preserve.config import CollectionConfig  # noqa: E402
+from preserve.intake.config import CollectionConfig  # noqa: E402
 from preserve.describe import describe_release  # noqa: E402
-from preserve.release import Release, discover  # noqa: E402
+from preserve.intake.releases import Release, discover  # noqa: E402
 
 PLACES = ["Lisbon", "Nairobi", "Glasgow", "Toronto", "Kenya", "Peru", "Hanoi", "Oslo", "Chile", "Cairo"]
 ORGS = ["Open Rivers Trust", "Harbour Workers Union", "Green Valley Council", "Northside Health Cooperative"]

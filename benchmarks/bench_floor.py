@@ -119,8 +119,8 @@ def siegfried_ms_per_file(root: Path, count: int = 2000) -> float | None:
 
 def xml_check_ms(bag: Path) -> float:
     """CPU ms to schema-validate a bag's PREMIS and METS documents as preserve does (best of 3)."""
-    from preserve import xsd
-    from preserve.xmlsafe import parse_xml
+    from preserve.xml import schemas as xsd
+    from preserve.xml.safe import parse_xml
 
     docs = [(p, kind) for p, kind in ((bag / "data/metadata/preservation/premis.xml", "premis"),
                                       (bag / "data/METS.xml", "mets"),

@@ -18,10 +18,10 @@ __version__ = "0.1.0"
 SOFTWARE_NAME = "preserve"
 
 _EXPORTS = {
-    "bag_collection": "bagging", "bag_release": "bagging", "BagOptions": "bagging",
-    "verify_bag": "verify", "verify_paths": "verify", "find_bags": "verify",
-    "discover": "release", "load_config": "config", "describe_release": "describe",
-    "validate_record": "schema",
+    "bag_collection": "pipeline", "bag_release": "pipeline", "BagOptions": "pipeline",
+    "verify_bag": "verify.checks", "verify_paths": "verify.checks", "find_bags": "verify.checks",
+    "discover": "intake.releases", "load_config": "intake.config",
+    "describe_release": "describe", "validate_record": "validate.schema",
 }
 __all__ = ["__version__", *_EXPORTS]
 

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING, Iterator
 
 import click
 
-from . import __version__, interrupts
-from .errors import PreserveError
+from preserve import __version__
+from preserve._runtime import interrupts
+from preserve.errors import PreserveError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .bagging import BagOutcome
-    from .fixity import ProgressFn
-    from .verify import BagReport
+    from preserve.pipeline import BagOutcome
+    from preserve.fixity.engine import ProgressFn
+    from preserve.verify.checks import BagReport
 
 # Each command imports the library it calls when it runs: `preserve verify` does not load the
 # packaging code (METS, PREMIS, describing), and `preserve bag` not the verifier; ~60 ms less
@@ -92,7 +93,7 @@ def cli() -> None:
 def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs: int | None,
         package_type: str, identify: str, as_json: bool, quiet: bool) -> None:
     """Bag every release in SOURCE (default: seeds/) into --out (default: bags/)."""
-    from .bagging import BagOptions, bag_collection, prepare
+    from preserve.pipeline import BagOptions, bag_collection, prepare
 
     options = BagOptions(algorithms=algorithms, force=force, jobs=jobs, package_type=package_type,
                          identify=identify)
@@ -139,9 +140,9 @@ def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs:
 def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: int | None,
            as_json: bool, log: Path | None, quiet: bool) -> None:
     """Verify bags: PATH is a bag or a folder of bags (default: bags/). Never writes into a bag."""
-    from .bagreader import payload_bytes
-    from .report import append_audit_log, exit_code, format_bag, report_document, summary
-    from .verify import find_bags, verify_many
+    from preserve.bag.reader import payload_bytes
+    from preserve.verify.report import append_audit_log, exit_code, format_bag, report_document, summary
+    from preserve.verify.checks import find_bags, verify_many
 
     level = "completeness" if completeness_only else "fast" if fast else "full"
     bags = find_bags(list(paths) or [Path("bags")])
@@ -171,9 +172,9 @@ def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: i
 @click.option("--json", "as_json", is_flag=True, help="Print the records with provenance instead of writing the sheet.")
 def describe(source: Path, as_json: bool) -> None:
     """Draft Dublin Core for every release into SOURCE/metadata.csv (curator values are kept)."""
-    from .bagging import prepare_source
-    from .describe import describe_and_write_sheet, describe_collection
-    from .record import to_json
+    from preserve.pipeline import prepare_source
+    from preserve.describe import describe_and_write_sheet, describe_collection
+    from preserve.record import to_json
 
     if as_json:
         found, config = prepare_source(source)
@@ -189,7 +190,7 @@ def describe(source: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 def validate(source: Path, as_json: bool) -> None:
     """Check every release's Dublin Core record against schemas/dublin-core.schema.json."""
-    from .describe import validate_collection
+    from preserve.describe import validate_collection
 
     problems = validate_collection(source)
     if as_json:

@@ -34,6 +34,6 @@ def restart_with_go_memory_limit() -> None:
 def main() -> None:
     """Run the command line (after the restart, when one is due)."""
     restart_with_go_memory_limit()
-    from .cli import main as run
+    from preserve.cli import main as run
 
     run()

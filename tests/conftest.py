@@ -105,7 +105,7 @@ def run_cli(monkeypatch):
 
 @pytest.fixture(scope="session", autouse=True)
 def private_cache_dir(tmp_path_factory):
-    """The derived-data cache (preserve.cache) lives in a temporary folder, never the user's home.
+    """The derived-data cache (preserve._runtime.cache) lives in a temporary folder, never the user's home.
 
     Set in os.environ, so CLI runs in subprocesses use it too; one folder per session, so the
     gazetteer is derived once and read back by every later process.

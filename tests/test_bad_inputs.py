@@ -242,7 +242,7 @@ def catalogue(tmp_path_factory) -> dict[str, tuple]:
     from concurrent.futures import ThreadPoolExecutor
     import importlib.util
 
-    has_sheet = importlib.util.find_spec("preserve.sheet") is not None
+    has_sheet = importlib.util.find_spec("preserve.intake.sheet") is not None
     prepared = {}
     for name, (make, code, keyword, needs_sheet) in CASES.items():
         if needs_sheet and not has_sheet:
@@ -260,7 +260,7 @@ def catalogue(tmp_path_factory) -> dict[str, tuple]:
 def test_bad_input(name: str, catalogue) -> None:
     _, code, keyword, needs_sheet = CASES[name]
     if needs_sheet:
-        pytest.importorskip("preserve.sheet")
+        pytest.importorskip("preserve.intake.sheet")
     tmp, out, args, before, res = catalogue[name]
     assert res.returncode == code, (name, res.returncode, res.stderr)
     assert keyword in res.stderr, (name, res.stderr)
@@ -342,6 +342,6 @@ def _sheet_fifo(tmp_path: Path) -> subprocess.CompletedProcess:
 
 
 def test_sheet_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
-    pytest.importorskip("preserve.sheet")
+    pytest.importorskip("preserve.intake.sheet")
     res = _sheet_fifo(tmp_path)
     assert res.returncode == 2 and "metadata.csv" in res.stderr and "Traceback" not in res.stderr

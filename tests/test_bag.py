@@ -6,7 +6,7 @@ from pathlib import Path
 import bagit
 import pytest
 
-from preserve.bag import BagBuilder, is_staging_name, remove_stale_staging
+from preserve.bag.writer import BagBuilder, is_staging_name, remove_stale_staging
 
 
 def test_builds_a_valid_bagit_1_0_bag(tmp_path: Path) -> None:

@@ -3,44 +3,44 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from preserve import bagfiles
+from preserve.bag import tagfiles
 
 
 def test_percent_encoding_of_rfc8493_characters() -> None:
-    assert bagfiles.encode_path("data/100%\nx\ry") == "data/100%25%0Ax%0Dy"
-    assert bagfiles.decode_path("data/100%25%0ax%0Dy") == "data/100%\nx\ry"
+    assert tagfiles.encode_path("data/100%\nx\ry") == "data/100%25%0Ax%0Dy"
+    assert tagfiles.decode_path("data/100%25%0ax%0Dy") == "data/100%\nx\ry"
 
 
 @given(st.text(min_size=1).filter(lambda s: "\x00" not in s))
 def test_percent_encoding_round_trips(path: str) -> None:
-    encoded = bagfiles.encode_path(path)
+    encoded = tagfiles.encode_path(path)
     assert "\n" not in encoded and "\r" not in encoded
-    assert bagfiles.decode_path(encoded) == path
+    assert tagfiles.decode_path(encoded) == path
 
 
 @given(st.dictionaries(st.text(min_size=1, max_size=40).filter(lambda s: s.strip() == s and "\x00" not in s),
                        st.from_regex(r"[0-9a-f]{64}", fullmatch=True), max_size=20))
 def test_manifest_round_trips(entries: dict[str, str]) -> None:
-    text = bagfiles.manifest_text((f"data/{p}", d) for p, d in entries.items())
-    parsed, problems = bagfiles.parse_manifest(text, "sha256")
+    text = tagfiles.manifest_text((f"data/{p}", d) for p, d in entries.items())
+    parsed, problems = tagfiles.parse_manifest(text, "sha256")
     assert problems == []
     assert {p: d for d, p, _ in parsed} == {f"data/{p}": d for p, d in entries.items()}
 
 
 def test_manifest_problems_are_reported_not_raised() -> None:
     text = "zz  data/a\n" + "a" * 64 + "  data/b\n" + "a" * 64 + "  data/b\nnonsense\n"
-    parsed, problems = bagfiles.parse_manifest(text, "sha256")
+    parsed, problems = tagfiles.parse_manifest(text, "sha256")
     assert [p for _, p, _ in parsed] == ["data/b"]
     assert [p.line for p in problems] == [1, 3, 4]
     assert "listed twice" in problems[1].message
 
 
 def test_bag_info_round_trip_with_continuation() -> None:
-    text = bagfiles.bag_info_text([("Contact-Name", "A"), ("Organization-Address", "1 Road\nTown")])
-    fields, problems = bagfiles.parse_tag_lines(text)
+    text = tagfiles.bag_info_text([("Contact-Name", "A"), ("Organization-Address", "1 Road\nTown")])
+    fields, problems = tagfiles.parse_tag_lines(text)
     assert problems == []
     assert fields == [("Contact-Name", "A"), ("Organization-Address", "1 Road Town")]
 
 
 def test_bagit_declaration() -> None:
-    assert bagfiles.bagit_txt() == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+    assert tagfiles.bagit_txt() == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"

@@ -7,15 +7,15 @@ from pathlib import Path
 import bagit
 import pytest
 
-import preserve.bag
-from preserve import bagfiles
-from preserve.bagging import BagOptions, bag_collection, content_path
-from preserve.release import discover
-from preserve.verify import verify_bag
+import preserve.bag.writer
+from preserve.bag import tagfiles
+from preserve.pipeline import BagOptions, bag_collection, content_path
+from preserve.intake.releases import discover
+from preserve.verify.checks import verify_bag
 
 
 def _manifest(bag: Path, alg: str) -> dict[str, str]:
-    entries, problems = bagfiles.parse_manifest((bag / f"manifest-{alg}.txt").read_text(), alg)
+    entries, problems = tagfiles.parse_manifest((bag / f"manifest-{alg}.txt").read_text(), alg)
     assert problems == []
     return {p: d for d, p, _ in entries}
 
@@ -39,7 +39,7 @@ def test_payload_equals_source_and_manifests_are_complete(collection: Path, tmp_
                 assert hashlib.new(alg, (bag / path).read_bytes()).hexdigest() == digest
         tag_files = {p.name for p in bag.iterdir() if p.is_file() and not p.name.startswith("tagmanifest-")}
         for alg in ("sha256", "sha512"):
-            tm = {p: d for d, p, _ in bagfiles.parse_manifest((bag / f"tagmanifest-{alg}.txt").read_text(), alg)[0]}
+            tm = {p: d for d, p, _ in tagfiles.parse_manifest((bag / f"tagmanifest-{alg}.txt").read_text(), alg)[0]}
             assert set(tm) == tag_files
             assert all(hashlib.new(alg, (bag / p).read_bytes()).hexdigest() == d for p, d in tm.items())
         if not any("%" in f.relpath for f in release.files):
@@ -90,7 +90,7 @@ def test_changed_source_is_refused_then_forced(collection: Path, tmp_path: Path)
 def test_interruption_mid_bag_leaves_nothing_and_rerun_completes(collection: Path, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "bags"
-    real = preserve.bag.copy_and_hash_many
+    real = preserve.bag.writer.copy_and_hash_many
     calls = {"n": 0}
 
     def failing(pairs, *args, **kwargs):
@@ -100,12 +100,12 @@ def test_interruption_mid_bag_leaves_nothing_and_rerun_completes(collection: Pat
             raise OSError(28, "No space left on device")
         return real(pairs, *args, **kwargs)
 
-    monkeypatch.setattr(preserve.bag, "copy_and_hash_many", failing)
+    monkeypatch.setattr(preserve.bag.writer, "copy_and_hash_many", failing)
     result = bag_collection(collection, out, BagOptions(jobs=1))  # the fault is injected here
     assert [o.status for o in result.outcomes] == ["created", "failed", "created"]
     assert "No space left" in result.outcomes[1].message
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".preserve.lock")) == ["alpha", "gamma"]
-    monkeypatch.setattr(preserve.bag, "copy_and_hash_many", real)
+    monkeypatch.setattr(preserve.bag.writer, "copy_and_hash_many", real)
     result = bag_collection(collection, out)
     assert [o.status for o in result.outcomes] == ["skipped", "created", "skipped"]
     assert verify_bag(out / "beta").ok
@@ -200,7 +200,8 @@ def test_identify_builtin_skips_siegfried_and_says_so(collection: Path, tmp_path
 def test_identify_builtin_from_the_copy_is_identify_many_of_the_copies(tmp_path: Path, jobs: int,
                                                                       monkeypatch) -> None:
     """--identify builtin sniffs each file from the copy's own reads: as identify_many of the copies."""
-    from preserve import bagging, formats
+    from preserve import formats
+    from preserve import pipeline as bagging
 
     src = tmp_path / "src"
     (src / "rel" / "sub").mkdir(parents=True)
@@ -231,7 +232,7 @@ def test_packaging_loads_warm_up_once_per_process_on_a_thread(monkeypatch) -> No
     thread started with the first copy; later releases find it loaded and start nothing."""
     import threading
 
-    import preserve.bagging as bagging
+    import preserve.pipeline as bagging
 
     calls: list[tuple[str, str]] = []
     monkeypatch.setattr(bagging, "_warm_started", False)
@@ -250,7 +251,7 @@ def test_a_failing_warm_up_stays_silent(monkeypatch) -> None:
     """The caller's own load reports a broken schema or identifier; the thread says nothing."""
     import threading
 
-    import preserve.bagging as bagging
+    import preserve.pipeline as bagging
 
     raised: list[object] = []
     monkeypatch.setattr(threading, "excepthook", raised.append)
@@ -267,10 +268,10 @@ def test_a_failing_warm_up_stays_silent(monkeypatch) -> None:
 def test_fingerprints_do_not_change_between_versions() -> None:
     """A rerun skips a bag whose recorded fingerprint matches: the same inputs must always give
     the same fingerprint, whatever the code that computes it (values from the session-4 code)."""
-    from preserve.bagging import BagOptions, fingerprint
-    from preserve.config import CollectionConfig
-    from preserve.fixity import Fixity
-    from preserve.release import Release, ReleaseFile
+    from preserve.pipeline import BagOptions, fingerprint
+    from preserve.intake.config import CollectionConfig
+    from preserve.fixity.engine import Fixity
+    from preserve.intake.releases import Release, ReleaseFile
 
     files = (ReleaseFile("a.txt", "/x/a.txt", 3, 0), ReleaseFile("é/b.bin", "/x/é/b.bin", 5, 0))
     release = Release("rel-1", "Rel 1", Path("/x"), True, files, ("empty",))

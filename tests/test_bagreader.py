@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from preserve import bagreader
-from preserve.bagreader import _all_safe, read_bag, safe_relpath
+from preserve.bag import reader as bagreader
+from preserve.bag.reader import _all_safe, read_bag, safe_relpath
 
 DIGEST = "ab" * 32
 LINE_PIECES = [f"{DIGEST}  data/a", f"{DIGEST}  data/b", f"{DIGEST} *data/c", f"{DIGEST}  data/%25d",

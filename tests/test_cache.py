@@ -1,4 +1,4 @@
-"""preserve.cache: derived data stored per user, read back only when it is sound and current."""
+"""preserve._runtime.cache: derived data stored per user, read back only when it is sound and current."""
 from __future__ import annotations
 
 import os
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from preserve import cache
+from preserve._runtime import cache
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from preserve.bagging import content_path
+from preserve.pipeline import content_path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -97,7 +97,7 @@ def test_bad_inputs_one_line_exit_2_nothing_written(tmp_path: Path, tree_digest)
 
 
 def test_unwritable_out(collection: Path, tmp_path: Path, monkeypatch) -> None:
-    import preserve.bagging as bagging
+    import preserve.pipeline as bagging
     from preserve.errors import InputError
     monkeypatch.setattr(bagging.os, "access", lambda p, mode: not mode & os.W_OK)  # as for a non-root user on a 0555 folder
     with pytest.raises(InputError, match="not writable"):
@@ -106,7 +106,7 @@ def test_unwritable_out(collection: Path, tmp_path: Path, monkeypatch) -> None:
 
 
 def test_unreadable_release_is_refused(collection: Path, tmp_path: Path, monkeypatch) -> None:
-    import preserve.release as rel
+    import preserve.intake.releases as rel
     from preserve.errors import InputError
     monkeypatch.setattr(rel.os, "access", lambda p, mode: not str(p).endswith("beta.txt"))
     with pytest.raises(InputError, match="beta.txt: cannot be read"):
@@ -211,8 +211,8 @@ def test_bag_runs_with_a_go_memory_limit_and_keeps_a_users_own(collection: Path,
 
 _MODULES_AT_EXIT = ("import atexit, sys\n"
                     "atexit.register(lambda: print('loaded:', *sorted(m for m in sys.modules if m in {"
-                    "'preserve.bagging', 'preserve.package', 'preserve.premis', 'preserve.describe', "
-                    "'preserve.verify', 'preserve.mets_check'}), file=sys.stderr))\n"
+                    "'preserve.pipeline', 'preserve.package.build', 'preserve.package.premis', 'preserve.describe', "
+                    "'preserve.verify.checks', 'preserve.verify.package'}), file=sys.stderr))\n"
                     "from preserve.cli import main\n"
                     "main(sys.argv[1:])\n")
 
@@ -226,6 +226,6 @@ def test_each_command_loads_only_its_own_library(collection: Path, tmp_path: Pat
         return set(line.split()[1:])
 
     made = loaded("bag", str(collection), "--out", str(tmp_path / "b"), "--identify", "builtin", "-q")
-    assert {"preserve.bagging", "preserve.premis"} <= made
+    assert {"preserve.pipeline", "preserve.package.premis"} <= made
     checked = loaded("verify", str(tmp_path / "b"), "--jobs", "1", "-q")
-    assert checked == {"preserve.verify", "preserve.mets_check"}  # no packaging, no describing
+    assert checked == {"preserve.verify.checks", "preserve.verify.package"}  # no packaging, no describing

@@ -15,8 +15,8 @@ import pytest
 
 from conftest import tree_digest
 from preserve.errors import LockedError
-from preserve.lock import LOCK_NAME, locked
-from preserve.verify import find_bags, verify_bag
+from preserve.bag.lock import LOCK_NAME, locked
+from preserve.verify.checks import find_bags, verify_bag
 from test_kill import RELEASES, assert_only_complete_bags, bags_in, make_source, staging_in, start, wait_for
 
 

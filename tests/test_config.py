@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from preserve.config import CollectionConfig, load_config, parse_config
+from preserve.intake.config import CollectionConfig, load_config, parse_config
 from preserve.errors import InputError
 
 

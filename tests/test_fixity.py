@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import preserve.fixity as fixity
+import preserve.fixity.engine as fixity
 from preserve.errors import InputError
-from preserve.fixity import (Cancelled, copy_and_hash, copy_and_hash_many, hash_bytes, normalise_algorithm,
+from preserve.fixity.engine import (Cancelled, copy_and_hash, copy_and_hash_many, hash_bytes, normalise_algorithm,
                              normalise_algorithms)
 
 
@@ -373,7 +373,7 @@ def test_fsync_files_flushes_every_file_and_raises_the_first_error(tmp_path: Pat
 def test_hash_constant_computes_once_per_object() -> None:
     import hashlib as _hashlib
 
-    from preserve.fixity import hash_constant
+    from preserve.fixity.engine import hash_constant
 
     data = b"<xs:schema/>" * 100
     first = hash_constant(data, ("sha256",))
@@ -513,13 +513,13 @@ def test_ctrl_c_right_after_a_copy_is_created_leaves_no_file(tmp_path: Path, mon
 # An interrupt that lands while a pool starts a thread: Thread.start is patched so that, the
 # moment a file worker has started (before ThreadPoolExecutor records it for the interpreter's
 # exit), a Ctrl-C comes ("signal"), or a Ctrl-C swallowed by a weakref callback is raised again
-# by preserve.interrupts' alarm ("alarm"). Unrecorded, that thread waits on its queue forever
+# by preserve._runtime.interrupts' alarm ("alarm"). Unrecorded, that thread waits on its queue forever
 # and the process never exits.
 _INTERRUPTED_START = """
 import os, signal, sys, threading, time, weakref
 from pathlib import Path
-from preserve import interrupts
-from preserve.fixity import copy_and_hash_many
+from preserve._runtime import interrupts
+from preserve.fixity.engine import copy_and_hash_many
 mode, where = sys.argv[1], Path(sys.argv[2])
 interrupts.install(KeyboardInterrupt)
 class Thing:

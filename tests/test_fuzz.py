@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from preserve.bag import BagBuilder
-from preserve.bagreader import read_bag
+from preserve.bag.writer import BagBuilder
+from preserve.bag.reader import read_bag
 from preserve.errors import InputError
-from preserve.verify import verify_bag
+from preserve.verify.checks import verify_bag
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -94,7 +94,7 @@ def test_replaced_or_removed_files_are_reported(bag: Path, rel: str, data: bytes
 @FUZZ
 @given(st.text(max_size=400))
 def test_sheet_parser_on_noise(text: str) -> None:
-    sheet = pytest.importorskip("preserve.sheet")
+    sheet = pytest.importorskip("preserve.intake.sheet")
     try:
         sheet.parse_sheet(text)
     except InputError as exc:
@@ -104,7 +104,7 @@ def test_sheet_parser_on_noise(text: str) -> None:
 @FUZZ
 @given(st.binary(max_size=300))
 def test_sheet_loader_on_random_bytes(tmp_path: Path, data: bytes) -> None:
-    sheet = pytest.importorskip("preserve.sheet")
+    sheet = pytest.importorskip("preserve.intake.sheet")
     (tmp_path / "metadata.csv").write_bytes(b"filename,dc.title\n" + data)
     try:
         sheet.read_sheet(tmp_path, {"a.txt", "b"})

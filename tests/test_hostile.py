@@ -106,7 +106,7 @@ def test_path_traversal_and_absolute_paths_are_never_read(bag: Path, secret: Pat
 
 
 def test_billion_laughs_and_xxe_in_package_xml(tmp_path: Path, secret: Path) -> None:
-    pytest.importorskip("preserve.mets_check")
+    pytest.importorskip("preserve.verify.package")
     bags = tmp_path / "bags"
     laughs = make_mets_bag(bags / "laughs")
     (laughs / "data" / "METS.xml").write_bytes(BILLION_LAUGHS)

@@ -1,4 +1,4 @@
-"""preserve.interrupts: an interrupt swallowed by a callback is raised again, quietly."""
+"""preserve._runtime.interrupts: an interrupt swallowed by a callback is raised again, quietly."""
 from __future__ import annotations
 
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from preserve import interrupts
+from preserve._runtime import interrupts
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 # busy loop (bytecodes, as a task does) for up to 1 s and says how it ended.
 SCRIPT = """
 import sys, time, weakref
-from preserve import interrupts
+from preserve._runtime import interrupts
 mode, kind = sys.argv[1], {"KeyboardInterrupt": KeyboardInterrupt, "ValueError": ValueError}[sys.argv[2]]
 if mode != "plain":
     interrupts.install()

@@ -19,9 +19,9 @@ import bagit
 import pytest
 
 from conftest import tree_digest
-from preserve.bag import is_staging_name
-from preserve.lock import LOCK_NAME
-from preserve.verify import verify_bag
+from preserve.bag.writer import is_staging_name
+from preserve.bag.lock import LOCK_NAME
+from preserve.verify.checks import verify_bag
 
 RIGHTS = 'rights = "Public domain (CC0 1.0)"\nlanguage = "en"\n'
 PARA = "The committee met on Tuesday to discuss the harbour works and the budget for the coming year. "
@@ -176,7 +176,7 @@ def test_ctrl_c_reaches_the_run_and_its_workers_and_all_stop_cleanly(source: Pat
 def test_workers_die_with_a_killed_run_and_clean_up(source: Path, tmp_path: Path) -> None:
     """SIGKILL cannot be caught: the worker processes notice their parent's death, remove their
     staging folders and release the output lock, so the next run starts at once."""
-    from preserve.lock import locked
+    from preserve.bag.lock import locked
 
     out = tmp_path / "bags"
     proc = start(source, out)

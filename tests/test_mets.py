@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from preserve.config import CollectionConfig
-from preserve.dcxml import escape_attr, escape_text, serialise, xml_text
-from preserve.mets import (CSIP_PROFILE, SIP_PROFILE, FileEntry, build_rep_mets, build_rep_mets_xml,
+from preserve.intake.config import CollectionConfig
+from preserve.package.dc import escape_attr, escape_text, serialise, xml_text
+from preserve.package.mets import (CSIP_PROFILE, SIP_PROFILE, FileEntry, build_rep_mets, build_rep_mets_xml,
                            build_root_mets, build_root_mets_xml, content_category, href)
-from preserve.package import _content_entries
-from preserve.xsd import validate
+from preserve.package.build import _content_entries
+from preserve.xml.schemas import validate
 
 sys.path.insert(0, str(Path(__file__).parent / "eark"))
 from pkgfixtures import FOLDER_RELEASE, build_sample  # noqa: E402

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from preserve.mets_check import check_mets
+from preserve.verify.package import check_mets
 
 sys.path.insert(0, str(Path(__file__).parent / "eark"))
 from pkgfixtures import FOLDER_RELEASE, build_sample  # noqa: E402
@@ -249,7 +249,8 @@ def _rewrite_premis(pkg: Path, change) -> None:
 
 
 def _streamed_calls(monkeypatch) -> list[bool]:
-    from preserve import mets_check, xsd
+    from preserve.verify import package as mets_check
+    from preserve.xml import schemas as xsd
 
     monkeypatch.setattr(xsd, "STREAM_MIN_BYTES", 0)  # stream the sample PREMIS, small as it is
     calls: list[bool] = []
@@ -304,7 +305,7 @@ def test_streamed_records_name_every_id_attribute_of_their_schema():
     """
     from lxml import etree
 
-    from preserve.xsd import CANONICAL, SCHEMA_FILES, STREAMABLE, schema_bytes
+    from preserve.xml.schemas import CANONICAL, SCHEMA_FILES, STREAMABLE, schema_bytes
 
     xs = "http://www.w3.org/2001/XMLSchema"
     for kind, id_names in STREAMABLE.items():

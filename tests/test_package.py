@@ -14,9 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from preserve import package, xsd
+from preserve.package import build as package
+from preserve.xml import schemas as xsd
 from preserve.errors import PreserveError
-from preserve.package import PACKAGE_SCHEMAS, PackageError, build_package, content_path
+from preserve.package.build import PACKAGE_SCHEMAS, PackageError, build_package, content_path
 
 sys.path.insert(0, str(Path(__file__).parent / "eark"))
 from pkgfixtures import FOLDER_RELEASE, PRESS_RELEASE, build_sample, make_input, write_release  # noqa: E402
@@ -125,7 +126,7 @@ def test_no_network(tmp_path, no_network):
     xsd.schema_bytes.cache_clear()
     pkg, gen, _ = build_sample(tmp_path, FOLDER_RELEASE, empty_dirs=["e"])
     assert package.validate_package_xml(gen) == []
-    from preserve.mets_check import check_mets
+    from preserve.verify.package import check_mets
     assert check_mets(pkg) == []
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from preserve.xsd import validate
+from preserve.xml.schemas import validate
 
 sys.path.insert(0, str(Path(__file__).parent / "eark"))
 from pkgfixtures import FOLDER_RELEASE, build_sample  # noqa: E402
@@ -127,8 +127,8 @@ def test_premis_grows_by_one_object_per_file_and_nothing_else():
     from dataclasses import replace
 
     from preserve.formats import Identifier
-    from preserve.package import content_path
-    from preserve.premis import build_premis_xml
+    from preserve.package.build import content_path
+    from preserve.package.premis import build_premis_xml
 
     base = _awkward_input(24)
 
@@ -156,10 +156,10 @@ def _awkward_input(n: int = 12, **kwargs):
     from dataclasses import replace
     from datetime import datetime, timezone
 
-    from preserve.config import CollectionConfig
-    from preserve.fixity import Fixity
+    from preserve.intake.config import CollectionConfig
+    from preserve.fixity.engine import Fixity
     from preserve.formats import FormatInfo
-    from preserve.package import ContentFile, PackageInput
+    from preserve.package.build import ContentFile, PackageInput
 
     names = ["a.txt", "cr\rname]]>.txt", "weird&<>\"'.txt", "tab\tname", "bell\x07.dat", "ünï/cödé.png",
              "%20x.txt", "deep/er/f.bin"]
@@ -183,8 +183,8 @@ def test_text_builder_equals_the_lxml_tree_byte_for_byte():
     from dataclasses import replace
 
     from preserve.formats import Identifier
-    from preserve.package import content_path
-    from preserve.premis import build_premis, build_premis_tree, build_premis_xml, serialise
+    from preserve.package.build import content_path
+    from preserve.package.premis import build_premis, build_premis_tree, build_premis_xml, serialise
 
     tool = Identifier("tool <&>", "1\r", "detail ]]> \x02")
     base = _awkward_input()
@@ -199,7 +199,7 @@ def test_text_builder_equals_the_lxml_tree_byte_for_byte():
 
 
 def test_format_identification_sums_up_each_format_once():
-    from preserve.premis import format_counts
+    from preserve.package.premis import format_counts
 
     inp = _awkward_input(7)  # formats cycle through three
     counts = format_counts(inp.files)
@@ -209,15 +209,15 @@ def test_format_identification_sums_up_each_format_once():
 
 
 def test_counts_read_as_english():
-    from preserve.premis import count
+    from preserve.package.premis import count
 
     assert [count(n, "content file") for n in (0, 1, 2)] == ["0 content files", "1 content file", "2 content files"]
 
 
 def test_each_file_object_and_each_link_is_one_line():
     from preserve.formats import Identifier
-    from preserve.package import content_path
-    from preserve.premis import build_premis_xml
+    from preserve.package.build import content_path
+    from preserve.package.premis import build_premis_xml
 
     inp = _awkward_input()
     locations = [content_path(cf.relpath) for cf in inp.files]

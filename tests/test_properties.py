@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from preserve import bagfiles
-from preserve.release import MAX_ID_LENGTH, release_id
+from preserve.bag import tagfiles
+from preserve.intake.releases import MAX_ID_LENGTH, release_id
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HEX = st.text("0123456789abcdef", min_size=64, max_size=64)
@@ -22,8 +22,8 @@ PAYLOAD_PATH = st.lists(SEGMENT, min_size=1, max_size=4).map(lambda parts: "data
 @SETTINGS
 @given(st.text(st.characters(blacklist_categories=("Cs",))))
 def test_percent_encoding_round_trips_and_leaves_no_line_break(path: str) -> None:
-    encoded = bagfiles.encode_path(path)
-    assert bagfiles.decode_path(encoded) == path
+    encoded = tagfiles.encode_path(path)
+    assert tagfiles.decode_path(encoded) == path
     assert "\n" not in encoded and "\r" not in encoded
     assert re.fullmatch(r"(?:[^%]|%25|%0D|%0A)*", encoded, re.S)
 
@@ -31,8 +31,8 @@ def test_percent_encoding_round_trips_and_leaves_no_line_break(path: str) -> Non
 @SETTINGS
 @given(st.dictionaries(PAYLOAD_PATH, HEX, max_size=12))
 def test_manifest_round_trips(entries: dict[str, str]) -> None:
-    text = bagfiles.manifest_text(entries.items())
-    parsed, problems = bagfiles.parse_manifest(text, "sha256")
+    text = tagfiles.manifest_text(entries.items())
+    parsed, problems = tagfiles.parse_manifest(text, "sha256")
     assert problems == []
     assert {path: digest for digest, path, _ in parsed} == entries
     assert text.count("\n") == len(entries)
@@ -43,8 +43,8 @@ def test_manifest_round_trips(entries: dict[str, str]) -> None:
                           st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=40)
                           .map(str.strip)), max_size=8))
 def test_bag_info_round_trips(fields: list[tuple[str, str]]) -> None:
-    text = bagfiles.bag_info_text(fields)
-    parsed, problems = bagfiles.parse_tag_lines(text)
+    text = tagfiles.bag_info_text(fields)
+    parsed, problems = tagfiles.parse_tag_lines(text)
     assert problems == []
     assert parsed == [(k, v) for k, v in fields]
 
@@ -83,7 +83,7 @@ def test_release_id_examples() -> None:
     assert release_id("x" * 300 + ".txt").startswith("x" * MAX_ID_LENGTH + "-")
 
 
-# --- metadata.csv (pending: runs once preserve.sheet exists) ---------------------------------
+# --- metadata.csv (pending: runs once preserve.intake.sheet exists) ---------------------------------
 CELL = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=30).map(str.strip)
 
 
@@ -91,7 +91,7 @@ CELL = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=(
 @given(st.lists(st.tuples(NAMES.map(str.strip).filter(bool), st.lists(CELL, min_size=3, max_size=3)),
                 min_size=1, max_size=6, unique_by=lambda r: r[0]))
 def test_sheet_round_trips(rows) -> None:
-    sheet = pytest.importorskip("preserve.sheet")
+    sheet = pytest.importorskip("preserve.intake.sheet")
     header = ["filename", "dc.title", "dc.subject", "dc.subject"]
     text = sheet.render_sheet(header, [[name, *cells] for name, cells in rows])
     parsed = sheet.parse_sheet(text)

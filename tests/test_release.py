@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from preserve.errors import InputError
-from preserve.release import discover, release_id
+from preserve.intake.releases import discover, release_id
 
 
 def test_discovers_files_and_folders(collection: Path) -> None:

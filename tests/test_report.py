@@ -13,9 +13,9 @@ import pytest
 from conftest import REPO
 from preserve import __version__
 from preserve.errors import InputError
-from preserve.problems import CODES
-from preserve.report import append_audit_log, format_text, read_audit_log, report_document
-from preserve.verify import verify_bag
+from preserve.verify.problems import CODES
+from preserve.verify.report import append_audit_log, format_text, read_audit_log, report_document
+from preserve.verify.checks import verify_bag
 from test_tamper import MAIN, PLAIN_FAULTS, make_plain_bag
 
 SCHEMA = json.loads((REPO / "schemas" / "verify-report.schema.json").read_text(encoding="utf-8"))
@@ -54,7 +54,7 @@ def test_docs_list_every_code() -> None:
 
 
 def test_mets_check_codes_are_documented() -> None:
-    mets_check = pytest.importorskip("preserve.mets_check")
+    mets_check = pytest.importorskip("preserve.verify.package")
     source = inspect.getsource(mets_check)
     used = set(re.findall(r'\(\s*f?"([a-z]+(?:-[a-z]+)+)",', source))
     used |= {f"{kind}-{suffix}" for kind in ("premis", "dc") for suffix in ("malformed", "invalid")}
@@ -133,7 +133,7 @@ def test_cli_json_validates(two_bags: list[Path], tmp_path: Path, capsys) -> Non
     import preserve.cli
 
     if "report_document" not in inspect.getsource(preserve.cli):
-        pytest.skip("cli.py does not use preserve.report yet")
+        pytest.skip("cli.py does not use preserve.verify.report yet")
     from preserve.cli import main
 
     log = tmp_path / "audit.jsonl"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-import preserve.bag
-from preserve.bagging import BagOptions, bag_collection
+import preserve.bag.writer
+from preserve.pipeline import BagOptions, bag_collection
 from preserve.errors import InputError
-from preserve.verify import verify_bag
+from preserve.verify.checks import verify_bag
 from test_kill import bags_in, staging_in
 
 
@@ -108,7 +108,7 @@ def test_rename_failure_keeps_old_bag(collection: Path, tmp_path: Path, monkeypa
     assert bag_collection(collection, out, HERE).exit_code == 0
     (collection / "alpha.txt").write_text("Alpha release, second edition\n\nIssued 4 March 2017.\n")
     old = (out / "alpha" / "bag-info.txt").read_bytes()
-    monkeypatch.setattr(preserve.bag, "_exchange", lambda a, b: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
+    monkeypatch.setattr(preserve.bag.writer, "_exchange", lambda a, b: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
     result = bag_collection(collection, out, BagOptions(force=True, jobs=1))
     monkeypatch.undo()
     assert {o.release_id: o.status for o in result.outcomes}["alpha"] == "failed"
@@ -118,7 +118,7 @@ def test_rename_failure_keeps_old_bag(collection: Path, tmp_path: Path, monkeypa
 
 def test_killed_during_fallback_replacement_restores_old_bag(tmp_path: Path) -> None:
     """A retired (moved-aside) bag whose replacement never arrived is put back, not deleted."""
-    from preserve.bag import BagBuilder, remove_stale_staging
+    from preserve.bag.writer import BagBuilder, remove_stale_staging
     dest = tmp_path / "one"
     with BagBuilder(dest, ("sha256",), fsync=False) as b:
         b.add_bytes("x.txt", b"x")

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from preserve import schema as schema_mod
+from preserve.validate import schema as schema_mod
 from preserve.record import DC_ELEMENTS
-from preserve.schema import is_valid_record, validate_record
+from preserve.validate.schema import is_valid_record, validate_record
 
 GOOD = {"title": ["T"], "identifier": ["urn:preserve:x"], "type": ["Text"],
         "format": ["text/plain; charset=utf-8"], "language": ["en"], "rights": ["CC0"]}
@@ -134,12 +134,12 @@ def test_keywords_draft7_would_read_otherwise_turn_the_fast_check_off():
 
 
 def test_the_shipped_compiled_check_is_made_from_the_shipped_schema():
-    """preserve/_schema_compiled.py is regenerated with the schema (`python -m preserve.schema`)."""
+    """preserve/validate/_compiled.py is regenerated with the schema (`python -m preserve.validate.schema`)."""
     import fastjsonschema
 
-    from preserve import _schema_compiled as shipped
+    from preserve.validate import _compiled as shipped
 
-    assert shipped.SCHEMA_SHA256 == schema_mod.schema_sha256(), "schema changed: run python -m preserve.schema"
+    assert shipped.SCHEMA_SHA256 == schema_mod.schema_sha256(), "schema changed: run python -m preserve.validate.schema"
     if shipped.VERSION == fastjsonschema.VERSION:  # the same generator writes the same text
         assert schema_mod.COMPILED_MODULE.read_text(encoding="utf-8") == schema_mod.compiled_source()
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-import preserve.resources as resources
+import preserve._runtime.resources as resources
 
 REPO = Path(__file__).resolve().parents[1]
 

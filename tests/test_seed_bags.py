@@ -14,9 +14,10 @@ import pytest
 from lxml import etree
 
 from conftest import network_blocked
-from preserve import bagfiles, xsd
-from preserve.bagging import BagOptions, bag_collection
-from preserve.verify import verify_bag
+from preserve.bag import tagfiles
+from preserve.xml import schemas as xsd
+from preserve.pipeline import BagOptions, bag_collection
+from preserve.verify.checks import verify_bag
 from test_eark import assert_judged_valid, run, validator  # noqa: F401  (validator is a fixture)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,7 +70,7 @@ def test_xml_valid_offline_and_checksums_agree(seed_bags) -> None:
         for path, kind in [("METS.xml", "mets"), ("representations/rep1/METS.xml", "mets"),
                            ("metadata/preservation/premis.xml", "premis"), ("metadata/descriptive/dc.xml", "dc")]:
             assert xsd.validate((data / path).read_bytes(), kind) == [], (bag.name, path)
-        manifest = {p: d for d, p, _ in bagfiles.parse_manifest((bag / "manifest-sha256.txt").read_text(), "sha256")[0]}
+        manifest = {p: d for d, p, _ in tagfiles.parse_manifest((bag / "manifest-sha256.txt").read_text(), "sha256")[0]}
         listed = set()
         for base in ("", "representations/rep1/"):  # the root METS, then the one it points to
             mets = etree.parse(str(data / base / "METS.xml"))

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 from preserve.describe import describe_and_write_sheet, describe_collection
-from preserve.config import CollectionConfig
+from preserve.intake.config import CollectionConfig
 from preserve.errors import InputError
-from preserve.release import discover
-from preserve.sheet import parse_sheet, read_sheet, render_sheet
+from preserve.intake.releases import discover
+from preserve.intake.sheet import parse_sheet, read_sheet, render_sheet
 
 
 def _source(tmp_path: Path) -> Path:

@@ -19,8 +19,8 @@ from typing import Callable
 import pytest
 
 from conftest import tree_digest
-from preserve.bagging import bag_collection, content_path
-from preserve.verify import verify_bag
+from preserve.pipeline import bag_collection, content_path
+from preserve.verify.checks import verify_bag
 
 NFC_NAME = unicodedata.normalize("NFC", "café.txt")
 NFD_NAME = unicodedata.normalize("NFD", "café.txt")
@@ -64,9 +64,9 @@ def make_plain_bag(root: Path) -> Path:
 
 def make_mets_bag(dest: Path) -> Path:
     """A valid bag whose payload is an E-ARK package (METS, PREMIS, DC); skips if unavailable."""
-    package = pytest.importorskip("preserve.package")
-    from preserve.bag import BagBuilder
-    from preserve.config import CollectionConfig
+    package = pytest.importorskip("preserve.package.build")
+    from preserve.bag.writer import BagBuilder
+    from preserve.intake.config import CollectionConfig
     from preserve.formats import identify
 
     src = dest.parent / (dest.name + "-src")
@@ -390,7 +390,7 @@ METS_FAULTS: dict[str, tuple[Callable, set]] = {
 
 @pytest.fixture(scope="module")
 def mets_pristine(tmp_path_factory) -> Path:
-    pytest.importorskip("preserve.mets_check")
+    pytest.importorskip("preserve.verify.package")
     bag = make_mets_bag(tmp_path_factory.mktemp("mets") / "rel")
     report = verify_bag(bag)
     assert report.ok, report.problems
@@ -400,7 +400,7 @@ def mets_pristine(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("kind", sorted(METS_FAULTS))
 def test_mets_fault_detected(kind: str, mets_pristine: Path, tmp_path: Path) -> None:
     if kind.startswith("dc-json"):
-        pytest.importorskip("preserve.schema")
+        pytest.importorskip("preserve.validate.schema")
     fault, expected = METS_FAULTS[kind]
     (tmp_path / "secret.txt").write_text("TOP-SECRET-CONTENT-42\n")
     bag = tmp_path / "rel"

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from preserve.bagging import bag_collection, content_path
+from preserve.pipeline import bag_collection, content_path
 from preserve.errors import InputError
-from preserve.verify import find_bags, verify_bag
+from preserve.verify.checks import find_bags, verify_bag
 from test_tamper import add_curator_sheet
 
 
@@ -216,7 +216,7 @@ def test_unreadable_files_are_reported_not_raised(bags: Path, monkeypatch) -> No
 
 
 def test_verify_paths_and_bad_level(bags: Path) -> None:
-    from preserve.verify import verify_paths
+    from preserve.verify.checks import verify_paths
 
     reports = verify_paths([bags], level="completeness")
     assert [r.path.name for r in reports] == ["alpha", "beta", "gamma"] and all(r.ok for r in reports)
@@ -226,7 +226,7 @@ def test_verify_paths_and_bad_level(bags: Path) -> None:
 
 def test_payload_read_once_and_mets_check_uses_the_digests(bags: Path, monkeypatch) -> None:
     """Full verify hashes each payload file once; the METS CHECKSUM check reuses the digests."""
-    from preserve import mets_check
+    from preserve.verify import package as mets_check
 
     def no_second_read(*args, **kwargs):
         raise AssertionError("METS check read a payload file again")
@@ -245,7 +245,7 @@ def test_payload_read_once_and_mets_check_uses_the_digests(bags: Path, monkeypat
 
 def test_mets_check_alone_still_reads_files(bags: Path) -> None:
     """Without digests from a verify run (KNOWN_DIGESTS empty), check_mets hashes by itself."""
-    from preserve.mets_check import check_mets
+    from preserve.verify.package import check_mets
 
     target = bags / "beta" / "data" / content_path("beta.txt")
     target.write_bytes(target.read_bytes() + b"!")
@@ -262,8 +262,8 @@ PIECES = ["a" * 64, "B" * 64, "0" * 128, "g" * 64, "ab", "", " ", "  ", "\t", "\
        st.sampled_from(["sha256", "sha512", "foo"]))
 def test_plain_manifest_lines_parse_as_the_full_parser_does(lines: list[str], algorithm: str) -> None:
     """The fast path of the bag reader gives parse_manifest's entries, or leaves the batch to it."""
-    from preserve.bagfiles import parse_manifest
-    from preserve.bagreader import _plain_columns
+    from preserve.bag.tagfiles import parse_manifest
+    from preserve.bag.reader import _plain_columns
 
     lines = [("a" * 64 + "  " + line) if i % 2 else line for i, line in enumerate(lines)]
     plain = _plain_columns(lines, algorithm)
@@ -295,8 +295,8 @@ def test_fixity_problems_come_grouped_by_algorithms_in_manifest_order(tmp_path: 
     for name in ("a", "b", "c", "d"):
         (bag / f"data/{name}.txt").write_bytes(name.upper().encode())
     digests: dict[str, dict[str, str]] = {}
-    from preserve.bagreader import read_bag
-    from preserve.verify import check_fixity
+    from preserve.bag.reader import read_bag
+    from preserve.verify.checks import check_fixity
 
     found = [(p.code, p.path, p.message) for p in check_fixity(read_bag(bag), jobs=1, digests=digests)]
     assert found == [

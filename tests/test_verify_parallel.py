@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from preserve import verify
-from preserve.verify import BagReport, find_bags, verify_bag, verify_many, verify_paths
+from preserve.verify import checks as verify
+from preserve.verify.checks import BagReport, find_bags, verify_bag, verify_many, verify_paths
 from test_tamper import METS_FAULTS, PLAIN_FAULTS, make_mets_bag, make_plain_bag, rehash
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked (Linux)")
@@ -109,7 +109,7 @@ def test_stopping_early_ends_the_workers(shelf: Path) -> None:
 CTRL_C_SCRIPT = """
 import sys, time
 from pathlib import Path
-from preserve import verify
+from preserve.verify import checks as verify
 
 real = verify.verify_bag
 def slow(bag, **kwargs):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from preserve import workers
-from preserve.workers import run_tasks, start_method
+from preserve._runtime import workers
+from preserve._runtime.workers import run_tasks, start_method
 
 
 @dataclass
@@ -129,7 +129,7 @@ def test_fork_is_avoided_once_a_go_runtime_is_loaded_by_tasks_that_call_it(monke
 SWALLOWING_RUN = """
 import signal, sys, time
 sys.path.insert(0, sys.argv[1])
-from preserve.workers import run_tasks
+from preserve._runtime.workers import run_tasks
 
 def on_sigterm(signum, frame):  # as the CLI does: SIGTERM becomes an exception, clean-up runs
     raise KeyboardInterrupt

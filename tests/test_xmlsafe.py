@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from preserve.errors import PreserveError
-from preserve.fixity import read_upto
-from preserve.xmlsafe import (DOCTYPE_REASON, UnsafeXMLError, XMLParseError, has_doctype_marker, parse_xml,
+from preserve.fixity.engine import read_upto
+from preserve.xml.safe import (DOCTYPE_REASON, UnsafeXMLError, XMLParseError, has_doctype_marker, parse_xml,
                               parse_xml_file)
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -198,15 +198,15 @@ PREMIS_ROOT = "{http://www.loc.gov/premis/v3}premis"
 
 
 def _streams(doc: bytes, **kwargs) -> bool:
-    from preserve.xsd import get_schema
-    from preserve.xmlsafe import streams_valid
+    from preserve.xml.schemas import get_schema
+    from preserve.xml.safe import streams_valid
 
     return streams_valid(doc, get_schema("premis"), PREMIS_ROOT, needs_tree=(b"xmlID",), **kwargs)
 
 
 def _tree_problems(doc: bytes) -> list[str]:
     """What the tree path (parse_xml, then xsd.validate) says of doc."""
-    from preserve.xsd import validate
+    from preserve.xml.schemas import validate
 
     try:
         return validate(parse_xml(doc), "premis")
@@ -275,7 +275,7 @@ def test_streamed_validation_respects_the_size_cap():
 
 
 def test_root_tag():
-    from preserve.xmlsafe import root_tag
+    from preserve.xml.safe import root_tag
 
     assert root_tag(PREMIS_DOC) == PREMIS_ROOT
     assert root_tag(b"<?xml version='1.0'?><!-- " + b"c" * 10000 + b" --><r xmlns='urn:x'><a/></r>") == "{urn:x}r"
@@ -311,7 +311,7 @@ def test_streamed_validation_passes_only_what_the_tree_path_passes(edits, cut):
 
 
 def test_read_xml_file(tmp_path):
-    from preserve.xmlsafe import read_xml_file
+    from preserve.xml.safe import read_xml_file
 
     path = tmp_path / "a.xml"
     path.write_bytes(PREMIS_DOC)
@@ -323,8 +323,8 @@ def test_read_xml_file(tmp_path):
 
 def test_streaming_is_trusted_only_if_it_validates(monkeypatch):
     """Should lxml ever skip validation for a target parser, streaming passes nothing."""
-    from preserve import xmlsafe
-    from preserve.xsd import get_schema
+    from preserve.xml import safe as xmlsafe
+    from preserve.xml.schemas import get_schema
 
     schema = get_schema("premis")
     assert xmlsafe._streaming_validates(schema)

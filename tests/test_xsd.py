@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from preserve import xsd
-from preserve.dcxml import DC_ELEMENTS, build_dc_element, build_dc_xml, serialise, utf8
+from preserve.xml import schemas as xsd
+from preserve.package.dc import DC_ELEMENTS, build_dc_element, build_dc_xml, serialise, utf8
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "xsd"
 

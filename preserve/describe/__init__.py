@@ -10,15 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from ..config import CollectionConfig, load_config
-from ..fixity import read_head
-from ..record import PLACEHOLDER_TITLE, DC_ELEMENTS, FileEntry, Record, Value
-from ..release import SHEET_NAME, Release, ReleaseFile, discover
-from .binary import dcmi_type, describe_size, sniff_mime
-from .encoding import decode
-from .places import _latin_hits
-from .text import Draft, analyse
-from .lines import split_lines
+from preserve.intake.config import CollectionConfig, load_config
+from preserve.fixity.engine import read_head
+from preserve.record import PLACEHOLDER_TITLE, DC_ELEMENTS, FileEntry, Record, Value
+from preserve.intake.releases import SHEET_NAME, Release, ReleaseFile, discover
+from preserve.describe.binary import dcmi_type, describe_size, sniff_mime
+from preserve.describe.encoding import decode
+from preserve.describe.places import _latin_hits
+from preserve.describe.text import Draft, analyse
+from preserve.describe.lines import split_lines
 
 MAIN_DOCUMENT_COLUMN = "preserve.main_document"
 _TEXT_EXT = {".txt": "text/plain", ".text": "text/plain", ".md": "text/markdown",
@@ -60,8 +60,8 @@ def preload() -> None:
 
     A process about to fork workers calls this, so they share one copy of each, loaded once.
     """
-    from .language import _model
-    from .places import gazetteer
+    from preserve.describe.language import _model
+    from preserve.describe.places import gazetteer
 
     _model()
     gazetteer()
@@ -120,11 +120,11 @@ def describe_bytes(data: bytes, name: str, config: CollectionConfig | None = Non
         draft.notes.append("title: empty document, no headline")
         draft.notes.append("date: empty document, no date")
     elif mime == "text/html":
-        from .html import describe_html  # lxml.html: imported only when a release holds HTML
+        from preserve.describe.html import describe_html  # lxml.html: imported only when a release holds HTML
 
         draft = describe_html(decoded.text, **context)
     elif mime == "text/markdown":
-        from .markdown import describe_markdown  # PyYAML: only for Markdown
+        from preserve.describe.markdown import describe_markdown  # PyYAML: only for Markdown
 
         draft = describe_markdown(decoded.text, **context)
     else:
@@ -261,7 +261,7 @@ def describe_release(release: Release, config: CollectionConfig, curated: Mappin
 
 def curated_values(source: Path, releases: Sequence[Release]) -> dict[str, dict[str, list[str]]]:
     """SOURCE/metadata.csv by release name ({} when absent); a malformed sheet raises InputError."""
-    from ..sheet import read_sheet
+    from preserve.intake.sheet import read_sheet
 
     return read_sheet(Path(source), {r.name for r in releases}) if (Path(source) / SHEET_NAME).exists() else {}
 
@@ -274,7 +274,7 @@ def describe_collection(source: Path, releases: Sequence[Release], config: Colle
 
 def describe_and_write_sheet(source: Path) -> tuple[Path, list[Record]]:
     """`preserve describe SOURCE`: describe every release and add new ones to metadata.csv."""
-    from ..sheet import read_sheet, write_sheet
+    from preserve.intake.sheet import read_sheet, write_sheet
 
     source = Path(source)
     releases = discover(source).releases
@@ -287,8 +287,8 @@ def describe_and_write_sheet(source: Path) -> tuple[Path, list[Record]]:
 
 def validate_collection(source: Path):
     """`preserve validate SOURCE`: every schema problem of every release's record."""
-    from ..record import plain
-    from ..schema import validate_record
+    from preserve.record import plain
+    from preserve.validate.schema import validate_record
 
     source = Path(source)
     releases = discover(source).releases

@@ -1,7 +1,7 @@
 """Describe a file by its bytes alone: MIME type from its signature or name, DCMI type."""
 from __future__ import annotations
 
-from ..formats import guess_type
+from preserve.formats import guess_type
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),

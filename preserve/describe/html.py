@@ -8,10 +8,10 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from ..record import Value
-from . import dates as D
-from .lines import Line, strip_markup
-from .text import Draft, analyse
+from preserve.record import Value
+from preserve.describe import dates as D
+from preserve.describe.lines import Line, strip_markup
+from preserve.describe.text import Draft, analyse
 
 _BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "blockquote", "pre",
            "dt", "dd", "address", "figcaption", "caption", "div", "section", "article", "header",

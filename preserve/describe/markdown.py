@@ -7,10 +7,10 @@ from typing import Any
 
 import yaml
 
-from ..record import Value
-from . import dates as D
-from .lines import split_lines, strip_markup
-from .text import Draft, analyse
+from preserve.record import Value
+from preserve.describe import dates as D
+from preserve.describe.lines import split_lines, strip_markup
+from preserve.describe.text import Draft, analyse
 
 _FM = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
 _KEYS = {

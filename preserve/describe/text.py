@@ -8,13 +8,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..record import Value
-from . import dates as D
-from .keywords import keywords
-from .language import detect
-from .lines import Line, is_heading, paragraphs
-from .organisations import find_creators
-from .places import covered, mentions
+from preserve.record import Value
+from preserve.describe import dates as D
+from preserve.describe.keywords import keywords
+from preserve.describe.language import detect
+from preserve.describe.lines import Line, is_heading, paragraphs
+from preserve.describe.organisations import find_creators
+from preserve.describe.places import covered, mentions
 
 MAX_DESCRIPTION = 300
 HEADER_LINES = 8

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from preserve.config import CollectionConfig
+from preserve.intake.config import CollectionConfig
 from preserve.describe import describe_release
 from preserve.record import PLACEHOLDER_TITLE, plain
-from preserve.release import discover
-from preserve.schema import validate_record
+from preserve.intake.releases import discover
+from preserve.validate.schema import validate_record
 
 CORPUS = Path(__file__).parent / "corpus"
 ABSENT = None

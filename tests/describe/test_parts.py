@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from preserve.config import CollectionConfig
+from preserve.intake.config import CollectionConfig
 from preserve.describe import choose_main, describe_bytes, describe_release
 from preserve.describe.binary import dcmi_type, sniff_mime
 from preserve.describe.encoding import decode
@@ -13,7 +13,7 @@ from preserve.describe.markdown import split_front_matter
 from preserve.describe.organisations import find_creators
 from preserve.describe.places import covered, mentions
 from preserve.describe.text import analyse, scan_header
-from preserve.release import discover
+from preserve.intake.releases import discover
 
 
 def test_strip_markup():
@@ -135,7 +135,7 @@ def test_any_text_never_raises(text, name):
 
 def test_large_documents_are_read_only_up_to_the_limit(tmp_path) -> None:
     from preserve.describe import read_document
-    from preserve.release import ReleaseFile
+    from preserve.intake.releases import ReleaseFile
 
     path = tmp_path / "big.txt"
     path.write_bytes(b"Headline\n" + b"line of text\n" * 1000)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from preserve import cache
+from preserve._runtime import cache
 from preserve.describe import places
 
 

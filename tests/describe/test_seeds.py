@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from preserve.config import CollectionConfig
+from preserve.intake.config import CollectionConfig
 from preserve.describe import describe_release
 from preserve.record import PLACEHOLDER_TITLE, plain
-from preserve.release import discover
+from preserve.intake.releases import discover
 
 SEEDS = Path(__file__).parents[2] / "seeds"
 

@@ -1,6 +1,6 @@
 """Test helpers: generate a release, build its package with build_package, write it to disk.
 
-Independent of the bag writer: content is copied and hashed with preserve.fixity, the
+Independent of the bag writer: content is copied and hashed with preserve.fixity.engine, the
 generated files are written under the package folder (what becomes a bag's data/).
 """
 from __future__ import annotations
@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from preserve.config import CollectionConfig
-from preserve.fixity import copy_and_hash
+from preserve.intake.config import CollectionConfig
+from preserve.fixity.engine import copy_and_hash
 from preserve.formats import identify
-from preserve.package import ContentFile, PackageInput, build_package, content_path
+from preserve.package.build import ContentFile, PackageInput, build_package, content_path
 
 PRESS_RELEASE = (
     "Press Release\n\n04/11/2016\n\n## Concern mounts as the campaign intensifies\n\n"

@@ -22,12 +22,12 @@ from urllib.parse import quote
 
 from lxml import etree
 
-from .dcxml import escape_attr, escape_text, utf8, xml_text
-from .premis import iso
-from .xsd import NS_CSIP, NS_METS, NS_XLINK, SCHEMA_LOCATION
+from preserve.package.dc import escape_attr, escape_text, utf8, xml_text
+from preserve.package.premis import iso
+from preserve.xml.schemas import NS_CSIP, NS_METS, NS_XLINK, SCHEMA_LOCATION
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .package import PackageInput
+    from preserve.package.build import PackageInput
 
 M = f"{{{NS_METS}}}"
 XL = f"{{{NS_XLINK}}}"

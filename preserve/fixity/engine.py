@@ -31,8 +31,8 @@ from functools import partial
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
-from . import interrupts
-from .errors import InputError
+from preserve._runtime import interrupts
+from preserve.errors import InputError
 
 DEFAULT_ALGORITHMS: tuple[str, ...] = ("sha256", "sha512")
 SUPPORTED_ALGORITHMS: tuple[str, ...] = (

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .config import CONFIG_NAME
-from .errors import InputError
+from preserve.intake.config import CONFIG_NAME
+from preserve.errors import InputError
 
 SHEET_NAME = "metadata.csv"
 

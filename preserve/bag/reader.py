@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
 
-from . import bagfiles
-from . import fixity
-from .fixity import read_upto
-from .problems import Problem
+from preserve.bag import tagfiles
+
+from preserve.fixity.engine import open_for_reading, read_upto
+from preserve.verify.problems import Problem
 
 MAX_TAG_BYTES = 1 << 20
 MAX_MANIFEST_BYTES = 1 << 30
@@ -87,7 +87,7 @@ def read_small(path: Path, limit: int = MAX_TAG_BYTES) -> bytes:
 
 def _open(path: Path) -> int:
     # looked up through the fixity module at call time, so tests can simulate unreadable files
-    return fixity.open_for_reading(path)
+    return open_for_reading(path)
 
 
 def _read_text(view: BagView, name: str, limit: int = MAX_TAG_BYTES) -> str | None:
@@ -320,7 +320,7 @@ class _ManifestReader:
         if plain is not None:
             entries = list(zip(*plain, range(1, len(batch) + 1)))
         else:
-            entries, line_problems = bagfiles.parse_manifest("\n".join(batch), self.algorithm)
+            entries, line_problems = tagfiles.parse_manifest("\n".join(batch), self.algorithm)
             for lp in line_problems:
                 code = "manifest-duplicate" if "listed twice" in lp.message else "manifest-malformed"
                 self.report(code, numbers[lp.line - 1], lp.message)
@@ -347,7 +347,7 @@ def _plain_columns(lines: list[str], algorithm: str) -> tuple[list[str], list[st
     """The lower-case digests and decoded paths of a batch of plain '<digest> <path>' lines, in order.
 
     None (any blank, malformed or tab-separated line, bad digest, repeated path) leaves the
-    whole batch to the full parser (bagfiles.parse_manifest) and its messages.
+    whole batch to the full parser (tagfiles.parse_manifest) and its messages.
 
     Each test runs once over the whole batch (a joined string, a set, a map) instead of once
     per line: the raw paths hold no newline, so a marker found in the joined text is in a path.
@@ -358,7 +358,7 @@ def _plain_columns(lines: list[str], algorithm: str) -> tuple[list[str], list[st
     digests = [part[0] for part in split]
     paths = [part[2].lstrip(" \t") for part in split]
     lengths = set(map(len, digests))
-    expected = bagfiles.DIGEST_LENGTHS.get(algorithm)
+    expected = tagfiles.DIGEST_LENGTHS.get(algorithm)
     if (lengths != {expected} if expected else 0 in lengths) or not all(paths):
         return None
     hex_digits = "".join(digests)
@@ -373,7 +373,7 @@ def _plain_columns(lines: list[str], algorithm: str) -> tuple[list[str], list[st
     if "\n*" in joined:
         paths = [path[1:] if path[0] == "*" else path for path in paths]  # md5sum binary-mode marker
     if "%" in joined:
-        paths = [bagfiles.decode_path(path) if "%" in path else path for path in paths]
+        paths = [tagfiles.decode_path(path) if "%" in path else path for path in paths]
     if len(set(paths)) != len(paths):
         return None
     return digests, paths
@@ -400,27 +400,27 @@ def read_bag(root: Path) -> BagView:
         if not any(p.path == "bagit.txt" for p in view.problems):
             view.add("bagit-missing", "bagit.txt", "the bag declaration is missing")
     else:
-        fields, line_problems = bagfiles.parse_tag_lines(text)
-        values = bagfiles.as_mapping(fields)
+        fields, line_problems = tagfiles.parse_tag_lines(text)
+        values = tagfiles.as_mapping(fields)
         view.version = values.get("BagIt-Version")
         view.encoding = values.get("Tag-File-Character-Encoding")
         if line_problems or view.version is None or view.encoding is None:
             view.add("bagit-malformed", "bagit.txt",
                      "must hold 'BagIt-Version' and 'Tag-File-Character-Encoding' lines")
-        elif view.version not in bagfiles.SUPPORTED_VERSIONS:
+        elif view.version not in tagfiles.SUPPORTED_VERSIONS:
             view.add("bagit-version-unsupported", "bagit.txt",
                      f"BagIt-Version {view.version} is not supported",
-                     expected=" or ".join(bagfiles.SUPPORTED_VERSIONS), actual=view.version)
+                     expected=" or ".join(tagfiles.SUPPORTED_VERSIONS), actual=view.version)
         elif view.encoding.upper().replace("-", "") != "UTF8":
             view.add("bagit-encoding-unsupported", "bagit.txt",
                      f"tag files in {view.encoding} are not supported", expected="UTF-8", actual=view.encoding)
     info_text = _read_text(view, "bag-info.txt")
     if info_text is not None:
-        view.info, line_problems = bagfiles.parse_tag_lines(info_text)
+        view.info, line_problems = tagfiles.parse_tag_lines(info_text)
         for lp in line_problems:
             view.add("baginfo-malformed", f"bag-info.txt:{lp.line}", lp.message)
         for label in ("Payload-Oxum", "Bagging-Date", "Bag-Size", "Bag-Group-Identifier", "Bag-Count"):
-            if len(bagfiles.field_values(view.info, label)) > 1:
+            if len(tagfiles.field_values(view.info, label)) > 1:
                 view.add("baginfo-malformed", "bag-info.txt", f"{label} appears more than once (RFC 8493 §2.2.2)")
     if "fetch.txt" in view.tag_files:
         view.add("fetch-unsupported", "fetch.txt", "lists files to download; fetching is not supported (nothing fetched)")
@@ -437,14 +437,14 @@ def read_bag_info(bag: Path) -> list[tuple[str, str]]:
         text = read_small(Path(bag) / "bag-info.txt").decode("utf-8", "replace")
     except OSError:
         return []
-    return bagfiles.parse_tag_lines(text)[0]
+    return tagfiles.parse_tag_lines(text)[0]
 
 
 def payload_bytes(bags: "list[Path]") -> int:
     """Sum of the bags' declared payload sizes (Payload-Oxum), for a progress estimate only."""
     total = 0
     for bag in bags:
-        octets = bagfiles.field_values(read_bag_info(bag), "Payload-Oxum")[:1]
+        octets = tagfiles.field_values(read_bag_info(bag), "Payload-Oxum")[:1]
         if octets and octets[0].partition(".")[0].isdigit():
             total += int(octets[0].partition(".")[0])
     return total

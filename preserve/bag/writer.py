@@ -15,11 +15,11 @@ import uuid
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
-from . import bagfiles
-from .errors import InputError, PreserveError
-from .fixity import Fixity, ProgressFn, copy_and_hash_many, fsync_files, hash_bytes, hash_constant
-from .interrupts import deferred
-from .libc import libc
+from preserve.bag import tagfiles
+from preserve.errors import InputError, PreserveError
+from preserve.fixity.engine import Fixity, ProgressFn, copy_and_hash_many, fsync_files, hash_bytes, hash_constant
+from preserve._runtime.interrupts import deferred
+from preserve._runtime.libc import libc
 
 STAGING_MARK = ".preserve-staging-"
 RETIRED_MARK = ".preserve-retired-"
@@ -280,18 +280,18 @@ class BagBuilder:
     def finish(self, bag_info: Sequence[tuple[str, str]]) -> Path:
         """Write manifests and tag files, fsync, and rename the bag into place."""
         total = sum(fx.size for fx in self.payload.values())
-        info = list(bag_info) + [("Payload-Oxum", bagfiles.payload_oxum(total, len(self.payload)))]
+        info = list(bag_info) + [("Payload-Oxum", tagfiles.payload_oxum(total, len(self.payload)))]
         tags: dict[str, bytes] = {
-            "bagit.txt": bagfiles.bagit_txt().encode("utf-8"),
-            "bag-info.txt": bagfiles.bag_info_text(info).encode("utf-8"),
+            "bagit.txt": tagfiles.bagit_txt().encode("utf-8"),
+            "bag-info.txt": tagfiles.bag_info_text(info).encode("utf-8"),
         }
         for alg in self.algorithms:
             entries = [(f"data/{rel}", fx.digests[alg]) for rel, fx in self.payload.items()]
-            tags[f"manifest-{alg}.txt"] = bagfiles.manifest_text(entries).encode("utf-8")
+            tags[f"manifest-{alg}.txt"] = tagfiles.manifest_text(entries).encode("utf-8")
         tag_fixity = {name: hash_bytes(data, self.algorithms) for name, data in tags.items()}
         for alg in self.algorithms:
             entries = [(name, fx.digests[alg]) for name, fx in tag_fixity.items()]
-            tags[f"tagmanifest-{alg}.txt"] = bagfiles.manifest_text(entries).encode("utf-8")
+            tags[f"tagmanifest-{alg}.txt"] = tagfiles.manifest_text(entries).encode("utf-8")
         for name, data in tags.items():
             target = os.path.join(self.staging, name)
             _write_new(target, data, False)

@@ -10,8 +10,8 @@ import os
 import stat
 from pathlib import Path
 
-from .errors import InputError
-from .fixity import read_head
+from preserve.errors import InputError
+from preserve.fixity.engine import read_head
 
 
 def read_user_file(path: Path, limit: int, what: str) -> bytes | None:

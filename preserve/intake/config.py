@@ -24,8 +24,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import InputError
-from .userfiles import read_user_file
+from preserve.errors import InputError
+from preserve.intake.userfiles import read_user_file
 
 CONFIG_NAME = "preserve.toml"
 MAX_CONFIG_BYTES = 1 << 20

@@ -28,17 +28,17 @@ from typing import Any, Mapping, Sequence
 
 from lxml import etree
 
-from . import SOFTWARE_NAME, __version__
-from .config import CollectionConfig
-from .dcxml import build_dc_element, build_dc_xml, serialise, xml_text  # noqa: F401
-from .errors import PreserveError
-from .fixity import Fixity
-from .formats import FormatInfo, identifier
-from .mets import (FileEntry, build_rep_mets, build_rep_mets_xml, build_root_mets,  # noqa: F401
+from preserve import SOFTWARE_NAME, __version__
+from preserve.intake.config import CollectionConfig
+from preserve.package.dc import build_dc_element, build_dc_xml, serialise, xml_text  # noqa: F401
+from preserve.errors import PreserveError
+from preserve.fixity.engine import Fixity
+from preserve.formats import FormatInfo, identifier
+from preserve.package.mets import (FileEntry, build_rep_mets, build_rep_mets_xml, build_root_mets,  # noqa: F401
                    build_root_mets_xml)
-from .premis import build_premis, build_premis_xml, iso  # noqa: F401 - build_premis re-exported
-from .xmlsafe import safe_parser
-from .xsd import SCHEMA_FILES, certainly_valid, is_valid, schema_bytes, validate
+from preserve.package.premis import build_premis, build_premis_xml, iso  # noqa: F401 - build_premis re-exported
+from preserve.xml.safe import safe_parser
+from preserve.xml.schemas import SCHEMA_FILES, certainly_valid, is_valid, schema_bytes, validate
 
 try:  # orjson writes dc.json ~30x faster than the stdlib's pure-Python indenting encoder
     import orjson
@@ -113,7 +113,7 @@ def _mime(path: str) -> str:
     return _MIME.get(path[path.rfind("."):].lower(), "application/octet-stream")
 
 
-_serialise = serialise  # the one XML serialisation (preserve.dcxml)
+_serialise = serialise  # the one XML serialisation (preserve.package.dc)
 
 
 def _entry(path: str, data: bytes, created: str, sha256: dict[str, str]) -> FileEntry:

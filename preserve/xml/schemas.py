@@ -13,8 +13,8 @@ from typing import Literal, Union
 
 from lxml import etree
 
-from .errors import PreserveError
-from .resources import schemas_dir
+from preserve.errors import PreserveError
+from preserve._runtime.resources import schemas_dir
 
 Kind = Literal["mets", "premis", "dc"]
 
@@ -165,10 +165,10 @@ _ROOTS = {"mets": (NS_METS, "mets"), "premis": (NS_PREMIS, "premis"), "dc": (NS_
 def validate(doc: Union[etree._ElementTree, etree._Element, bytes], kind: Kind) -> list[str]:
     """Validate a document against the official schemas; return problems (with line numbers).
 
-    Bytes are parsed with the hardened parser of :mod:`preserve.xmlsafe`.
+    Bytes are parsed with the hardened parser of :mod:`preserve.xml.safe`.
     """
     if isinstance(doc, (bytes, bytearray)):
-        from .xmlsafe import XMLParseError, parse_xml
+        from preserve.xml.safe import XMLParseError, parse_xml
 
         try:
             doc = parse_xml(bytes(doc))
@@ -214,14 +214,14 @@ def certainly_valid(data: bytes, kind: Kind) -> bool:
     """True only if data is certainly a safe, valid document of this kind; False decides nothing.
 
     Validated while it streams through the hardened parser, building no tree, so memory stays
-    flat however large the document (:func:`preserve.xmlsafe.streams_valid`). Always False for
+    flat however large the document (:func:`preserve.xml.safe.streams_valid`). Always False for
     documents under STREAM_MIN_BYTES, where a tree is as cheap. On False, parse it and
     :func:`validate` the tree, which decides and says why with line numbers.
     """
     id_attributes = STREAMABLE.get(kind)
     if id_attributes is None or len(data) < STREAM_MIN_BYTES:
         return False
-    from .xmlsafe import streams_valid
+    from preserve.xml.safe import streams_valid
 
     ns, local = _ROOTS[kind]
     schema = get_schema(kind)

@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 
 from lxml import etree
 
-from .xsd import NS_DC, NS_OAI_DC
+from preserve.xml.schemas import NS_DC, NS_OAI_DC
 
 DC_ELEMENTS: tuple[str, ...] = (
     "title", "creator", "subject", "description", "publisher", "contributor", "date", "type",

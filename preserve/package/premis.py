@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from lxml import etree
 
-from .dcxml import escape_text, utf8, xml_text
-from .formats import FormatInfo, Identifier
-from .xsd import NS_PREMIS, SCHEMA_LOCATION
+from preserve.package.dc import escape_text, utf8, xml_text
+from preserve.formats import FormatInfo, Identifier
+from preserve.xml.schemas import NS_PREMIS, SCHEMA_LOCATION
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .package import ContentFile, PackageInput
+    from preserve.package.build import ContentFile, PackageInput
 
 P = f"{{{NS_PREMIS}}}"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -246,7 +246,7 @@ def count(n: int, noun: str) -> str:
 
 def build_premis(inp: "PackageInput", locations: list[str], tool: Identifier) -> etree._Element:
     """The premis:premis element for a package; ``locations`` are the content paths in data/."""
-    from .xmlsafe import safe_parser
+    from preserve.xml.safe import safe_parser
 
     return etree.fromstring(build_premis_xml(inp, locations, tool), parser=safe_parser())
 

@@ -1,6 +1,6 @@
 """Verification reports: the --json document, the human text, and the audit log outside the bags.
 
-Pure functions over :class:`preserve.verify.BagReport` lists; the CLI prints their results.
+Pure functions over :class:`preserve.verify.checks.BagReport` lists; the CLI prints their results.
 The JSON document follows ``schemas/verify-report.schema.json``; the audit log is JSON Lines,
 one object per bag per run, appended (never rewritten) so fixity history can be shown later.
 """
@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from . import SOFTWARE_NAME, __version__
-from .errors import InputError
-from .verify import BagReport
+from preserve import SOFTWARE_NAME, __version__
+from preserve.errors import InputError
+from preserve.verify.checks import BagReport
 
 FORMAT = "preserve-verify-report"
 FORMAT_VERSION = 1

@@ -31,8 +31,8 @@ from collections import deque
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable, Iterator, NoReturn, Protocol, TypeVar
 
-from . import interrupts
-from .libc import libc
+from preserve._runtime import interrupts
+from preserve._runtime.libc import libc
 
 R = TypeVar("R")
 

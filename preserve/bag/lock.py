@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from .errors import InputError, LockedError
+from preserve.errors import InputError, LockedError
 
 LOCK_NAME = ".preserve.lock"
 

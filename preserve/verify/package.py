@@ -18,9 +18,9 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from .fixity import KNOWN_DIGESTS, copy_and_hash, normalise_algorithm
-from .xmlsafe import XMLParseError, parse_xml, parse_xml_file, read_xml_file
-from .xsd import NS_METS, NS_XLINK, certainly_valid, validate
+from preserve.fixity.engine import KNOWN_DIGESTS, copy_and_hash, normalise_algorithm
+from preserve.xml.safe import XMLParseError, parse_xml, parse_xml_file, read_xml_file
+from preserve.xml.schemas import NS_METS, NS_XLINK, certainly_valid, validate
 
 Problem = tuple[str, str, str]
 M = f"{{{NS_METS}}}"

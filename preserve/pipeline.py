@@ -14,21 +14,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import SOFTWARE_NAME, __version__
-from .bag import BagBuilder, remove_stale_staging
-from .bagreader import read_bag_info
-from .bagfiles import encode_path, field_values
-from .config import CollectionConfig, load_config
-from .errors import InputError, PreserveError
-from .formats import ENGINES, FormatInfo, identifier, identify_head, identify_many, load_signatures
-from .package import SCHEMAS_DIR, ContentFile, PackageInput, content_path, make_package
-from .fixity import (DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, default_jobs,
+from preserve import SOFTWARE_NAME, __version__
+from preserve.bag.writer import BagBuilder, remove_stale_staging
+from preserve.bag.reader import read_bag_info
+from preserve.bag.tagfiles import encode_path, field_values
+from preserve.intake.config import CollectionConfig, load_config
+from preserve.errors import InputError, PreserveError
+from preserve.formats import ENGINES, FormatInfo, identifier, identify_head, identify_many, load_signatures
+from preserve.package.build import SCHEMAS_DIR, ContentFile, PackageInput, content_path, make_package
+from preserve.fixity.engine import (DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, default_jobs,
                      normalise_algorithms)
-from .lock import locked
-from .release import Discovery, Release, discover
-from .record import Record, is_placeholder, plain, to_json
-from .workers import run_tasks, start_method
-from .xsd import get_schema
+from preserve.bag.lock import locked
+from preserve.intake.releases import Discovery, Release, discover
+from preserve.record import Record, is_placeholder, plain, to_json
+from preserve._runtime.workers import run_tasks, start_method
+from preserve.xml.schemas import get_schema
 
 FINGERPRINT_FIELD = "Preserve-Fingerprint"
 
@@ -132,7 +132,7 @@ def existing_fingerprint(bag: Path) -> str | None:
 
 def record_problems(record: Record) -> list[str]:
     """The JSON Schema problems of a record, one readable line each."""
-    from .schema import validate_record
+    from preserve.validate.schema import validate_record
 
     return [f"{p.field}: {p.value!r}: {p.expectation}" if p.value else f"{p.field}: {p.expectation}"
             for p in validate_record(plain(record), record.release_id)]
@@ -146,7 +146,7 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
     A record that fails the metadata schema is not bagged (status "invalid"). The source is
     only ever read.
     """
-    from .describe import describe_release
+    from preserve.describe import describe_release
 
     config = config or CollectionConfig()
     options = options or BagOptions()
@@ -191,7 +191,7 @@ def warm_up(identify: str) -> threading.Thread | None:
 
     The XSD validators and Siegfried's signatures take ~0.3 s to load. Loaded while the first
     release's files are copied, they cost nothing: hashing one large file leaves part of a
-    core idle (see preserve.fixity.plan_lanes). The caller joins the thread once the copy is
+    core idle (see preserve.fixity.engine.plan_lanes). The caller joins the thread once the copy is
     done, before it identifies or validates anything.
     """
     global _warm_started
@@ -345,7 +345,7 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"{out}: cannot create ({exc.strerror}); choose a writable --out") from None
-    from .describe import curated_values, may_analyse_text, preload as preload_description
+    from preserve.describe import curated_values, may_analyse_text, preload as preload_description
 
     sheet = curated_values(source, found.releases)  # a malformed sheet stops the run before any write
     result = CollectionResult(warnings=list(found.warnings))
@@ -395,7 +395,7 @@ class ReleaseTask:
     progress: ProgressFn | None = None
 
     def __call__(self, index: int) -> BagOutcome:
-        from .describe import describe_release
+        from preserve.describe import describe_release
 
         release = self.releases[index]
         try:

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from .errors import InputError
-from .userfiles import read_user_file
-from .record import DC_ELEMENTS, Record
-from .release import SHEET_NAME
+from preserve.errors import InputError
+from preserve.intake.userfiles import read_user_file
+from preserve.record import DC_ELEMENTS, Record
+from preserve.intake.releases import SHEET_NAME
 
 FILENAME = "filename"
 MAIN_DOCUMENT = "preserve.main_document"

@@ -2,7 +2,7 @@
 
 Levels: ``full`` (fixity of every file in every manifest, renames by digest, the E-ARK
 package's METS/PREMIS/DC, plus everything below), ``fast`` (Payload-Oxum and completeness),
-``completeness`` (names only, no hashing, no sizes). Codes: :data:`preserve.problems.CODES`.
+``completeness`` (names only, no hashing, no sizes). Codes: :data:`preserve.verify.problems.CODES`.
 Several bags are verified at once in worker processes (:func:`verify_many`), reports in order.
 """
 from __future__ import annotations
@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from . import bagfiles
-from .bag import is_staging_name
-from .bagreader import BagView, Manifest, read_bag, read_small, safe_relpath
-from .errors import InputError
-from .fixity import KNOWN_DIGESTS, SUPPORTED_ALGORITHMS, ProgressFn, copy_and_hash_many, default_jobs
-from .problems import Problem
-from .workers import run_tasks
+from preserve.bag import tagfiles
+from preserve.bag.writer import is_staging_name
+from preserve.bag.reader import BagView, Manifest, read_bag, read_small, safe_relpath
+from preserve.errors import InputError
+from preserve.fixity.engine import KNOWN_DIGESTS, SUPPORTED_ALGORITHMS, ProgressFn, copy_and_hash_many, default_jobs
+from preserve.verify.problems import Problem
+from preserve._runtime.workers import run_tasks
 
 LEVELS = ("full", "fast", "completeness")
 BagCheck = Callable[[BagView], Iterable[Problem]]
@@ -114,7 +114,7 @@ def check_completeness(view: BagView) -> list[Problem]:
                                     f"not listed in {m.name} (every manifest must list every payload file)"))
     problems += _check_empty_dirs(view)
     if not view.tag_manifests:
-        if view.version == bagfiles.BAGIT_VERSION:
+        if view.version == tagfiles.BAGIT_VERSION:
             problems.append(Problem("tagmanifest-missing", "tagmanifest-*.txt", "the bag has no tag manifest"))
         return problems
     for m in view.tag_manifests:
@@ -142,8 +142,8 @@ def _is_tagmanifest(name: str) -> bool:
 def _check_empty_dirs(view: BagView) -> list[Problem]:
     """Folders recorded as Preserve-Empty-Directory (paths under data/, percent-encoded) still exist."""
     problems = []
-    for value in bagfiles.field_values(view.info, EMPTY_DIR_FIELD):
-        rel = bagfiles.decode_path(value.strip())
+    for value in tagfiles.field_values(view.info, EMPTY_DIR_FIELD):
+        rel = tagfiles.decode_path(value.strip())
         if rel.startswith("data/"):
             rel = rel[len("data/"):]
         if not safe_relpath(rel):
@@ -199,10 +199,10 @@ def find_renames(view: BagView, problems: list[Problem], *, jobs: int | None = N
 
 def check_oxum(view: BagView) -> list[Problem]:
     """Payload-Oxum (octets.count) against what is on disk."""
-    values = bagfiles.field_values(view.info, "Payload-Oxum")
+    values = tagfiles.field_values(view.info, "Payload-Oxum")
     if not values:
         return []
-    actual = bagfiles.payload_oxum(sum(view.payload.values()), len(view.payload))
+    actual = tagfiles.payload_oxum(sum(view.payload.values()), len(view.payload))
     octets, dot, count = values[0].partition(".")
     if not (octets.isdigit() and dot and count.isdigit()):
         return [Problem("baginfo-malformed", "bag-info.txt", f"Payload-Oxum is not 'octets.count': {values[0]!r}")]
@@ -271,17 +271,17 @@ MAX_DC_JSON_BYTES = 16 << 20
 def check_package(view: BagView) -> list[Problem]:
     """METS, PREMIS and DC of an E-ARK package in data/ (only when data/METS.xml is present).
 
-    Uses preserve.mets_check when installed (skipped cleanly otherwise); a check that fails
+    Uses preserve.verify.package when installed (skipped cleanly otherwise); a check that fails
     unexpectedly becomes a ``check-failed`` problem, never a crash.
     """
     if METS_PATH not in view.payload:  # absent, or a link/special file already reported
         return []
     try:
-        from . import mets_check
+        from preserve.verify import package
     except ImportError:
         return []
     try:
-        found = mets_check.check_mets(view.root / "data", prefix="data/", files=view.payload)
+        found = package.check_mets(view.root / "data", prefix="data/", files=view.payload)
     except Exception as exc:  # noqa: BLE001 - reported, never a traceback
         return [Problem("check-failed", METS_PATH, f"METS checks stopped: {type(exc).__name__}: {exc}")]
     return [Problem(code, path, message) for code, path, message in found]
@@ -292,8 +292,8 @@ def check_dc_record(view: BagView) -> list[Problem]:
     if DC_JSON_PATH not in view.payload:
         return []
     try:
-        from .record import from_json, plain
-        from .schema import validate_record
+        from preserve.record import from_json, plain
+        from preserve.validate.schema import validate_record
     except ImportError:
         return []
     try:
@@ -399,7 +399,7 @@ def _raise(index: int, error: BaseException) -> BagReport:
 
 def _verify_in_workers(bags: list[Path], level: str, workers: int,
                        progress: ProgressFn | None) -> Iterator[BagReport]:
-    """Verify bags in worker processes (see preserve.workers); yield the reports in order.
+    """Verify bags in worker processes (see preserve._runtime.workers); yield the reports in order.
 
     Verifying never calls Siegfried, so the workers are forked even when it is loaded here.
     """
