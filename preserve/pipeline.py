@@ -21,7 +21,8 @@ from preserve.bag.tagfiles import encode_path, field_values
 from preserve.intake.config import CollectionConfig, load_config
 from preserve.errors import InputError, PreserveError
 from preserve.formats import ENGINES, FormatInfo, identifier, identify_head, identify_many, load_signatures
-from preserve.package.build import SCHEMAS_DIR, ContentFile, PackageInput, content_path, make_package
+from preserve.package.build import make_package
+from preserve.package.model import ContentFile, PackageInput, SCHEMAS_DIR, content_path
 from preserve.fixity.engine import (DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, default_jobs,
                      normalise_algorithms)
 from preserve.bag.lock import locked

@@ -1,58 +1,13 @@
 """Shared fixtures: collections generated in tmp_path, and a CLI runner that returns real exit codes."""
 from __future__ import annotations
 
-import hashlib
 import os
-import socket
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO / "seeds"
-RIGHTS_CONFIG = 'rights = "Public domain (CC0 1.0)"\nlanguage = "en"\n'
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """Relative path -> sha256 of every file below root (symlinks noted, never followed)."""
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-            path = Path(dirpath) / name
-            rel = str(path.relative_to(root))
-            if path.is_symlink():
-                out[rel] = "link:" + os.readlink(path)
-            elif path.is_file():
-                out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return out
-
-
-@contextmanager
-def network_blocked():
-    """Every way to open a connection raises, as on a machine with no network.
-
-    Unix-domain sockets stay: they are local IPC, present with no network at all (a worker
-    pool's fork server listens on one).
-    """
-    real_socket = socket.socket
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("network access attempted")
-
-    class LocalOnly(real_socket):  # a class, so that modules imported meanwhile can subclass it
-        def __init__(self, family=-1, *args, **kwargs):
-            if family != socket.AF_UNIX:
-                refuse()
-            super().__init__(family, *args, **kwargs)
-
-    saved = socket.socket, socket.create_connection, socket.getaddrinfo
-    socket.socket, socket.create_connection, socket.getaddrinfo = LocalOnly, refuse, refuse
-    try:
-        yield
-    finally:
-        socket.socket, socket.create_connection, socket.getaddrinfo = saved
-
+from helpers.eark import require_validator
+from helpers.paths import REPO, RIGHTS_CONFIG, SEEDS, network_blocked, tree_digest  # noqa: F401
 
 @pytest.fixture
 def no_network():
@@ -133,3 +88,9 @@ def sigint_delivered_to_children():
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
+
+
+@pytest.fixture(scope="module")
+def validator() -> Path:
+    """The E-ARK judge's Python (eark-validator in .ci/eark-venv)."""
+    return require_validator()

@@ -14,7 +14,7 @@ from typing import Callable
 
 import pytest
 
-from conftest import tree_digest
+from helpers.paths import tree_digest
 
 RIGHTS = 'rights = "Public domain (CC0 1.0)"\nlanguage = "en"\n'
 TEXT = "Harbour report\n\nIssued 3 March 2017 by Example Org.\n\nThe harbour works went on all year.\n"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import tree_digest
+from helpers.paths import tree_digest
 from preserve.errors import LockedError
 from preserve.bag.lock import LOCK_NAME, locked
 from preserve.verify.checks import find_bags, verify_bag
-from test_kill import RELEASES, assert_only_complete_bags, bags_in, make_source, staging_in, start, wait_for
+from helpers.runs import assert_only_complete_bags, bags_in, make_source, staging_in, start, wait_for
 
 
 def preserve(*args: str) -> subprocess.CompletedProcess:

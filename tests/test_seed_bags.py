@@ -13,12 +13,12 @@ import bagit
 import pytest
 from lxml import etree
 
-from conftest import network_blocked
+from helpers.paths import network_blocked
 from preserve.bag import tagfiles
 from preserve.xml import schemas as xsd
 from preserve.pipeline import BagOptions, bag_collection
 from preserve.verify.checks import verify_bag
-from test_eark import assert_judged_valid, run, validator  # noqa: F401  (validator is a fixture)
+from helpers.eark import assert_judged_valid, run
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"

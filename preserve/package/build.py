@@ -21,22 +21,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from datetime import datetime, timezone
 from typing import Any, Mapping, Sequence
 
 from lxml import etree
 
-from preserve import SOFTWARE_NAME, __version__
-from preserve.intake.config import CollectionConfig
 from preserve.package.dc import build_dc_element, build_dc_xml, serialise, xml_text  # noqa: F401
 from preserve.errors import PreserveError
-from preserve.fixity.engine import Fixity
-from preserve.formats import FormatInfo, identifier
-from preserve.package.mets import (FileEntry, build_rep_mets, build_rep_mets_xml, build_root_mets,  # noqa: F401
+from preserve.package.model import (CONTENT_PREFIX, DC_JSON_PATH, DC_XML_PATH, METS_PATH, PACKAGE_TYPES,
+                                    PREMIS_PATH, README_PATH, REP_METS_PATH, SCHEMAS_DIR, ContentFile,
+                                    FileEntry, PackageInput, content_path, iso)
+from preserve.formats import identifier
+from preserve.package.mets import (build_rep_mets, build_rep_mets_xml, build_root_mets,  # noqa: F401
                    build_root_mets_xml)
-from preserve.package.premis import build_premis, build_premis_xml, iso  # noqa: F401 - build_premis re-exported
+from preserve.package.premis import build_premis, build_premis_xml  # noqa: F401 - build_premis re-exported
 from preserve.xml.safe import safe_parser
 from preserve.xml.schemas import SCHEMA_FILES, certainly_valid, is_valid, schema_bytes, validate
 
@@ -49,19 +48,9 @@ else:
     _ORJSON_OPTIONS = (orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_SUBCLASS
                        | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME)
 
-CONTENT_PREFIX = "representations/rep1/data/"
-REP_DIR = "representations/rep1/"
-METS_PATH = "METS.xml"
-REP_METS_PATH = REP_DIR + "METS.xml"
-DC_XML_PATH = "metadata/descriptive/dc.xml"
-DC_JSON_PATH = "metadata/descriptive/dc.json"
-PREMIS_PATH = "metadata/preservation/premis.xml"
-README_PATH = "documentation/README.txt"
-SCHEMAS_DIR = "schemas/"
 #: the shipped files copied into every package's schemas/ (unmodified)
 PACKAGE_SCHEMAS: tuple[str, ...] = tuple(dict.fromkeys(
     [n for kind in ("mets", "premis", "dc") for n in SCHEMA_FILES[kind]] + ["PROVENANCE.md"]))
-PACKAGE_TYPES = ("SIP", "AIP")
 
 _MIME = {".xml": "application/xml", ".xsd": "application/xml", ".json": "application/json",
          ".md": "text/markdown", ".txt": "text/plain"}
@@ -71,42 +60,6 @@ class PackageError(PreserveError):
     """The package's METS, PREMIS or DC does not validate (or its input is inconsistent)."""
 
     exit_code = 1
-
-
-def content_path(relpath: str) -> str:
-    """Path inside data/ of a release file (original relative path kept)."""
-    return CONTENT_PREFIX + relpath
-
-
-@dataclass(frozen=True)
-class ContentFile:
-    """A content file of the release, already copied into the package."""
-
-    relpath: str
-    fixity: Fixity
-    created: datetime
-    format: FormatInfo
-
-
-@dataclass(frozen=True)
-class PackageInput:
-    """Everything build_package needs to know about one release."""
-
-    release_id: str
-    identifier: str
-    title: str | None
-    dc: Mapping[str, Sequence[str]]
-    dc_json: Mapping
-    provenance: Sequence[tuple[str, str, str]]
-    validation_problems: Sequence[str]
-    files: Sequence[ContentFile]
-    empty_dirs: Sequence[str]
-    config: CollectionConfig
-    algorithms: Sequence[str]
-    package_type: str = "SIP"
-    created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    software: tuple[str, str] = (SOFTWARE_NAME, __version__)
-    identify: str = "siegfried"  # the engine that identified the formats (for the PREMIS agent)
 
 
 def _mime(path: str) -> str:

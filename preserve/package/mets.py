@@ -16,18 +16,15 @@ ten times faster, and are what packages use.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 from urllib.parse import quote
 
 from lxml import etree
 
 from preserve.package.dc import escape_attr, escape_text, utf8, xml_text
-from preserve.package.premis import iso
+from preserve.package.model import FileEntry, PackageInput, iso
 from preserve.xml.schemas import NS_CSIP, NS_METS, NS_XLINK, SCHEMA_LOCATION
 
-if TYPE_CHECKING:  # pragma: no cover
-    from preserve.package.build import PackageInput
 
 M = f"{{{NS_METS}}}"
 XL = f"{{{NS_XLINK}}}"
@@ -43,17 +40,6 @@ REP_LABEL = "rep1"
 _TEXTUAL = ("text/", "application/pdf", "application/msword", "application/rtf",
             "application/vnd.openxmlformats-officedocument.wordprocessingml",
             "application/vnd.oasis.opendocument.text")
-
-
-@dataclass(frozen=True)
-class FileEntry:
-    """One file as METS lists it: href relative to the METS file's folder, and its facts."""
-
-    path: str
-    mime: str
-    size: int
-    created: str
-    sha256: str
 
 
 _PLAIN_HREF = re.compile(r"[A-Za-z0-9_.~/-]*")
@@ -99,7 +85,7 @@ def _root(objid: str, label: str | None, category: str, profile: str) -> etree._
     return root
 
 
-def _header(root: etree._Element, inp: "PackageInput", with_org: bool) -> None:
+def _header(root: etree._Element, inp: PackageInput, with_org: bool) -> None:
     when = iso(inp.created)
     hdr = _sub(root, "metsHdr", {"CREATEDATE": when, "LASTMODDATE": when,
                                  CS + "OAISPACKAGETYPE": inp.package_type.upper()})
@@ -145,7 +131,7 @@ def _file_grp(parent: etree._Element, use: str, grp_id: str, entries: Sequence[F
     return ids
 
 
-def build_root_mets(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntry, premis: FileEntry,
+def build_root_mets(inp: PackageInput, *, dc: FileEntry, dc_json: FileEntry, premis: FileEntry,
                     rep_mets: FileEntry, content: Sequence[FileEntry],
                     documentation: Sequence[FileEntry], schemas: Sequence[FileEntry]) -> etree._Element:
     """The package's root METS (paths relative to data/)."""
@@ -187,7 +173,7 @@ def build_root_mets(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntry, p
     return root
 
 
-def build_rep_mets(inp: "PackageInput", content: Sequence[FileEntry],
+def build_rep_mets(inp: PackageInput, content: Sequence[FileEntry],
                    empty_dirs: Sequence[str]) -> etree._Element:
     """The METS of representation rep1 (paths relative to representations/rep1/)."""
     root = _root(f"{inp.identifier}/representations/{REP_LABEL}", inp.title,
@@ -233,7 +219,7 @@ def _x_root(objid: str, label: str | None, category: str, profile: str) -> str:
             f'PROFILE="{profile}" {_ROOT_TAIL}')
 
 
-def _x_header(inp: "PackageInput", with_org: bool) -> str:
+def _x_header(inp: PackageInput, with_org: bool) -> str:
     when = iso(inp.created)
     name, version = inp.software
     parts = [f'  <metsHdr CREATEDATE="{when}" LASTMODDATE="{when}" '
@@ -282,7 +268,7 @@ def _x_fptrs(indent: str, ids: Sequence[str]) -> list[str]:
     return [f'{indent}<fptr FILEID="{fid}"/>\n' for fid in ids]
 
 
-def build_root_mets_xml(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntry, premis: FileEntry,
+def build_root_mets_xml(inp: PackageInput, *, dc: FileEntry, dc_json: FileEntry, premis: FileEntry,
                         rep_mets: FileEntry, content: Sequence[FileEntry],
                         documentation: Sequence[FileEntry], schemas: Sequence[FileEntry]) -> bytes:
     """The bytes of the package's root METS: exactly ``serialise(build_root_mets(...))``."""
@@ -322,7 +308,7 @@ def build_root_mets_xml(inp: "PackageInput", *, dc: FileEntry, dc_json: FileEntr
         "</mets>\n"))
 
 
-def build_rep_mets_xml(inp: "PackageInput", content: Sequence[FileEntry], empty_dirs: Sequence[str]) -> bytes:
+def build_rep_mets_xml(inp: PackageInput, content: Sequence[FileEntry], empty_dirs: Sequence[str]) -> bytes:
     """The bytes of representation rep1's METS: exactly ``serialise(build_rep_mets(...))``."""
     grp, ids = _x_file_grp("Data", "filegrp-data", content, "file-data")
     empties = [f'        <div ID="div-empty-{n:04d}" TYPE="empty folder" '

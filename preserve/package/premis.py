@@ -15,18 +15,16 @@ byte is written, hashed, validated and read again by verify.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from lxml import etree
 
 from preserve.package.dc import escape_text, utf8, xml_text
+from preserve.package.model import ContentFile, PackageInput, iso
 from preserve.formats import FormatInfo, Identifier
 from preserve.xml.schemas import NS_PREMIS, SCHEMA_LOCATION
 
-if TYPE_CHECKING:  # pragma: no cover
-    from preserve.package.build import ContentFile, PackageInput
 
 P = f"{{{NS_PREMIS}}}"
 NS_XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -98,14 +96,6 @@ def _linking_objects(event: etree._Element, object_ids: Iterable[str], role: str
         _SE(el, t_role).text = role
 
 
-@lru_cache(maxsize=8192)
-def iso(dt: datetime) -> str:
-    """xs:dateTime in UTC with a 'Z' (naive datetimes are taken as UTC); remembered per value."""
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 _XSI_TYPE = f"{{{NS_XSI}}}type"
 _FILE_ATTRS = {_XSI_TYPE: "premis:file"}
 (_OBJ, _OBJ_ID, _OBJ_ID_TYPE, _OBJ_ID_VALUE, _CHARS, _LEVEL, _FIXITY, _DIGEST_ALGO, _DIGEST,
@@ -124,7 +114,7 @@ _FILE_ATTRS = {_XSI_TYPE: "premis:file"}
         "relatedObjectIdentifierValue"))
 
 
-def file_object(cf: "ContentFile", location: str, algorithms: Iterable[str]) -> etree._Element:
+def file_object(cf: ContentFile, location: str, algorithms: Iterable[str]) -> etree._Element:
     """One premis:object of xsi:type premis:file (its events name it: see :func:`event`)."""
     SE = _SE
     obj = etree.Element(_OBJ, _FILE_ATTRS)
@@ -221,13 +211,13 @@ def agent(agent_id: str, name: str, kind: str, version: str | None = None,
     return ag
 
 
-def digest_note(files: Sequence["ContentFile"], algorithms: Sequence[str]) -> str:
+def digest_note(files: Sequence[ContentFile], algorithms: Sequence[str]) -> str:
     """The message digest event's outcome: how much was hashed (each file's digests are in its object)."""
     total = sum(cf.fixity.size for cf in files)
     return f"{count(len(files), 'content file')}, {total} bytes, {len(algorithms)} digests each"
 
 
-def format_counts(files: Sequence["ContentFile"]) -> list[tuple[FormatInfo, int]]:
+def format_counts(files: Sequence[ContentFile]) -> list[tuple[FormatInfo, int]]:
     """Each distinct format among files with how many have it, in order of first appearance.
 
     The format identification event sums up its outcome per format; each file's own result
@@ -244,7 +234,7 @@ def count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def build_premis(inp: "PackageInput", locations: list[str], tool: Identifier) -> etree._Element:
+def build_premis(inp: PackageInput, locations: list[str], tool: Identifier) -> etree._Element:
     """The premis:premis element for a package; ``locations`` are the content paths in data/."""
     from preserve.xml.safe import safe_parser
 
@@ -311,7 +301,7 @@ def _x_fixity(digests: Mapping[str, str], algorithms: Sequence[tuple[str, str]])
         for a, label in algorithms)
 
 
-def _x_file_object(out: list[str], cf: "ContentFile", loc: str, algorithms: Sequence[tuple[str, str]]) -> None:
+def _x_file_object(out: list[str], cf: ContentFile, loc: str, algorithms: Sequence[tuple[str, str]]) -> None:
     """One premis:object of xsi:type premis:file, on one line; ``loc`` is its escaped location."""
     out.append(
         '  <premis:object xsi:type="premis:file">'
@@ -396,7 +386,7 @@ def _x_format_note(f: FormatInfo) -> str:
     return _esc(f"{f.puid or 'no PRONOM match'}, {f.name}, {f.mime} ({f.basis})")
 
 
-def build_premis_xml(inp: "PackageInput", locations: list[str], tool: Identifier) -> bytes:
+def build_premis_xml(inp: PackageInput, locations: list[str], tool: Identifier) -> bytes:
     """The package's premis.xml (UTF-8 bytes), exactly as serialising build_premis_tree gives it."""
     when = iso(inp.created)
     algorithms = list(inp.algorithms)
@@ -485,7 +475,7 @@ def _one_line(el: etree._Element) -> None:
             d.text = None
 
 
-def build_premis_tree(inp: "PackageInput", locations: list[str], tool: Identifier) -> etree._Element:
+def build_premis_tree(inp: PackageInput, locations: list[str], tool: Identifier) -> etree._Element:
     """The premis:premis element built node by node with lxml (the reference for build_premis_xml).
 
     Serialised with :func:`serialise` it gives exactly the bytes of :func:`build_premis_xml`,

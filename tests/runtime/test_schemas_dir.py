@@ -7,7 +7,7 @@ import pytest
 
 import preserve._runtime.resources as resources
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_installed_schemas_hold_the_json_schemas_and_xsds() -> None:

@@ -19,7 +19,7 @@ import preserve.bag.writer
 from preserve.pipeline import BagOptions, bag_collection
 from preserve.errors import InputError
 from preserve.verify.checks import verify_bag
-from test_kill import bags_in, staging_in
+from helpers.runs import bags_in, staging_in
 
 
 #: failures are injected into this process, so it bags here (no worker processes)

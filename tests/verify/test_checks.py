@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from preserve.pipeline import bag_collection, content_path
 from preserve.errors import InputError
 from preserve.verify.checks import find_bags, verify_bag
-from test_tamper import add_curator_sheet
+from helpers.faults import add_curator_sheet
 
 
 @pytest.fixture

@@ -1,15 +1,12 @@
 """PREMIS 3: objects with fixity and format, events with outcomes, agents, all linked."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 from lxml import etree
 
 from preserve.xml.schemas import validate
 
-sys.path.insert(0, str(Path(__file__).parent / "eark"))
-from pkgfixtures import FOLDER_RELEASE, build_sample  # noqa: E402
+from helpers.packages import FOLDER_RELEASE, awkward_input, build_sample
 
 P = {"p": "http://www.loc.gov/premis/v3"}
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -127,10 +124,10 @@ def test_premis_grows_by_one_object_per_file_and_nothing_else():
     from dataclasses import replace
 
     from preserve.formats import Identifier
-    from preserve.package.build import content_path
+    from preserve.package.model import content_path
     from preserve.package.premis import build_premis_xml
 
-    base = _awkward_input(24)
+    base = awkward_input(24)
 
     def lines(n: int) -> list[str]:
         inp = replace(base, files=base.files[:n])
@@ -151,43 +148,15 @@ def test_validation_failure_and_aip(tmp_path):
     assert root.xpath("p:event[p:eventType='ingestion']", namespaces=P)
 
 
-def _awkward_input(n: int = 12, **kwargs):
-    """Names and values that exercise escaping: markup characters, CR, tab, control characters."""
-    from dataclasses import replace
-    from datetime import datetime, timezone
-
-    from preserve.intake.config import CollectionConfig
-    from preserve.fixity.engine import Fixity
-    from preserve.formats import FormatInfo
-    from preserve.package.build import ContentFile, PackageInput
-
-    names = ["a.txt", "cr\rname]]>.txt", "weird&<>\"'.txt", "tab\tname", "bell\x07.dat", "ünï/cödé.png",
-             "%20x.txt", "deep/er/f.bin"]
-    fmts = [FormatInfo("x-fmt/111", "", "", "text/plain", "a\rb & <c>"),
-            FormatInfo("fmt/276", "Acrobat PDF", "1.7", "application/pdf", "siegfried: byte match"),
-            FormatInfo(None, "Unknown", None, "application/octet-stream", "no match\x01 ]]>")]
-    files = [ContentFile(names[i % len(names)] + ("" if i < len(names) else f".{i}"),
-                         Fixity(size=i * 37, digests={"sha256": f"{i:064x}", "sha512": f"{i:0128x}", "md5": f"{i:032x}"}),
-                         datetime(2020, 1, 1, tzinfo=timezone.utc), fmts[i % len(fmts)]) for i in range(n)]
-    inp = PackageInput(
-        release_id="rel-1", identifier="urn:preserve:rel-1&x", title="T & <t>", dc={"title": ["T"]},
-        dc_json={}, provenance=[("title", "T & <t>\r", "heading"), ("description", "x\x07y", "p (n)")],
-        validation_problems=["bad & <x>\r"], files=files, empty_dirs=["e", "x/ y&z"],
-        config=CollectionConfig(organisation="Org & <Co>", contact_email="a@b.c", address="1 St\r\nTown"),
-        algorithms=["md5", "sha256", "sha512"], package_type="AIP",
-        created=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
-    return replace(inp, **kwargs)
-
-
 def test_text_builder_equals_the_lxml_tree_byte_for_byte():
     from dataclasses import replace
 
     from preserve.formats import Identifier
-    from preserve.package.build import content_path
+    from preserve.package.model import content_path
     from preserve.package.premis import build_premis, build_premis_tree, build_premis_xml, serialise
 
     tool = Identifier("tool <&>", "1\r", "detail ]]> \x02")
-    base = _awkward_input()
+    base = awkward_input()
     for inp in (base, replace(base, files=[], empty_dirs=[]), replace(base, package_type="SIP",
                                                                       validation_problems=[])):
         locations = [content_path(cf.relpath) for cf in inp.files]
@@ -201,7 +170,7 @@ def test_text_builder_equals_the_lxml_tree_byte_for_byte():
 def test_format_identification_sums_up_each_format_once():
     from preserve.package.premis import format_counts
 
-    inp = _awkward_input(7)  # formats cycle through three
+    inp = awkward_input(7)  # formats cycle through three
     counts = format_counts(inp.files)
     assert [n for _, n in counts] == [3, 2, 2]
     assert [f for f, _ in counts] == [inp.files[0].format, inp.files[1].format, inp.files[2].format]
@@ -216,10 +185,10 @@ def test_counts_read_as_english():
 
 def test_each_file_object_and_each_link_is_one_line():
     from preserve.formats import Identifier
-    from preserve.package.build import content_path
+    from preserve.package.model import content_path
     from preserve.package.premis import build_premis_xml
 
-    inp = _awkward_input()
+    inp = awkward_input()
     locations = [content_path(cf.relpath) for cf in inp.files]
     lines = build_premis_xml(inp, locations, Identifier("tool", "1", "d")).decode("utf-8").split("\n")
     objects = [line for line in lines if line.startswith('  <premis:object xsi:type="premis:file">')]

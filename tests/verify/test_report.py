@@ -10,13 +10,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import REPO
+from helpers.paths import REPO
 from preserve import __version__
 from preserve.errors import InputError
 from preserve.verify.problems import CODES
 from preserve.verify.report import append_audit_log, format_text, read_audit_log, report_document
 from preserve.verify.checks import verify_bag
-from test_tamper import MAIN, PLAIN_FAULTS, make_plain_bag
+from helpers.faults import MAIN, PLAIN_FAULTS, make_plain_bag
 
 SCHEMA = json.loads((REPO / "schemas" / "verify-report.schema.json").read_text(encoding="utf-8"))
 

@@ -13,8 +13,8 @@ from typing import Mapping, Sequence
 from preserve.intake.config import CollectionConfig
 from preserve.fixity.engine import copy_and_hash
 from preserve.formats import identify
-from preserve.package.build import ContentFile, PackageInput, build_package, content_path
-
+from preserve.package.build import build_package
+from preserve.package.model import ContentFile, PackageInput, content_path
 PRESS_RELEASE = (
     "Press Release\n\n04/11/2016\n\n## Concern mounts as the campaign intensifies\n\n"
     "Civilians and activists are gravely concerned about a renewed offensive. "
@@ -94,3 +94,30 @@ FOLDER_RELEASE: dict[str, bytes] = {
     "notes/Überblick 100% (draft).md": "# Überblick\n\nNotes in *Markdown*.\n".encode(),
     "images/logo.png": PNG,
 }
+
+
+def awkward_input(n: int = 12, **kwargs):
+    """Names and values that exercise escaping: markup characters, CR, tab, control characters."""
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from preserve.intake.config import CollectionConfig
+    from preserve.fixity.engine import Fixity
+    from preserve.formats import FormatInfo
+    from preserve.package.model import ContentFile, PackageInput
+    names = ["a.txt", "cr\rname]]>.txt", "weird&<>\"'.txt", "tab\tname", "bell\x07.dat", "ünï/cödé.png",
+             "%20x.txt", "deep/er/f.bin"]
+    fmts = [FormatInfo("x-fmt/111", "", "", "text/plain", "a\rb & <c>"),
+            FormatInfo("fmt/276", "Acrobat PDF", "1.7", "application/pdf", "siegfried: byte match"),
+            FormatInfo(None, "Unknown", None, "application/octet-stream", "no match\x01 ]]>")]
+    files = [ContentFile(names[i % len(names)] + ("" if i < len(names) else f".{i}"),
+                         Fixity(size=i * 37, digests={"sha256": f"{i:064x}", "sha512": f"{i:0128x}", "md5": f"{i:032x}"}),
+                         datetime(2020, 1, 1, tzinfo=timezone.utc), fmts[i % len(fmts)]) for i in range(n)]
+    inp = PackageInput(
+        release_id="rel-1", identifier="urn:preserve:rel-1&x", title="T & <t>", dc={"title": ["T"]},
+        dc_json={}, provenance=[("title", "T & <t>\r", "heading"), ("description", "x\x07y", "p (n)")],
+        validation_problems=["bad & <x>\r"], files=files, empty_dirs=["e", "x/ y&z"],
+        config=CollectionConfig(organisation="Org & <Co>", contact_email="a@b.c", address="1 St\r\nTown"),
+        algorithms=["md5", "sha256", "sha512"], package_type="AIP",
+        created=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    return replace(inp, **kwargs)

@@ -13,7 +13,7 @@ from lxml import etree
 from preserve.xml import schemas as xsd
 from preserve.package.dc import DC_ELEMENTS, build_dc_element, build_dc_xml, serialise, utf8
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "xsd"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "xsd"
 
 
 def provenance_table() -> dict[str, str]:

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from dataclasses import replace
-from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -14,13 +12,13 @@ from lxml import etree
 
 from preserve.intake.config import CollectionConfig
 from preserve.package.dc import escape_attr, escape_text, serialise, xml_text
-from preserve.package.mets import (CSIP_PROFILE, SIP_PROFILE, FileEntry, build_rep_mets, build_rep_mets_xml,
-                           build_root_mets, build_root_mets_xml, content_category, href)
+from preserve.package.mets import (CSIP_PROFILE, SIP_PROFILE, build_rep_mets, build_rep_mets_xml,
+                                   build_root_mets, build_root_mets_xml, content_category, href)
+from preserve.package.model import FileEntry
 from preserve.package.build import _content_entries
 from preserve.xml.schemas import validate
 
-sys.path.insert(0, str(Path(__file__).parent / "eark"))
-from pkgfixtures import FOLDER_RELEASE, build_sample  # noqa: E402
+from helpers.packages import FOLDER_RELEASE, build_sample
 
 NS = {"m": "http://www.loc.gov/METS/", "xlink": "http://www.w3.org/1999/xlink",
       "csip": "https://DILCIS.eu/XML/METS/CSIPExtensionMETS"}
@@ -167,9 +165,9 @@ def _root_kwargs(inp, root_content, created="2026-01-02T03:04:05Z") -> dict:
 
 
 def _variants():
-    from test_premis import _awkward_input
+    from helpers.packages import awkward_input
 
-    base = _awkward_input()
+    base = awkward_input()
     return (base, replace(base, files=[], empty_dirs=[], title=None),
             replace(base, package_type="SIP", title="", config=CollectionConfig()),
             replace(base, software=("", ""), config=CollectionConfig(organisation="O", contact_name="  ")))

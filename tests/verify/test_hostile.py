@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from test_tamper import MAIN, BILLION_LAUGHS, make_mets_bag, make_plain_bag, rehash, xxe
+from helpers.paths import REPO
+from helpers.faults import MAIN, BILLION_LAUGHS, make_mets_bag, make_plain_bag, rehash, xxe
 
 SECRET = "TOP-SECRET-CONTENT-42"
 MEMORY_LIMIT = 1 << 30  # 1 GiB of address space

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -17,10 +16,9 @@ from lxml import etree
 from preserve.package import build as package
 from preserve.xml import schemas as xsd
 from preserve.errors import PreserveError
-from preserve.package.build import PACKAGE_SCHEMAS, PackageError, build_package, content_path
-
-sys.path.insert(0, str(Path(__file__).parent / "eark"))
-from pkgfixtures import FOLDER_RELEASE, PRESS_RELEASE, build_sample, make_input, write_release  # noqa: E402
+from preserve.package.build import PACKAGE_SCHEMAS, PackageError, build_package
+from preserve.package.model import content_path
+from helpers.packages import FOLDER_RELEASE, PRESS_RELEASE, build_sample, make_input, write_release
 
 M = {"m": "http://www.loc.gov/METS/", "p": "http://www.loc.gov/premis/v3"}
 XL = "{http://www.w3.org/1999/xlink}href"

@@ -17,7 +17,7 @@ import pytest
 
 from preserve.verify import checks as verify
 from preserve.verify.checks import BagReport, find_bags, verify_bag, verify_many, verify_paths
-from test_tamper import METS_FAULTS, PLAIN_FAULTS, make_mets_bag, make_plain_bag, rehash
+from helpers.faults import METS_FAULTS, PLAIN_FAULTS, make_mets_bag, make_plain_bag, rehash
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked (Linux)")
 

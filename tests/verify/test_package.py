@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import sys
 import time
 from pathlib import Path
 
@@ -12,8 +11,7 @@ import pytest
 
 from preserve.verify.package import check_mets
 
-sys.path.insert(0, str(Path(__file__).parent / "eark"))
-from pkgfixtures import FOLDER_RELEASE, build_sample  # noqa: E402
+from helpers.packages import FOLDER_RELEASE, build_sample
 
 TXT = "representations/rep1/data/release.txt"
 

@@ -13,7 +13,7 @@ import pytest
 
 from preserve._runtime import interrupts
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 # A weakref callback raises what a signal handler would raise there; the main flow then runs a
 # busy loop (bytecodes, as a task does) for up to 1 s and says how it ended.

@@ -5,9 +5,7 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,40 +13,7 @@ import pytest
 from preserve._runtime import workers
 from preserve._runtime.workers import run_tasks, start_method
 
-
-@dataclass
-class Square:
-    """Picklable task: i*i, with a delay that makes later indices finish first."""
-
-    count: int
-
-    def __call__(self, index: int) -> int:
-        time.sleep(0.002 * (self.count - index))
-        return index * index
-
-
-@dataclass
-class Faulty:
-    """Raises on index 3, dies (SIGKILL) on index 5, else returns the worker's pid."""
-
-    def __call__(self, index: int) -> int:
-        if index == 3:
-            raise ValueError("bad input 3")
-        if index == 5:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return os.getpid()
-
-
-@dataclass
-class Marker:
-    """Writes a marker file per index, slowly (for interruption)."""
-
-    folder: Path
-
-    def __call__(self, index: int) -> int:
-        (self.folder / f"{index}.start").write_text("")
-        time.sleep(0.2)
-        return index
+from helpers.tasks import Faulty, LeavesAThread, Marker, Square
 
 
 @pytest.fixture(params=["fork", "forkserver"])
@@ -74,15 +39,6 @@ def test_a_raising_task_and_a_dead_worker_fail_only_their_own_tasks(method: str)
     others = [got[i] for i in range(12) if i not in (3, 5)]
     assert all(isinstance(pid, int) and pid != os.getpid() for pid in others)  # ran in workers
     assert not multiprocessing.active_children()
-
-
-@dataclass
-class LeavesAThread:
-    """Returns its index and leaves a thread behind that never ends (as a careless library might)."""
-
-    def __call__(self, index: int) -> int:
-        threading.Thread(target=threading.Event().wait, name=f"left-behind-{index}").start()
-        return index
 
 
 def test_a_thread_left_behind_by_a_task_does_not_hold_its_worker_at_exit(method: str) -> None:
@@ -155,7 +111,7 @@ def test_workers_of_a_killed_parent_end_even_if_a_task_swallows_the_signal(tmp_p
     and sees its pipes close (no sibling holds them open), so none is left behind."""
     import subprocess
 
-    proc = subprocess.Popen([sys.executable, "-c", SWALLOWING_RUN, str(Path(__file__).parents[1])],
+    proc = subprocess.Popen([sys.executable, "-c", SWALLOWING_RUN, str(Path(__file__).parents[2])],
                             stdout=subprocess.PIPE, text=True, start_new_session=True)
     assert proc.stdout.readline().strip() == "0"  # the workers are busy
     proc.kill()

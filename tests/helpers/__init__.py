@@ -1,0 +1,1 @@
+"""Builders and judges shared by the test modules: tests import from here, never from each other."""
