@@ -301,7 +301,7 @@ def _syncfs(path: Path) -> None:
 def bench_fsync(src: Path, root: Path, repeat: int) -> list[Row]:
     """Copy+hash 2,000 small files under several durability schemes (library level, in-process)."""
     sys.path.insert(0, str(REPO))
-    from preserve.fixity.engine import copy_and_hash_many
+    from preserve.fixity import copy_and_hash_many
 
     files = sorted(src.iterdir())
     sizes = [4096] * len(files)

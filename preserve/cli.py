@@ -21,7 +21,7 @@ from preserve.errors import PreserveError
 
 if TYPE_CHECKING:  # pragma: no cover
     from preserve.pipeline import BagOutcome
-    from preserve.fixity.engine import ProgressFn
+    from preserve.fixity import ProgressFn
     from preserve.verify.checks import BagReport
 
 # Each command imports the library it calls when it runs: `preserve verify` does not load the

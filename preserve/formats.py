@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Sequence
 
-from preserve.fixity.engine import HEAD_BYTES, open_for_reading, read_head
+from preserve.fixity import HEAD_BYTES, open_for_reading, read_head
 
 UNKNOWN_MIME = "application/octet-stream"
 _SNIFF_BYTES = HEAD_BYTES  # what the built-in table reads of a file (a copy's head has as much)
@@ -314,7 +314,7 @@ def identify_head(head: bytes, name: str) -> FormatInfo:
     """The built-in table's answer for a regular file named ``name`` whose first bytes are ``head``.
 
     ``head``: the file's first HEAD_BYTES bytes (all of a shorter file), as a copy's ``head``
-    callback gets them (preserve.fixity.engine). The same as ``identify_many([path],
+    callback gets them (preserve.fixity). The same as ``identify_many([path],
     engine="builtin")`` of that file, without reading it again.
     """
     return _sniffed(head[:_SNIFF_BYTES], posixpath.basename(name))

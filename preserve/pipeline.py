@@ -23,7 +23,7 @@ from preserve.errors import InputError, PreserveError
 from preserve.formats import ENGINES, FormatInfo, identifier, identify_head, identify_many, load_signatures
 from preserve.package.build import make_package
 from preserve.package.model import ContentFile, PackageInput, SCHEMAS_DIR, content_path
-from preserve.fixity.engine import (DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, default_jobs,
+from preserve.fixity import (DEFAULT_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many, default_jobs,
                      normalise_algorithms)
 from preserve.bag.lock import locked
 from preserve.intake.releases import Discovery, Release, discover

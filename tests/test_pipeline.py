@@ -270,7 +270,7 @@ def test_fingerprints_do_not_change_between_versions() -> None:
     the same fingerprint, whatever the code that computes it (values from the session-4 code)."""
     from preserve.pipeline import BagOptions, fingerprint
     from preserve.intake.config import CollectionConfig
-    from preserve.fixity.engine import Fixity
+    from preserve.fixity import Fixity
     from preserve.intake.releases import Release, ReleaseFile
 
     files = (ReleaseFile("a.txt", "/x/a.txt", 3, 0), ReleaseFile("é/b.bin", "/x/é/b.bin", 5, 0))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from preserve.bag import tagfiles
 
-from preserve.fixity.engine import open_for_reading, read_upto
+from preserve.fixity import open_for_reading, read_upto
 from preserve.verify.problems import Problem
 
 MAX_TAG_BYTES = 1 << 20

@@ -17,7 +17,7 @@ from typing import Callable, Mapping, Sequence
 
 from preserve.bag import tagfiles
 from preserve.errors import InputError, PreserveError
-from preserve.fixity.engine import Fixity, ProgressFn, copy_and_hash_many, fsync_files, hash_bytes, hash_constant
+from preserve.fixity import Fixity, ProgressFn, copy_and_hash_many, fsync_files, hash_bytes, hash_constant
 from preserve._runtime.interrupts import deferred
 from preserve._runtime.libc import libc
 

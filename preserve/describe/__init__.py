@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from preserve.intake.config import CollectionConfig, load_config
-from preserve.fixity.engine import read_head
+from preserve.fixity import read_head
 from preserve.record import PLACEHOLDER_TITLE, DC_ELEMENTS, FileEntry, Record, Value
 from preserve.intake.releases import SHEET_NAME, Release, ReleaseFile, discover
 from preserve.describe.binary import dcmi_type, describe_size, sniff_mime

@@ -1,0 +1,13 @@
+"""Fixity: every file read once, every digest algorithm fed from the same buffers.
+
+The room's public names, imported by the other stages; the modules below hold them.
+"""
+from preserve.fixity.engine import (DEFAULT_ALGORITHMS, HEAD_BYTES, KNOWN_DIGESTS, SUPPORTED_ALGORITHMS,
+                                    Cancelled, Fixity, ProgressFn, copy_and_hash, copy_and_hash_many,
+                                    default_jobs, fsync_files, hash_bytes, hash_constant, normalise_algorithm,
+                                    normalise_algorithms,
+                                    open_for_reading, read_head, read_upto)
+
+__all__ = ["DEFAULT_ALGORITHMS", "HEAD_BYTES", "KNOWN_DIGESTS", "SUPPORTED_ALGORITHMS", "Cancelled", "Fixity",
+           "ProgressFn", "copy_and_hash", "copy_and_hash_many", "default_jobs", "fsync_files", "hash_bytes",
+           "hash_constant", "normalise_algorithm", "normalise_algorithms", "open_for_reading", "read_head", "read_upto"]

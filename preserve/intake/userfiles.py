@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 
 from preserve.errors import InputError
-from preserve.fixity.engine import read_head
+from preserve.fixity import read_head
 
 
 def read_user_file(path: Path, limit: int, what: str) -> bytes | None:

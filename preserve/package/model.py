@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Literal, Mapping, Sequence
 
 from preserve import SOFTWARE_NAME, __version__
-from preserve.fixity.engine import Fixity
+from preserve.fixity import Fixity
 from preserve.formats import FormatInfo
 from preserve.intake.config import CollectionConfig
 

@@ -18,7 +18,7 @@ from preserve.bag import tagfiles
 from preserve.bag.writer import is_staging_name
 from preserve.bag.reader import BagView, Manifest, read_bag, read_small, safe_relpath
 from preserve.errors import InputError
-from preserve.fixity.engine import KNOWN_DIGESTS, SUPPORTED_ALGORITHMS, ProgressFn, copy_and_hash_many, default_jobs
+from preserve.fixity import KNOWN_DIGESTS, SUPPORTED_ALGORITHMS, ProgressFn, copy_and_hash_many, default_jobs
 from preserve.verify.problems import Problem
 from preserve._runtime.workers import run_tasks
 

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from preserve.fixity.engine import KNOWN_DIGESTS, copy_and_hash, normalise_algorithm
+from preserve.fixity import KNOWN_DIGESTS, copy_and_hash, normalise_algorithm
 from preserve.xml.safe import XMLParseError, parse_xml, parse_xml_file, read_xml_file
 from preserve.xml.schemas import NS_METS, NS_XLINK, certainly_valid, validate
 

@@ -17,7 +17,7 @@ from typing import Iterable
 from lxml import etree
 
 from preserve.errors import PreserveError
-from preserve.fixity.engine import open_for_reading, read_upto
+from preserve.fixity import open_for_reading, read_upto
 
 #: Default cap on the size of one XML document (bytes).
 DEFAULT_MAX_BYTES = 64 << 20

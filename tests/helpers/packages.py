@@ -1,6 +1,6 @@
 """Test helpers: generate a release, build its package with build_package, write it to disk.
 
-Independent of the bag writer: content is copied and hashed with preserve.fixity.engine, the
+Independent of the bag writer: content is copied and hashed with preserve.fixity, the
 generated files are written under the package folder (what becomes a bag's data/).
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from preserve.intake.config import CollectionConfig
-from preserve.fixity.engine import copy_and_hash
+from preserve.fixity import copy_and_hash
 from preserve.formats import identify
 from preserve.package.build import build_package
 from preserve.package.model import ContentFile, PackageInput, content_path
@@ -102,7 +102,7 @@ def awkward_input(n: int = 12, **kwargs):
     from datetime import datetime, timezone
 
     from preserve.intake.config import CollectionConfig
-    from preserve.fixity.engine import Fixity
+    from preserve.fixity import Fixity
     from preserve.formats import FormatInfo
     from preserve.package.model import ContentFile, PackageInput
     names = ["a.txt", "cr\rname]]>.txt", "weird&<>\"'.txt", "tab\tname", "bell\x07.dat", "ünï/cödé.png",

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from preserve.errors import PreserveError
-from preserve.fixity.engine import read_upto
+from preserve.fixity import read_upto
 from preserve.xml.safe import (DOCTYPE_REASON, UnsafeXMLError, XMLParseError, has_doctype_marker, parse_xml,
                               parse_xml_file)
 
