@@ -29,16 +29,13 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from preserve._runtime import interrupts
 from preserve.errors import InputError
+from preserve.fixity.algorithms import (DEFAULT_ALGORITHMS, SUPPORTED_ALGORITHMS,  # noqa: F401
+                                        normalise_algorithm, normalise_algorithms)
 
-DEFAULT_ALGORITHMS: tuple[str, ...] = ("sha256", "sha512")
-SUPPORTED_ALGORITHMS: tuple[str, ...] = (
-    "md5", "sha1", "sha224", "sha256", "sha384", "sha512",
-    "sha3_224", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s",
-)
 #: Read size of the one-thread-per-file path (one reusable buffer per worker thread).
 BUFFER_SIZE = 1 << 20
 #: Read size of the split path (two such buffers per split file).
@@ -75,28 +72,6 @@ class Fixity:
 
     size: int
     digests: Mapping[str, str]
-
-
-def normalise_algorithm(name: str) -> str:
-    """Map 'SHA-256', 'sha256' etc. to hashlib's name; raise InputError if unsupported."""
-    key = name.strip().lower().replace("-", "")
-    key = {"sha3224": "sha3_224", "sha3256": "sha3_256", "sha3384": "sha3_384",
-           "sha3512": "sha3_512"}.get(key, key)
-    if key not in SUPPORTED_ALGORITHMS:
-        raise InputError(
-            f"unknown checksum algorithm {name!r}; choose from {', '.join(SUPPORTED_ALGORITHMS)}"
-        )
-    return key
-
-
-def normalise_algorithms(names: Iterable[str]) -> tuple[str, ...]:
-    """Deduplicate and validate algorithm names, keeping their order."""
-    out: list[str] = []
-    for name in names:
-        key = normalise_algorithm(name)
-        if key not in out:
-            out.append(key)
-    return tuple(out) or DEFAULT_ALGORITHMS
 
 
 # hashlib.new(name) looks the name up each call; the named constructors are faster.
