@@ -38,12 +38,12 @@ def bag_args(src: Path, out: Path, *extra: str) -> list[str]:
 
 
 Case = Callable[[Path, Path, Path], list[str]]  # (tmp, src, out) -> arguments
-CASES: dict[str, tuple[Case, int, str, bool]] = {}  # name -> (make, exit code, keyword, needs sheet)
+CASES: dict[str, tuple[Case, int, str]] = {}  # name -> (make, exit code, keyword)
 
 
-def case(name: str, code: int, keyword: str, sheet: bool = False):
+def case(name: str, code: int, keyword: str):
     def register(make: Case) -> Case:
-        CASES[name] = (make, code, keyword, sheet)
+        CASES[name] = (make, code, keyword)
         return make
     return register
 
@@ -183,49 +183,49 @@ def _(tmp, src, out):
 
 
 # --- metadata.csv ----------------------------------------------------------------------------
-@case("sheet without filename column", 2, "'filename'", sheet=True)
+@case("sheet without filename column", 2, "'filename'")
 def _(tmp, src, out):
     (src / "metadata.csv").write_text("name,dc.title\nreport.txt,A title\n")
     return bag_args(src, out)
 
 
-@case("sheet unknown column", 2, "unknown column 'dc.colour'", sheet=True)
+@case("sheet unknown column", 2, "unknown column 'dc.colour'")
 def _(tmp, src, out):
     (src / "metadata.csv").write_text("filename,dc.colour\nreport.txt,red\n")
     return bag_args(src, out)
 
 
-@case("sheet duplicate rows", 2, "row 3", sheet=True)
+@case("sheet duplicate rows", 2, "row 3")
 def _(tmp, src, out):
     (src / "metadata.csv").write_text("filename,dc.title\nreport.txt,One\nreport.txt,Two\n")
     return bag_args(src, out)
 
 
-@case("sheet row for an absent file", 2, "'ghost.txt' is not a release", sheet=True)
+@case("sheet row for an absent file", 2, "'ghost.txt' is not a release")
 def _(tmp, src, out):
     (src / "metadata.csv").write_text("filename,dc.title\nghost.txt,Boo\n")
     return bag_args(src, out)
 
 
-@case("sheet not UTF-8", 2, "not UTF-8", sheet=True)
+@case("sheet not UTF-8", 2, "not UTF-8")
 def _(tmp, src, out):
     (src / "metadata.csv").write_bytes(b"filename,dc.title\nreport.txt,Caf\xe9\n")
     return bag_args(src, out)
 
 
-@case("sheet value beyond the header", 2, "beyond the last header column", sheet=True)
+@case("sheet value beyond the header", 2, "beyond the last header column")
 def _(tmp, src, out):
     (src / "metadata.csv").write_text("filename,dc.title\nreport.txt,A title,stray\n")
     return bag_args(src, out)
 
 
-@case("sheet invalid date", 1, "date", sheet=True)
+@case("sheet invalid date", 1, "date")
 def _(tmp, src, out):
     (src / "metadata.csv").write_text("filename,dc.date\nreport.txt,2017-02-31\n")
     return bag_args(src, out)
 
 
-@case("sheet invalid language", 1, "language", sheet=True)
+@case("sheet invalid language", 1, "language")
 def _(tmp, src, out):
     (src / "metadata.csv").write_text("filename,dc.language\nreport.txt,Klingon!\n")
     return bag_args(src, out)
@@ -240,13 +240,8 @@ def _outside(digest: dict[str, str], out: Path) -> dict[str, str]:
 def catalogue(tmp_path_factory) -> dict[str, tuple]:
     """Prepare every case, then run them all (a few at a time: each is mostly interpreter start-up)."""
     from concurrent.futures import ThreadPoolExecutor
-    import importlib.util
-
-    has_sheet = importlib.util.find_spec("preserve.intake.sheet") is not None
     prepared = {}
-    for name, (make, code, keyword, needs_sheet) in CASES.items():
-        if needs_sheet and not has_sheet:
-            continue
+    for name, (make, code, keyword) in CASES.items():
         tmp = tmp_path_factory.mktemp("case")
         src, out = base_source(tmp), tmp / "out"
         args = make(tmp, src, out)
@@ -258,9 +253,7 @@ def catalogue(tmp_path_factory) -> dict[str, tuple]:
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_bad_input(name: str, catalogue) -> None:
-    _, code, keyword, needs_sheet = CASES[name]
-    if needs_sheet:
-        pytest.importorskip("preserve.intake.sheet")
+    _, code, keyword = CASES[name]
     tmp, out, args, before, res = catalogue[name]
     assert res.returncode == code, (name, res.returncode, res.stderr)
     assert keyword in res.stderr, (name, res.stderr)
@@ -342,6 +335,5 @@ def _sheet_fifo(tmp_path: Path) -> subprocess.CompletedProcess:
 
 
 def test_sheet_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
-    pytest.importorskip("preserve.intake.sheet")
     res = _sheet_fifo(tmp_path)
     assert res.returncode == 2 and "metadata.csv" in res.stderr and "Traceback" not in res.stderr

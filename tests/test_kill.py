@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 import bagit
@@ -61,16 +60,13 @@ def test_sigterm_and_sigint_stop_cleanly(source: Path, tmp_path: Path, signum: i
     out = tmp_path / "bags"
     proc = start(source, out)
     assert wait_for(proc, lambda: len(bags_in(out)) >= 1 and bool(staging_in(out)))
-    sent = time.monotonic()
     proc.send_signal(signum)
-    _, stderr = proc.communicate(timeout=60)
-    took = time.monotonic() - sent
+    _, stderr = proc.communicate(timeout=10)  # a run must stop promptly: TimeoutExpired fails the test
     assert proc.returncode == code, stderr
     assert "Traceback" not in stderr
     lines = stderr.strip().splitlines()
     assert len(lines) == 1 and word in lines[0], stderr
     assert staging_in(out) == [], "a stopped run must remove its staging folder"
-    assert took < 10, f"took {took:.1f}s to stop"
     assert_only_complete_bags(out)
     for name in bags_in(out):
         bagit.Bag(str(out / name)).validate()
