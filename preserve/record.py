@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+#: The 15 Dublin Core 1.1 elements in canonical order: the one list every stage uses.
 DC_ELEMENTS: tuple[str, ...] = (
     "title", "creator", "subject", "description", "publisher", "contributor", "date",
     "type", "format", "identifier", "source", "language", "relation", "coverage", "rights",
@@ -29,8 +30,8 @@ class Value:
 
 
 @dataclass(frozen=True)
-class FileEntry:
-    """One file of a release as the record lists it."""
+class RecordFile:
+    """One file of a release as its record lists it: path in the release, MIME format, size."""
 
     path: str
     format: str
@@ -46,7 +47,7 @@ class Record:
     notes: list[str] = field(default_factory=list)
     encoding: str | None = None
     main_document: str | None = None
-    files: list[FileEntry] = field(default_factory=list)
+    files: list[RecordFile] = field(default_factory=list)
     release_name: str | None = None
 
     def values(self, element: str) -> list[str]:
@@ -54,6 +55,7 @@ class Record:
         return [v.value for v in self.elements.get(element, [])]
 
     def first(self, element: str) -> str | None:
+        """The first plain value of one element (None when absent)."""
         found = self.values(element)
         return found[0] if found else None
 
@@ -109,6 +111,6 @@ def from_json(data: Mapping[str, Any]) -> Record:
         notes=list(data.get("notes", [])),
         encoding=data.get("encoding"),
         main_document=data.get("main_document"),
-        files=[FileEntry(f["path"], f["format"], int(f["size"])) for f in data.get("files", [])],
+        files=[RecordFile(f["path"], f["format"], int(f["size"])) for f in data.get("files", [])],
         release_name=data.get("name"),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from preserve.record import DC_ELEMENTS, FileEntry, Record, Value, from_json, plain, to_json
+from preserve.record import DC_ELEMENTS, RecordFile, Record, Value, from_json, plain, to_json
 
 
 def test_elements():
@@ -18,7 +18,7 @@ def test_plain_order_and_empties():
 
 def test_json_round_trip():
     rec = Record("r", {"date": [Value("2016-11-04", "text line 5", "day-first: ...")]}, ["creator: none"],
-                 encoding="utf-8", main_document="a.txt", files=[FileEntry("a.txt", "text/plain", 3)],
+                 encoding="utf-8", main_document="a.txt", files=[RecordFile("a.txt", "text/plain", 3)],
                  release_name="a.txt")
     data = to_json(rec)
     assert json.loads(json.dumps(data)) == data

@@ -12,7 +12,7 @@ from typing import Mapping, Sequence
 
 from preserve.intake.config import CollectionConfig, load_config
 from preserve.fixity import read_head
-from preserve.record import PLACEHOLDER_TITLE, DC_ELEMENTS, FileEntry, Record, Value
+from preserve.record import PLACEHOLDER_TITLE, DC_ELEMENTS, RecordFile, Record, Value
 from preserve.intake.releases import SHEET_NAME, Release, ReleaseFile, discover
 from preserve.describe.binary import dcmi_type, describe_size, sniff_mime
 from preserve.describe.encoding import decode
@@ -230,7 +230,7 @@ def describe_release(release: Release, config: CollectionConfig, curated: Mappin
         record.notes.append(f"main document: none ({how}); title, date and the rest come from metadata.csv only")
     for f in release.files:
         fmt = next((v.value for v in formats), None) if main is not None and f is main else _file_format(f)
-        record.files.append(FileEntry(f.relpath, fmt or "application/octet-stream", f.size))
+        record.files.append(RecordFile(f.relpath, fmt or "application/octet-stream", f.size))
         if release.is_dir and not any(v.value == fmt for v in formats):
             formats.append(Value(fmt, f"inferred: format of {f.relpath}"))
     if formats:
