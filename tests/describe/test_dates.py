@@ -48,7 +48,7 @@ def test_ambiguous_numeric_without_evidence_keeps_year_only(d):
 def test_found_components_come_from_the_text(text):
     for f in D.find_dates(text):
         if f.year is not None:
-            assert str(f.year) in text.translate(D._DIGITS)
+            assert str(f.year) in text.translate(D._TO_ASCII_DIGITS)
 
 
 def test_ordinals_and_weekday():
