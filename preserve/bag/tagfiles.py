@@ -9,13 +9,18 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from preserve.fixity import ALGORITHMS
+
 BAGIT_VERSION = "1.0"
 TAG_ENCODING = "UTF-8"
 SUPPORTED_VERSIONS = ("0.93", "0.94", "0.95", "0.96", "0.97", "1.0")
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
-DIGEST_LENGTHS = {"md5": 32, "sha1": 40, "sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128,
-                  "sha3_224": 56, "sha3_256": 64, "sha3_384": 96, "sha3_512": 128,
-                  "blake2b": 128, "blake2s": 64}
+
+
+def digest_length(algorithm: str | None) -> int | None:
+    """The length of a hex digest of this algorithm (hashlib's name); None when preserve does not know it."""
+    known = ALGORITHMS.get(algorithm or "")
+    return known.hex_length if known else None
 
 
 def encode_path(path: str) -> str:
@@ -92,7 +97,7 @@ def parse_manifest(text: str, algorithm: str | None = None) -> tuple[list[tuple[
     entries: list[tuple[str, str, int]] = []
     problems: list[LineProblem] = []
     seen: dict[str, int] = {}
-    expected = DIGEST_LENGTHS.get(algorithm or "")
+    expected = digest_length(algorithm)
     for number, line in enumerate(text.split("\n"), 1):
         line = line.rstrip("\r")
         if not line.strip():

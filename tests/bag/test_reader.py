@@ -1,103 +1,103 @@
-"""The bag reader's fast paths give exactly what its general paths give."""
+"""The bag reader: the declaration, bag-info.txt and the listing, read without trusting the bag."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from preserve.bag import reader as bagreader
-from preserve.bag.reader import _all_safe, read_bag, safe_relpath
+from preserve.bag.reader import TooLarge, payload_bytes, read_bag, read_bag_info, read_small
 
-DIGEST = "ab" * 32
-LINE_PIECES = [f"{DIGEST}  data/a", f"{DIGEST}  data/b", f"{DIGEST} *data/c", f"{DIGEST}  data/%25d",
-               f"{DIGEST}  data/a", f"{DIGEST.upper()}  data/e", f"{DIGEST}\tdata/f", f"{DIGEST}  ../x",
-               f"{DIGEST}  bag-info.txt", "zz  data/g", "", "  ", f"{DIGEST}  data/h\r", "x" * 40, "\ufeff",
-               f"{DIGEST}  data/\u00e9", f"{DIGEST}  data//i", f"{DIGEST}  data/./j"]
-BYTE_PIECES = [b"\xff\xfe", b"\xef\xbb\xbf", b"\r\n", b"\n"]
+DECLARATION = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 
 
-def _manifest_bytes(lines: list[str], extra: list[tuple[int, bytes]], end: bool) -> bytes:
-    data = "\n".join(lines).encode("utf-8") + (b"\n" if end else b"")
-    for at, piece in sorted(extra, reverse=True):
-        at = min(at, len(data))
-        data = data[:at] + piece + data[at:]
-    return data
+def _bag(root: Path, declaration: str | None = DECLARATION, info: str | None = None) -> Path:
+    (root / "data").mkdir(parents=True)
+    if declaration is not None:
+        (root / "bagit.txt").write_text(declaration, encoding="utf-8")
+    if info is not None:
+        (root / "bag-info.txt").write_text(info, encoding="utf-8")
+    return root
 
 
-def _read_both(bag: Path, monkeypatch) -> tuple[tuple, tuple]:
-    """(manifests, problems) of the bag read with the whole-file reader and with the line reader."""
-    def summary():
-        view = read_bag(bag)
-        return ([(m.name, m.algorithm, sorted(m.entries.items())) for m in view.manifests],
-                [p.as_dict() for p in view.problems])
-
-    whole = summary()
-    with monkeypatch.context() as m:
-        m.setattr(bagreader, "_whole_manifest", lambda view, name: None)
-        lines = summary()
-    return whole, lines
+def _codes(root: Path) -> set[tuple[str, str]]:
+    return {(p.code, p.path) for p in read_bag(root).problems}
 
 
-@pytest.fixture
-def small_limits(monkeypatch):
-    """Limits small enough for generated manifests to reach them."""
-    monkeypatch.setattr(bagreader, "MAX_LINE_BYTES", 90)
-    monkeypatch.setattr(bagreader, "MAX_LINE_PROBLEMS", 3)
-    monkeypatch.setattr(bagreader, "MAX_BAD_LINES", 5)
-    monkeypatch.setattr(bagreader, "BATCH_LINES", 4)
+def test_read_small_caps_the_size_and_refuses_links_and_fifos(tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"12345")
+    assert read_small(tmp_path / "f", 5) == b"12345"
+    with pytest.raises(TooLarge):
+        read_small(tmp_path / "f", 4)
+    os.symlink(tmp_path / "f", tmp_path / "link")
+    os.mkfifo(tmp_path / "fifo")
+    for refused in ("link", "fifo"):
+        with pytest.raises(OSError):
+            read_small(tmp_path / refused)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(st.sampled_from(LINE_PIECES), max_size=24),
-       extra=st.lists(st.tuples(st.integers(0, 2000), st.sampled_from(BYTE_PIECES)), max_size=2),
-       end=st.booleans())
-def test_whole_manifest_read_as_line_by_line(tmp_path_factory, monkeypatch, small_limits, lines, extra, end):
-    """Bad lines, duplicates, BOMs, CRLF, invalid UTF-8, long lines, batches: the same result.
-
-    (The fixtures only set constants, so sharing them between examples is harmless.)
-    """
-    bag = tmp_path_factory.mktemp("bag")
-    (bag / "data").mkdir()
-    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
-    (bag / "manifest-sha256.txt").write_bytes(_manifest_bytes(lines, extra, end))
-    whole, by_line = _read_both(bag, monkeypatch)
-    assert whole == by_line
+def test_a_plain_bag_reads_without_problems(tmp_path: Path) -> None:
+    bag = _bag(tmp_path / "bag", info="Payload-Oxum: 3.1\nContact-Name: Ann\n")
+    (bag / "data" / "a.txt").write_text("abc")
+    (bag / "data" / "sub").mkdir()
+    view = read_bag(bag)
+    assert view.problems == []
+    assert (view.version, view.encoding) == ("1.0", "UTF-8")
+    assert view.info == [("Payload-Oxum", "3.1"), ("Contact-Name", "Ann")]
+    assert view.payload == {"data/a.txt": 3}
+    assert set(view.tag_files) == {"bagit.txt", "bag-info.txt"}
+    assert view.dirs == {"data", "data/sub"}
 
 
-def test_whole_manifest_stops_where_the_line_reader_stops(tmp_path, monkeypatch, small_limits):
-    """Many bad lines: reading stops at the same line, with the same messages."""
+def test_links_and_special_files_are_reported_never_opened(tmp_path: Path) -> None:
+    bag = _bag(tmp_path / "bag")
+    os.symlink("/etc/passwd", bag / "data" / "passwd")
+    os.mkfifo(bag / "data" / "pipe")
+    os.symlink("/etc/hostname", bag / "bag-info.txt")
+    view = read_bag(bag)
+    assert {(p.code, p.path) for p in view.problems} == {
+        ("symlink", "data/passwd"), ("special-file", "data/pipe"), ("symlink", "bag-info.txt")}
+    assert view.payload == {} and view.info == []
+    assert view.blocked("data/passwd") and view.blocked("data/pipe")
+
+
+@pytest.mark.parametrize("declaration, code", [
+    (None, "bagit-missing"),
+    ("BagIt-Version: 1.0\n", "bagit-malformed"),
+    ("BagIt-Version: 2.0\nTag-File-Character-Encoding: UTF-8\n", "bagit-version-unsupported"),
+    ("BagIt-Version: 0.97\nTag-File-Character-Encoding: ISO-8859-1\n", "bagit-encoding-unsupported"),
+])
+def test_a_bad_declaration_is_one_problem(tmp_path: Path, declaration: str | None, code: str) -> None:
+    assert _codes(_bag(tmp_path / "bag", declaration)) == {(code, "bagit.txt")}
+
+
+def test_bag_info_problems(tmp_path: Path) -> None:
+    bag = _bag(tmp_path / "bag", info="Payload-Oxum: 1.1\n  continued\nnot a field\nPayload-Oxum: 2.2\n")
+    assert _codes(bag) == {("baginfo-malformed", "bag-info.txt:3"), ("baginfo-malformed", "bag-info.txt")}
+
+
+def test_fetch_txt_and_a_missing_payload_folder_are_reported(tmp_path: Path) -> None:
     bag = tmp_path / "bag"
-    (bag / "data").mkdir(parents=True)
-    lines = [f"{DIGEST}  data/{i}" if i % 3 else "bad line" for i in range(40)]
-    (bag / "manifest-sha256.txt").write_text("\n".join(lines) + "\n")
-    whole, by_line = _read_both(bag, monkeypatch)
-    assert whole == by_line
-    assert any(p["code"] == "manifest-problems-truncated" and "stopped at line" in p["message"] for p in whole[1])
+    bag.mkdir()
+    (bag / "bagit.txt").write_text(DECLARATION)
+    (bag / "fetch.txt").write_text("http://example.org/x 1 data/x\n")
+    (bag / "data").write_text("a file, not the payload folder")
+    assert _codes(bag) == {("fetch-unsupported", "fetch.txt"), ("payload-dir-missing", "data")}
 
 
-def test_whole_manifest_is_left_to_the_line_reader_when_not_plain(tmp_path, monkeypatch):
-    bag = tmp_path / "bag"
-    (bag / "data").mkdir(parents=True)
-    view = bagreader.BagView(root=bag)
-    (bag / "m.txt").write_bytes(b"\xef\xbb\xbfa\r\nb\n")
-    assert bagreader._whole_manifest(view, "m.txt") == ["a\r", "b"]
-    (bag / "m.txt").write_bytes(b"a\n\xff\n")
-    assert bagreader._whole_manifest(view, "m.txt") is None  # not UTF-8
-    (bag / "m.txt").write_bytes(b"a" * bagreader.MAX_LINE_BYTES + b"\n")
-    assert bagreader._whole_manifest(view, "m.txt") is None  # a line too long
-    monkeypatch.setattr(bagreader, "WHOLE_MANIFEST_BYTES", 3)
-    (bag / "m.txt").write_bytes(b"abcd\n")
-    assert bagreader._whole_manifest(view, "m.txt") is None  # too large to read whole
-    assert bagreader._whole_manifest(view, "missing.txt") is None
-    assert view.problems == []  # the line reader reports, not this
+def test_a_tag_file_that_is_not_utf8_is_reported_and_read_with_replacements(tmp_path: Path) -> None:
+    bag = _bag(tmp_path / "bag")
+    (bag / "bag-info.txt").write_bytes(b"Contact-Name: Ren\xe9\n")
+    view = read_bag(bag)
+    assert {(p.code, p.path) for p in view.problems} == {("tagfile-encoding", "bag-info.txt")}
+    assert view.info == [("Contact-Name", "Ren\ufffd")]
 
 
-SEGMENTS = ["a", "b.txt", ".", "..", "", "...", "a\\b", "x\x00", "\n", "é", " "]
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=4).map("/".join), min_size=1, max_size=5))
-def test_all_safe_is_safe_relpath_of_every_path(paths):
-    assert _all_safe(paths) == all(safe_relpath(p) for p in paths)
+def test_payload_bytes_sums_the_declared_octets(tmp_path: Path) -> None:
+    one = _bag(tmp_path / "one", info="Payload-Oxum: 100.2\n")
+    two = _bag(tmp_path / "two", info="Payload-Oxum: 23.1\n")
+    odd = _bag(tmp_path / "odd", info="Payload-Oxum: many\n")
+    bare = _bag(tmp_path / "bare")
+    assert read_bag_info(one) == [("Payload-Oxum", "100.2")]
+    assert read_bag_info(bare) == []
+    assert payload_bytes([one, two, odd, bare]) == 123

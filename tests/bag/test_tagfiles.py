@@ -44,3 +44,13 @@ def test_bag_info_round_trip_with_continuation() -> None:
 
 def test_bagit_declaration() -> None:
     assert tagfiles.bagit_txt() == "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+
+
+def test_digest_lengths_are_the_algorithm_tables() -> None:
+    assert tagfiles.digest_length("md5") == 32 and tagfiles.digest_length("sha3_384") == 96
+    assert tagfiles.digest_length("SHA-256") is None  # hashlib's names only: manifests map theirs first
+    assert tagfiles.digest_length("foo") is None and tagfiles.digest_length(None) is None
+    text = "a" * 96 + "  data/a\n" + "a" * 64 + "  data/b\n"
+    parsed, problems = tagfiles.parse_manifest(text, "sha384")
+    assert [p for _, p, _ in parsed] == ["data/a"] and [p.line for p in problems] == [2]
+    assert len(tagfiles.parse_manifest(text, None)[0]) == 2  # no algorithm: any length

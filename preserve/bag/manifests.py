@@ -1,0 +1,290 @@
+"""Read a bag's manifests and tag manifests (RFC 8493 §2.1.3, §2.2.1) into entries, without trusting them.
+
+Every bad line is counted and the first ones reported as problems on the bag's view; a path
+that could escape the bag is never kept. Time and memory stay bounded on hostile input: a
+manifest is read whole only when it is small and plain, otherwise line by line with caps on
+the line length, the file size and the number of bad lines.
+"""
+from __future__ import annotations
+
+import os
+import re
+from enum import Enum
+from itertools import repeat
+from typing import Iterator
+
+from preserve.bag import tagfiles
+from preserve.bag.view import BagView, Manifest
+from preserve.fixity import open_for_reading, read_upto
+from preserve.fixity.algorithms import algorithm_key
+
+MAX_MANIFEST_BYTES = 1 << 30
+MAX_LINE_BYTES = 1 << 16
+#: at most this many bad lines are reported per manifest (a hostile one may have millions)
+MAX_LINE_PROBLEMS = 100
+#: a manifest with this many bad lines is garbage: reading stops (bounded time on hostile input)
+MAX_BAD_LINES = 10_000
+#: manifests are parsed in batches of this many lines
+BATCH_LINES = 4096
+#: a manifest up to this size is read whole (one read, one decode); a larger one line by line
+WHOLE_MANIFEST_BYTES = 16 << 20
+_MANIFEST_NAME = re.compile(r"^(tag)?manifest-([A-Za-z0-9_-]+)\.txt$")
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class BadLine(Enum):
+    """Why a manifest line could not be read as text."""
+
+    TOO_LONG = "too long"
+    NOT_UTF8 = "not UTF-8"
+
+
+def read_manifests(view: BagView, tag: bool) -> list[Manifest]:
+    """Read every payload manifest (tag=False) or tag manifest (tag=True) the bag lists, by name."""
+    found = []
+    for name in sorted(view.tag_files):
+        match = _MANIFEST_NAME.match(name)
+        if match and bool(match.group(1)) == tag:
+            found.append(_ManifestReader(view, name, algorithm_key(match.group(2)), tag).read())
+    return found
+
+
+def safe_relpath(path: str) -> bool:
+    """True when a manifest path stays inside the bag (no '..', absolute path or backslash)."""
+    if not path or "\\" in path or "\x00" in path:
+        return False
+    wrapped = f"/{path}/"  # each segment s appears as "/s/": empty, "." and ".." found in three scans
+    return "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped
+
+
+def _whole_manifest(view: BagView, name: str) -> list[str] | None:
+    """A manifest's lines (without line ends), read in one go when that is plainly possible.
+
+    None when it cannot be opened or read, is larger than WHOLE_MANIFEST_BYTES, has a line of
+    MAX_LINE_BYTES or more, or is not valid UTF-8: then it is read line by line, which reports
+    each of these. (A first-line BOM is dropped, as the line reader drops it.)
+    """
+    try:
+        fd = open_for_reading(view.root / name)
+    except OSError:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        data = read_upto(fd, WHOLE_MANIFEST_BYTES + 1, size) if size <= WHOLE_MANIFEST_BYTES else b""
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if size > WHOLE_MANIFEST_BYTES or len(data) > WHOLE_MANIFEST_BYTES:
+        return None
+    if len(data) >= MAX_LINE_BYTES and max(map(len, data.split(b"\n"))) >= MAX_LINE_BYTES:
+        return None
+    try:
+        text = data.decode("utf-8-sig" if data.startswith(_UTF8_BOM) else "utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.split("\n")
+    if not lines[-1]:
+        lines.pop()  # the end of the last line, or an empty file
+    return lines
+
+
+def _manifest_lines(view: BagView, name: str) -> Iterator[tuple[int, str | BadLine]]:
+    """Yield (line number, text) of a manifest, streamed: bounded memory whatever its size.
+
+    A line longer than MAX_LINE_BYTES is skipped and yielded as BadLine.TOO_LONG; one that is
+    not UTF-8 as BadLine.NOT_UTF8. A file that cannot be read, or is or grows too large, is
+    reported on the view and ends the lines.
+    """
+    try:
+        fd = open_for_reading(view.root / name)
+    except OSError as exc:
+        view.add("tagfile-unreadable", name, f"cannot be read: {exc.strerror or exc}")
+        return
+    try:
+        if os.fstat(fd).st_size > MAX_MANIFEST_BYTES:
+            view.add("tagfile-too-large", name, f"not read: larger than {MAX_MANIFEST_BYTES} bytes")
+            return
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            yield from _lines_of(f, view, name)
+    except OSError as exc:
+        view.add("tagfile-unreadable", name, f"cannot be read: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+
+
+def _lines_of(f, view: BagView, name: str) -> Iterator[tuple[int, str | BadLine]]:
+    """The numbered lines of an open manifest (see _manifest_lines), stopping past MAX_MANIFEST_BYTES."""
+    number, read = 0, 0
+    while True:
+        raw = f.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        number += 1
+        read += len(raw)
+        if read > MAX_MANIFEST_BYTES:  # grew while being read
+            view.add("tagfile-too-large", name, f"not read past {MAX_MANIFEST_BYTES} bytes")
+            return
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):  # skip the rest of the long line
+                raw = f.readline(MAX_LINE_BYTES)
+                read += len(raw)
+            yield number, BadLine.TOO_LONG
+            continue
+        if number == 1 and raw.startswith(_UTF8_BOM):
+            raw = raw[len(_UTF8_BOM):]
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield number, BadLine.NOT_UTF8
+
+
+class _ManifestReader:
+    """One manifest read into its entries; every bad line counted, the first ones reported."""
+
+    def __init__(self, view: BagView, name: str, algorithm: str, tag: bool) -> None:
+        self.view, self.name, self.algorithm, self.tag = view, name, algorithm, tag
+        self.kept: dict[str, str] = {}
+        self.seen: dict[str, int] = {}  # path -> line number
+        self.bad = 0
+
+    def read(self) -> Manifest:
+        lines = _whole_manifest(self.view, self.name)
+        number = self.read_lines() if lines is None else self.read_whole(lines)
+        if self.bad >= MAX_BAD_LINES:
+            self.view.add("manifest-problems-truncated", self.name, f"reading stopped at line {number} after "
+                          f"{self.bad} bad lines (first {MAX_LINE_PROBLEMS} shown)")
+        elif self.bad > MAX_LINE_PROBLEMS:
+            self.view.add("manifest-problems-truncated", self.name, f"{self.bad - MAX_LINE_PROBLEMS} more bad "
+                          f"lines not reported (first {MAX_LINE_PROBLEMS} shown)")
+        return Manifest(self.name, self.algorithm, self.kept)
+
+    def read_lines(self) -> int:
+        """Read the manifest line by line; return the number of the line reading stopped at."""
+        batch: list[str] = []
+        numbers: list[int] = []
+        number = 0
+        lines = _manifest_lines(self.view, self.name)
+        for number, text in lines:
+            if self.bad >= MAX_BAD_LINES:
+                lines.close()  # closes the file now
+                break
+            if text is BadLine.TOO_LONG:
+                self.report("manifest-malformed", number, f"line longer than {MAX_LINE_BYTES} bytes")
+            elif text is BadLine.NOT_UTF8:
+                self.report("manifest-malformed", number, "line is not valid UTF-8")
+            else:
+                batch.append(text[:-1] if text.endswith("\n") else text)
+                numbers.append(number)
+                if len(batch) >= BATCH_LINES:
+                    self.flush(batch, numbers)
+        self.flush(batch, numbers)
+        return number
+
+    def read_whole(self, lines: list[str]) -> int:
+        """read_lines for a manifest already read whole, every line valid UTF-8 and short enough."""
+        for start in range(0, len(lines), BATCH_LINES):
+            if self.bad >= MAX_BAD_LINES:
+                return start + 1  # where read_lines stops
+            batch = lines[start:start + BATCH_LINES]
+            self.flush(batch, list(range(start + 1, start + 1 + len(batch))))
+        return len(lines)
+
+    def report(self, code: str, line: int, message: str) -> None:
+        self.bad += 1
+        if self.bad <= MAX_LINE_PROBLEMS:
+            self.view.add(code, f"{self.name}:{line}", message)
+
+    def flush(self, batch: list[str], numbers: list[int]) -> None:
+        """Parse a batch of lines (numbers: their line numbers in the file) and keep the safe entries."""
+        plain = _plain_columns(batch, self.algorithm)
+        if plain is None or not self.keep_all(*plain, numbers):
+            self.keep_each(batch, numbers, plain)
+        batch.clear()
+        numbers.clear()
+
+    def keep_all(self, digests: list[str], paths: list[str], numbers: list[int]) -> bool:
+        """Keep a whole batch of plain entries at once when none can be a problem; else keep none."""
+        if not self.seen.keys().isdisjoint(paths) or not _all_safe(paths):
+            return False
+        if not self.tag and not all(map(str.startswith, paths, repeat("data/"))):
+            return False
+        self.seen.update(zip(paths, numbers))
+        self.kept.update(zip(paths, digests))
+        return True
+
+    def keep_each(self, batch: list[str], numbers: list[int],
+                  plain: tuple[list[str], list[str]] | None) -> None:
+        """Keep the entries of a batch one by one, reporting every bad line."""
+        if plain is not None:
+            entries = list(zip(*plain, range(1, len(batch) + 1)))
+        else:
+            entries, line_problems = tagfiles.parse_manifest("\n".join(batch), self.algorithm)
+            for lp in line_problems:
+                code = "manifest-duplicate" if "listed twice" in lp.message else "manifest-malformed"
+                self.report(code, numbers[lp.line - 1], lp.message)
+        seen, kept = self.seen, self.kept
+        for digest, path, line in entries:
+            number = numbers[line - 1]
+            if path in seen:
+                self.report("manifest-duplicate", number, f"path listed twice (also line {seen[path]}): {path!r}")
+                continue
+            seen[path] = number
+            if not safe_relpath(path):
+                self.report("manifest-unsafe-path", number, f"path escapes the bag or is not portable: {path!r}")
+            elif not self.tag and not path.startswith("data/"):
+                self.report("manifest-unsafe-path", number, f"payload path outside data/: {path!r}")
+            else:
+                kept[path] = digest
+
+
+_LOWER_HEX = b"0123456789abcdef"
+_HEX = b"0123456789abcdefABCDEF"
+
+
+def _plain_columns(lines: list[str], algorithm: str) -> tuple[list[str], list[str]] | None:
+    """The lower-case digests and decoded paths of a batch of plain '<digest> <path>' lines, in order.
+
+    None (any blank, malformed or tab-separated line, bad digest, repeated path) leaves the
+    whole batch to the full parser (tagfiles.parse_manifest) and its messages.
+
+    Each test runs once over the whole batch (a joined string, a set, a map) instead of once
+    per line: the raw paths hold no newline, so a marker found in the joined text is in a path.
+    """
+    if not lines:
+        return [], []
+    split = [line.rstrip("\r").partition(" ") for line in lines]
+    digests = [part[0] for part in split]
+    paths = [part[2].lstrip(" \t") for part in split]
+    lengths = set(map(len, digests))
+    expected = tagfiles.digest_length(algorithm)
+    if (lengths != {expected} if expected else 0 in lengths) or not all(paths):
+        return None
+    hex_digits = "".join(digests)
+    if not hex_digits.isascii():
+        return None
+    raw = hex_digits.encode("ascii")
+    if raw.translate(None, _LOWER_HEX):  # not all lower-case: upper-case hex digits, or not hex at all
+        if raw.translate(None, _HEX):
+            return None
+        digests = list(map(str.lower, digests))
+    joined = "\n" + "\n".join(paths)
+    if "\n*" in joined:
+        paths = [path[1:] if path[0] == "*" else path for path in paths]  # md5sum binary-mode marker
+    if "%" in joined:
+        paths = [tagfiles.decode_path(path) if "%" in path else path for path in paths]
+    if len(set(paths)) != len(paths):
+        return None
+    return digests, paths
+
+
+def _all_safe(paths: list[str]) -> bool:
+    """True when safe_relpath holds for every path (False: some may not; ask each).
+
+    Every path p appears as "/p/" in the joined text, so a marker of an unsafe path is found in it.
+    """
+    wrapped = "/" + "/\n/".join(paths) + "/"
+    return not any(marker in wrapped for marker in _UNSAFE_MARKERS)
+
+
+_UNSAFE_MARKERS = ("\\", "\x00", "//", "/./", "/../")
