@@ -61,7 +61,7 @@ def decode(data: bytes) -> Decoded | None:
         return Decoded(text, "us-ascii" if text.isascii() else "utf-8", "valid UTF-8")
     except UnicodeDecodeError:
         pass
-    import charset_normalizer  # ~40 ms to import: only for text that is not UTF-8
+    import charset_normalizer  # a slow import: only for text that is not UTF-8
 
     matches = charset_normalizer.from_bytes(data)
     best = matches.best()

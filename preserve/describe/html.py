@@ -24,6 +24,7 @@ _META = {"date": "date", "dc.date": "date", "dcterms.date": "date", "dc.date.iss
 
 
 def parse(text: str) -> Any | None:
+    """The HTML document tree (an XML declaration ignored), or None when there is none."""
     text = re.sub(r"^\ufeff?\s*<\?xml[^>]*\?>", "", text)
     if not text.strip():
         return None

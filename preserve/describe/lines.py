@@ -19,7 +19,6 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_EMPH = re.compile(r"(\*\*|__|\*|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)|`)")
-_MD_BULLET = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MD_QUOTE = re.compile(r"^\s*>\s?")
 _MARKUP_CHARS = re.compile(r"[#*_`\[<&>]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f]+")
@@ -57,10 +56,6 @@ def strip_markup(raw: str) -> str:
 def is_heading(raw: str) -> bool:
     """True when the raw line is a Markdown ATX heading."""
     return bool(_MD_HEADING.match(raw))
-
-
-def is_bullet(raw: str) -> bool:
-    return bool(_MD_BULLET.match(raw))
 
 
 def split_lines(text: str, first_number: int = 1) -> list[Line]:

@@ -87,11 +87,7 @@ def describe_markdown(text: str, **context: Any) -> Draft:
     known, notes = front_matter_values(data or {})
     draft = analyse(split_lines(body, first), title_known="title" in known, date_known="date" in known,
                     description_known="description" in known, creator_known="creator" in known, **context)
-    for element, values in known.items():
-        if element in ("language", "coverage", "subject"):
-            draft.elements[element] = values
-        else:
-            draft.elements[element] = values
+    draft.elements.update(known)
     if problem:
         draft.notes.append(problem)
     draft.notes.extend(notes)

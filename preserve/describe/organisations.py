@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from preserve.describe.lines import Line, paragraphs
 
@@ -43,14 +44,24 @@ _NOT_ORGS = frozenset({"He", "She", "It", "They", "We", "This", "That", "These",
 _TRAILING = re.compile(rf"(?:\s+{_CONNECT})+$")
 
 
+#: the rule that found a creator, as its note names it
+CreatorRule = Literal["signatories list", "source credit", "'About' heading",
+                      "boilerplate paragraph ('X is/has ...')", "first-person opening ('Today the X ...')",
+                      "opening ('X today announced ...')", "contact block"]
+
+
 @dataclass(frozen=True)
 class Creator:
+    """An issuing organisation, the line that names it, and the rule that found it."""
+
     name: str
     line: int
-    how: str
+    how: CreatorRule
 
 
 def _clean(name: str) -> str | None:
+    """A candidate name without list marks, edge punctuation and trailing connectives; None
+    when what is left is no name (empty, a pronoun, too long, no letter)."""
     name = re.sub(r"^[\s\-*•·–—\d.)]+", "", name).strip(" \t.,;:")
     name = _TRAILING.sub("", name).strip()
     if not name or name in _NOT_ORGS or len(name) > 120:
@@ -58,11 +69,6 @@ def _clean(name: str) -> str | None:
     if not re.search(r"[^\W\d_]", name):
         return None
     return name
-
-
-def _org_at_start(text: str) -> str | None:
-    m = _ORG_RE.match(text)
-    return _clean(m.group(0)) if m else None
 
 
 def signatories(lines: list[Line]) -> list[Creator]:
@@ -100,16 +106,35 @@ def signatories(lines: list[Line]) -> list[Creator]:
 
 
 def find_creators(lines: list[Line], body_start: int = 0) -> list[Creator]:
-    """Issuing organisations with the line and rule that found each (deduplicated)."""
+    """Issuing organisations with the line and rule that found each (deduplicated).
+
+    A signatories list, when there is one, names every creator; otherwise the other rules'
+    findings are pooled, in the order of the module docstring.
+    """
     found = signatories(lines)
     if found:
         return found
+    paras = paragraphs(lines)
+    found = [*source_credits(lines), *about_and_boilerplate(lines, paras), *opening(paras, body_start),
+             *contact_block(lines)]
+    return _unique(found)
+
+
+def source_credits(lines: list[Line]) -> list[Creator]:
+    """Organisations credited as the source: "(Source: X)", "(Issued by: X)"."""
+    found: list[Creator] = []
     for line in lines:
         for m in _SOURCE.finditer(line.text):
             name = _clean(m.group(1))
             if name:
                 found.append(Creator(name, line.number, "source credit"))
-    paras = paragraphs(lines)
+    return found
+
+
+def about_and_boilerplate(lines: list[Line], paras: list[list[Line]]) -> list[Creator]:
+    """Organisations of an "About X" heading anywhere, or of an "X is a ..." paragraph that
+    starts in the second half of the text (or on its last line)."""
+    found: list[Creator] = []
     half = len(lines) // 2
     last = lines[-1].number if lines else 0
     for para in paras:
@@ -123,14 +148,30 @@ def find_creators(lines: list[Line], body_start: int = 0) -> list[Creator]:
         m = _BOILER.match(first.text)
         if m and (name := _clean(m.group(1))) and (" " in name or name.isupper() or _ORG_WORD.search(name)):
             found.append(Creator(name, first.number, "boilerplate paragraph ('X is/has ...')"))
+    return found
+
+
+_OPENINGS: tuple[tuple[re.Pattern[str], CreatorRule], ...] = (
+    (_TODAY, "first-person opening ('Today the X ...')"), (_ANNOUNCE, "opening ('X today announced ...')"))
+
+
+def opening(paras: list[list[Line]], body_start: int) -> list[Creator]:
+    """The organisation that speaks in the body's first paragraph ("Today the X ...",
+    "X today announced ...")."""
+    found: list[Creator] = []
     body = [p for p in paras if p[0].number >= body_start]
     if body:
-        opening = " ".join(l.text for l in body[0])
-        for rx, how in ((_TODAY, "first-person opening ('Today the X ...')"),
-                        (_ANNOUNCE, "opening ('X today announced ...')")):
-            m = rx.match(opening)
+        text = " ".join(l.text for l in body[0])
+        for rx, how in _OPENINGS:
+            m = rx.match(text)
             if m and (name := _clean(m.group(1))):
                 found.append(Creator(name, body[0][0].number, how))
+    return found
+
+
+def contact_block(lines: list[Line]) -> list[Creator]:
+    """Organisations (names with an organisation word) on a contact line and the three after it."""
+    found: list[Creator] = []
     for i, line in enumerate(lines):
         if _CONTACT.match(line.text):
             for nxt in lines[i:i + 4]:
@@ -138,6 +179,11 @@ def find_creators(lines: list[Line], body_start: int = 0) -> list[Creator]:
                     name = _clean(m.group(0))
                     if name and _ORG_WORD.search(name):
                         found.append(Creator(name, nxt.number, "contact block"))
+    return found
+
+
+def _unique(found: list[Creator]) -> list[Creator]:
+    """The first creator of each name (compared case-blind), in order."""
     seen: set[str] = set()
     unique = []
     for c in found:

