@@ -8,7 +8,7 @@ from metadata.csv, which always win.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Literal, Mapping, Sequence
 
 from preserve.intake.config import CollectionConfig, load_config
 from preserve.fixity import read_head
@@ -16,26 +16,29 @@ from preserve.record import PLACEHOLDER_TITLE, DC_ELEMENTS, RecordFile, Record, 
 from preserve.intake.releases import SHEET_NAME, Release, ReleaseFile, discover
 from preserve.describe.binary import dcmi_type, describe_size, sniff_mime
 from preserve.describe.encoding import decode
-from preserve.describe.places import _latin_hits
+from preserve.describe.places import last_country
 from preserve.describe.text import Draft, analyse
 from preserve.describe.lines import split_lines
 
 MAIN_DOCUMENT_COLUMN = "preserve.main_document"
-_TEXT_EXT = {".txt": "text/plain", ".text": "text/plain", ".md": "text/markdown",
-             ".markdown": "text/markdown", ".html": "text/html", ".htm": "text/html",
-             ".xhtml": "text/html"}
+#: the kinds of text document describe tells apart
+TextKind = Literal["text/plain", "text/markdown", "text/html"]
+_TEXT_EXT: dict[str, TextKind] = {
+    ".txt": "text/plain", ".text": "text/plain", ".md": "text/markdown", ".markdown": "text/markdown",
+    ".html": "text/html", ".htm": "text/html", ".xhtml": "text/html"}
 SNIFF_BYTES = 8192
 MAX_DOCUMENT_BYTES = 16 << 20  # extraction reads at most this much of a main document
 
 __all__ = ["describe_release", "describe_collection", "describe_and_write_sheet",
-           "validate_collection", "describe_bytes", "MAIN_DOCUMENT_COLUMN"]
+           "describe_bytes", "MAIN_DOCUMENT_COLUMN"]
 
 
 def _ext(name: str) -> str:
+    """The lower-case extension of a file name's last segment, with its dot ("" when none)."""
     return ("." + name.rsplit(".", 1)[-1].lower()) if "." in name.rsplit("/", 1)[-1] else ""
 
 
-def _text_kind(name: str, text: str) -> str:
+def _text_kind(name: str, text: str) -> TextKind:
     """text/plain, text/markdown or text/html, by extension then by content."""
     kind = _TEXT_EXT.get(_ext(name))
     if kind and kind != "text/plain":
@@ -49,10 +52,9 @@ def _text_kind(name: str, text: str) -> str:
 
 
 def _address_country(address: str | None) -> str | None:
-    if not address:
-        return None
-    hits = [p for _, p in _latin_hits(address) if p.kind == "country"]
-    return hits[-1].code if hits else None
+    """ISO code of the country the collection's postal address names last, if any."""
+    country = last_country(address) if address else None
+    return country.code if country else None
 
 
 def preload() -> None:
@@ -96,44 +98,55 @@ def _is_text_document(f: ReleaseFile) -> bool:
 
 def describe_bytes(data: bytes, name: str, config: CollectionConfig | None = None) -> tuple[Draft, str, str | None]:
     """Draft of one document's bytes: (draft, format value, encoding or None for binary)."""
-    config = config or CollectionConfig()
     decoded = decode(data)
     if decoded is None:
-        mime, how = sniff_mime(data[:64], name)
-        draft = Draft()
-        draft.add("description", Value(describe_size(len(data), mime, how), "inferred: file signature and size"))
-        draft.add("format", Value(mime, f"inferred: {how}"))
-        kind = dcmi_type(mime)
-        if kind:
-            draft.add("type", Value(kind, f"inferred: from format {mime}"))
-        else:
-            draft.notes.append(f"type: no DCMI Type follows from {mime}; set dc.type in metadata.csv")
-        draft.notes.append("title: binary content, no title extracted")
-        draft.notes.append("language: binary content, not detected; set dc.language (or zxx) in metadata.csv")
+        draft, mime = _describe_binary(data, name)
         return draft, mime, None
     mime = _text_kind(name, decoded.text)
     fmt = f"{mime}; charset={decoded.encoding}"
-    context = dict(config_language=config.language, address_country=_address_country(config.address))
-    if not decoded.text.strip():
-        draft = Draft()
-        draft.add("language", Value("zxx", "inferred: empty document", "no linguistic content"))
-        draft.notes.append("title: empty document, no headline")
-        draft.notes.append("date: empty document, no date")
-    elif mime == "text/html":
-        from preserve.describe.html import describe_html  # lxml.html: imported only when a release holds HTML
-
-        draft = describe_html(decoded.text, **context)
-    elif mime == "text/markdown":
-        from preserve.describe.markdown import describe_markdown  # PyYAML: only for Markdown
-
-        draft = describe_markdown(decoded.text, **context)
-    else:
-        draft = analyse(split_lines(decoded.text), **context)
+    draft = _draft_text(decoded.text, mime, config or CollectionConfig())
     draft.add("type", Value("Text", f"inferred: text document ({mime})"))
     draft.add("format", Value(fmt, f"inferred: {'extension and content' if mime != 'text/plain' else 'content'}; "
                                    f"encoding {decoded.how}"))
     draft.notes.append(f"encoding: {decoded.encoding} ({decoded.how}); the payload keeps the original bytes")
     return draft, fmt, decoded.encoding
+
+
+def _describe_binary(data: bytes, name: str) -> tuple[Draft, str]:
+    """Draft of bytes that are not text (size, format and DCMI type by signature or name), and
+    their MIME type."""
+    mime, how = sniff_mime(data[:64], name)
+    draft = Draft()
+    draft.add("description", Value(describe_size(len(data), mime, how), "inferred: file signature and size"))
+    draft.add("format", Value(mime, f"inferred: {how}"))
+    kind = dcmi_type(mime)
+    if kind:
+        draft.add("type", Value(kind, f"inferred: from format {mime}"))
+    else:
+        draft.notes.append(f"type: no DCMI Type follows from {mime}; set dc.type in metadata.csv")
+    draft.notes.append("title: binary content, no title extracted")
+    draft.notes.append("language: binary content, not detected; set dc.language (or zxx) in metadata.csv")
+    return draft, mime
+
+
+def _draft_text(text: str, mime: TextKind, config: CollectionConfig) -> Draft:
+    """Draft of a decoded document by its kind: HTML, Markdown or plain text (empty: language zxx)."""
+    context = dict(config_language=config.language, address_country=_address_country(config.address))
+    if not text.strip():
+        draft = Draft()
+        draft.add("language", Value("zxx", "inferred: empty document", "no linguistic content"))
+        draft.notes.append("title: empty document, no headline")
+        draft.notes.append("date: empty document, no date")
+        return draft
+    if mime == "text/html":
+        from preserve.describe.html import describe_html  # lxml.html: imported only when a release holds HTML
+
+        return describe_html(text, **context)
+    if mime == "text/markdown":
+        from preserve.describe.markdown import describe_markdown  # PyYAML: only for Markdown
+
+        return describe_markdown(text, **context)
+    return analyse(split_lines(text), **context)
 
 
 def read_document(f: ReleaseFile, limit: int = MAX_DOCUMENT_BYTES) -> tuple[bytes, str | None]:
@@ -153,6 +166,7 @@ def read_document(f: ReleaseFile, limit: int = MAX_DOCUMENT_BYTES) -> tuple[byte
 
 
 def _file_format(f: ReleaseFile) -> str:
+    """The format value of a file from its first bytes: text kind and charset, or a MIME type."""
     try:
         head = read_head(f.location, SNIFF_BYTES)
     except OSError:
@@ -186,6 +200,7 @@ def choose_main(release: Release, named: str | None) -> tuple[ReleaseFile | None
 
 
 def _apply_curated(record: Record, curated: Mapping[str, list[str]]) -> None:
+    """Curator values replace an element's values; one equal to an extracted value keeps its provenance."""
     for element in DC_ELEMENTS:
         values = [v.strip() for v in curated.get(element, []) if v.strip()]
         if not values:
@@ -210,24 +225,46 @@ def describe_release(release: Release, config: CollectionConfig, curated: Mappin
         main_document = curated[MAIN_DOCUMENT_COLUMN][0]
     record = Record(release_id=release.id, release_name=release.name)
     main, how = choose_main(release, main_document)
-    formats: list[Value] = []
-    if main is not None:
-        data, note = read_document(main)
-        if note:
-            record.notes.append(note)
-        draft, fmt, encoding = describe_bytes(data, main.relpath, config)
-        record.encoding = encoding
-        record.main_document = main.relpath
-        for element, values in draft.elements.items():
-            if element == "format":
-                formats.extend(values)
-            else:
-                record.elements[element] = list(values)
-        record.notes.extend(draft.notes)
-        if release.is_dir:
-            record.notes.append(f"main document: {main.relpath} ({how})")
-    else:
+    formats = _draft_from_main(record, release, main, how, config)
+    _list_files(record, release, main, formats)
+    if release.is_dir and "type" not in record.elements and main is None:
+        record.notes.append("type: no main document to take the type from")
+    _add_derived_values(record, release)
+    _add_collection_values(record, config)
+    _apply_curated(record, curated)
+    if not record.elements.get("title"):
+        record.elements["title"] = [Value(PLACEHOLDER_TITLE, "default",
+                                          "placeholder: no headline found; give a title in metadata.csv")]
+    record.elements = {k: record.elements[k] for k in DC_ELEMENTS if record.elements.get(k)}
+    return record
+
+
+def _draft_from_main(record: Record, release: Release, main: ReleaseFile | None, how: str,
+                     config: CollectionConfig) -> list[Value]:
+    """Put the main document's draft into record; return its format values, which the files extend."""
+    if main is None:
         record.notes.append(f"main document: none ({how}); title, date and the rest come from metadata.csv only")
+        return []
+    data, note = read_document(main)
+    if note:
+        record.notes.append(note)
+    draft, _, encoding = describe_bytes(data, main.relpath, config)
+    record.encoding = encoding
+    record.main_document = main.relpath
+    formats: list[Value] = []
+    for element, values in draft.elements.items():
+        if element == "format":
+            formats.extend(values)
+        else:
+            record.elements[element] = list(values)
+    record.notes.extend(draft.notes)
+    if release.is_dir:
+        record.notes.append(f"main document: {main.relpath} ({how})")
+    return formats
+
+
+def _list_files(record: Record, release: Release, main: ReleaseFile | None, formats: list[Value]) -> None:
+    """Every file of the release with its format; a folder's record lists each distinct format."""
     for f in release.files:
         fmt = next((v.value for v in formats), None) if main is not None and f is main else _file_format(f)
         record.files.append(RecordFile(f.relpath, fmt or "application/octet-stream", f.size))
@@ -235,10 +272,16 @@ def describe_release(release: Release, config: CollectionConfig, curated: Mappin
             formats.append(Value(fmt, f"inferred: format of {f.relpath}"))
     if formats:
         record.elements["format"] = formats
-    if release.is_dir and "type" not in record.elements and main is None:
-        record.notes.append("type: no main document to take the type from")
+
+
+def _add_derived_values(record: Record, release: Release) -> None:
+    """Identifier and source, derived from the release's id and name."""
     record.elements["identifier"] = [Value(f"urn:preserve:{release.id}", "default", "derived from the release id")]
     record.elements["source"] = [Value(release.name, "file name", "the original name of the release in SOURCE")]
+
+
+def _add_collection_values(record: Record, config: CollectionConfig) -> None:
+    """Publisher and rights from preserve.toml, or notes saying they are not set."""
     if config.publisher:
         record.elements["publisher"] = [Value(config.publisher, "collection config", "preserve.toml publisher")]
     elif config.organisation:
@@ -251,12 +294,6 @@ def describe_release(release: Release, config: CollectionConfig, curated: Mappin
     else:
         record.notes.append("rights: not set in preserve.toml (rights) nor metadata.csv (dc.rights); "
                             "required for deposit")
-    _apply_curated(record, curated)
-    if not record.elements.get("title"):
-        record.elements["title"] = [Value(PLACEHOLDER_TITLE, "default",
-                                          "placeholder: no headline found; give a title in metadata.csv")]
-    record.elements = {k: record.elements[k] for k in DC_ELEMENTS if record.elements.get(k)}
-    return record
 
 
 def curated_values(source: Path, releases: Sequence[Release]) -> dict[str, dict[str, list[str]]]:
@@ -274,26 +311,12 @@ def describe_collection(source: Path, releases: Sequence[Release], config: Colle
 
 def describe_and_write_sheet(source: Path) -> tuple[Path, list[Record]]:
     """`preserve describe SOURCE`: describe every release and add new ones to metadata.csv."""
-    from preserve.intake.sheet import read_sheet, write_sheet
+    from preserve.intake.sheet import write_sheet
 
     source = Path(source)
     releases = discover(source).releases
     config = load_config(source)
-    existing = read_sheet(source, {r.name for r in releases}) if (source / SHEET_NAME).exists() else {}
+    existing = curated_values(source, releases)
     records = [describe_release(r, config, existing.get(r.name)) for r in releases]
     path = write_sheet(source, records, existing)
     return path, records
-
-
-def validate_collection(source: Path):
-    """`preserve validate SOURCE`: every schema problem of every release's record."""
-    from preserve.record import plain
-    from preserve.validate.schema import validate_record
-
-    source = Path(source)
-    releases = discover(source).releases
-    records = describe_collection(source, releases, load_config(source))
-    problems = []
-    for r in records:
-        problems.extend(validate_record(plain(r), r.release_id))
-    return problems

@@ -239,8 +239,8 @@ def _draft_language(draft: Draft, all_text: str, config_language: str | None) ->
     """The detected language (else the collection's) as language; returns the detected code."""
     det = detect(all_text)
     if not all_text.strip():
-        pass
-    elif det.code:
+        return det.code
+    if det.code:
         draft.add("language", Value(det.code, "inferred: language detection", det.reason))
     elif config_language:
         draft.add("language", Value(config_language, "collection config", f"detection: {det.reason}"))

@@ -2,7 +2,7 @@
 `python -m preserve.validate.schema` from schemas/dublin-core.schema.json; do not edit.
 
 preserve.validate.schema uses it while SCHEMA_SHA256 is the installed schema's hash, and compiles
-the schema itself otherwise (~30-70 ms per process, which this saves)."""
+the schema itself otherwise, which costs start-up time in every process."""
 # flake8: noqa
 SCHEMA_SHA256 = '340964f3b9488569ac1672c06b08a3e3999595141b6f4ebba87ad366083460a5'
 VERSION = "2.22.3"
