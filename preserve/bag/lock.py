@@ -37,6 +37,9 @@ def _holder(fd: int) -> str:
 def locked(out: Path) -> Iterator[Path]:
     """Hold the output folder's lock for the duration of the block, or raise LockedError."""
     path = Path(out) / LOCK_NAME
+    # Not fixity's read-only safe-open: the lock file is created when absent and written (the
+    # pid). The same guards are kept: O_NOFOLLOW (a symlink is refused) and O_NONBLOCK (a FIFO
+    # planted here cannot hang the open), then the fstat below refuses anything not regular.
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
     flags |= getattr(os, "O_NONBLOCK", 0)
     try:

@@ -69,6 +69,7 @@ def remove_stale_staging(out: Path) -> list[Path]:
 
 def fsync_dir(path: Path | str) -> None:
     """Flush a directory's entries to disk (so a rename or a new file survives a power cut)."""
+    # Its own open: fixity's safe-open takes regular files only, and this is a folder we made.
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)
@@ -76,13 +77,11 @@ def fsync_dir(path: Path | str) -> None:
         os.close(fd)
 
 
-#: errno values that mean "the output cannot take this bag" (disk full, quota, read-only, too big).
-WRITE_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EROFS,
-                                      errno.EFBIG, errno.EACCES, errno.EPERM, errno.EIO) if e is not None)
-
-
+#: errno values of an output that is full or read-only (disk full, quota, read-only, too big)
 _FULL_OR_READ_ONLY = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EROFS,
                                             errno.EFBIG) if e is not None)
+#: errno values that mean "the output cannot take this bag": full or read-only, or refused
+WRITE_ERRNOS = _FULL_OR_READ_ONLY | {errno.EACCES, errno.EPERM, errno.EIO}
 
 
 def write_error(dest: Path, exc: OSError) -> PreserveError:
@@ -97,6 +96,8 @@ def write_error(dest: Path, exc: OSError) -> PreserveError:
 
 
 def _write_new(path: Path | str, data: bytes, fsync: bool) -> None:
+    """Create path (it must not exist) in the staging folder and write data to it."""
+    # Its own open: fixity's safe-open is read-only; O_EXCL refuses anything already there.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
     try:
         view = memoryview(data)
@@ -136,6 +137,13 @@ def _holds_a_bag(path: Path) -> bool:
         return False
 
 
+def _refuse_unless_a_bag(dest: Path) -> None:
+    """Raise InputError when dest exists and is not a bag (preserve replaces only bags)."""
+    if not _holds_a_bag(dest):
+        raise InputError(f"{dest}: already exists and is not a bag; preserve never replaces it; "
+                         "move it away or choose another --out")
+
+
 def replace_dir(staging: Path, dest: Path) -> None:
     """Put staging at dest; if dest exists, swap atomically and remove the old bag.
 
@@ -145,9 +153,7 @@ def replace_dir(staging: Path, dest: Path) -> None:
     if not os.path.lexists(dest):
         os.rename(staging, dest)
         return
-    if not _holds_a_bag(dest):
-        raise InputError(f"{dest}: already exists and is not a bag; preserve never replaces it; "
-                         "move it away or choose another --out")
+    _refuse_unless_a_bag(dest)
     if _exchange(staging, dest):
         shutil.rmtree(staging)  # staging now holds the old bag
         return
@@ -178,7 +184,7 @@ class BagBuilder:
         self.progress = progress
         self.replace = replace
         self.staging = staging_path(self.dest)
-        self._data = os.path.join(self.staging, "data")  # str paths: no pathlib cost per file
+        self._data = os.path.join(self.staging, "data")  # str paths: no Path object made per file
         self.payload: dict[str, Fixity] = {}
         self._dirs: set[str] = set()
         self._unsynced: list[str] = []  # generated and tag files, flushed together in finish
@@ -279,6 +285,28 @@ class BagBuilder:
 
     def finish(self, bag_info: Sequence[tuple[str, str]]) -> Path:
         """Write manifests and tag files, fsync, and rename the bag into place."""
+        for name, data in self._tag_files(bag_info).items():
+            target = os.path.join(self.staging, name)
+            _write_new(target, data, False)
+            self._unsynced.append(target)
+        if self.fsync:
+            self._flush_staging()
+        if os.path.lexists(self.dest):
+            _refuse_unless_a_bag(self.dest)
+            if not self.replace:
+                raise InputError(f"{self.dest}: already exists; use --force to replace it")
+        with deferred():  # the rename and the bookkeeping happen together or not at all
+            replace_dir(self.staging, self.dest)
+            self._finished = True
+        if self.fsync:
+            fsync_dir(self.dest.parent)
+        return self.dest
+
+    def _tag_files(self, bag_info: Sequence[tuple[str, str]]) -> dict[str, bytes]:
+        """The tag files by name (RFC 8493 §2.1, §2.2): bagit.txt, bag-info.txt, manifests, tag manifests.
+
+        Payload-Oxum is added to bag_info; the tag manifests list every other tag file.
+        """
         total = sum(fx.size for fx in self.payload.values())
         info = list(bag_info) + [("Payload-Oxum", tagfiles.payload_oxum(total, len(self.payload)))]
         tags: dict[str, bytes] = {
@@ -292,25 +320,12 @@ class BagBuilder:
         for alg in self.algorithms:
             entries = [(name, fx.digests[alg]) for name, fx in tag_fixity.items()]
             tags[f"tagmanifest-{alg}.txt"] = tagfiles.manifest_text(entries).encode("utf-8")
-        for name, data in tags.items():
-            target = os.path.join(self.staging, name)
-            _write_new(target, data, False)
-            self._unsynced.append(target)
-        if self.fsync:
-            fsync_files(self._unsynced)
-            for folder in sorted(self._dirs, key=len, reverse=True):
-                fsync_dir(os.path.join(self._data, folder))
-            fsync_dir(self._data)
-            fsync_dir(self.staging)
-        if os.path.lexists(self.dest):
-            if not _holds_a_bag(self.dest):
-                raise InputError(f"{self.dest}: already exists and is not a bag; preserve never replaces it; "
-                                 "move it away or choose another --out")
-            if not self.replace:
-                raise InputError(f"{self.dest}: already exists; use --force to replace it")
-        with deferred():  # the rename and the bookkeeping happen together or not at all
-            replace_dir(self.staging, self.dest)
-            self._finished = True
-        if self.fsync:
-            fsync_dir(self.dest.parent)
-        return self.dest
+        return tags
+
+    def _flush_staging(self) -> None:
+        """fsync every file written so far and every folder of the staging bag, deepest first."""
+        fsync_files(self._unsynced)
+        for folder in sorted(self._dirs, key=len, reverse=True):
+            fsync_dir(os.path.join(self._data, folder))
+        fsync_dir(self._data)
+        fsync_dir(self.staging)

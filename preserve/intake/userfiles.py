@@ -16,6 +16,8 @@ from preserve.fixity import read_head
 
 def read_user_file(path: Path, limit: int, what: str) -> bytes | None:
     """The bytes of path, or None when it does not exist; ``what`` names it in messages."""
+    # lstat first, then fixity's safe-open (read_head): each refusal gets its own message, and a
+    # device is never opened at all (the safe-open refuses it only after opening it).
     try:
         st = os.lstat(path)
     except FileNotFoundError:
