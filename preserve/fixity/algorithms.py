@@ -2,12 +2,14 @@
 
 Every stage takes algorithm facts from here: the bag writer and reader (manifest names and
 digest lengths, RFC 8493 §2.1.3 and §2.4), PREMIS (``messageDigestAlgorithm``, the Library of
-Congress cryptographic hash function vocabulary), METS (``CHECKSUMTYPE``) and the hashing engine.
+Congress cryptographic hash function vocabulary), METS (``CHECKSUMTYPE``) and the hashing engine
+(:func:`new_hasher`).
 """
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from preserve.errors import InputError
 
@@ -39,13 +41,31 @@ ALGORITHMS: dict[str, Algorithm] = {a.name: a for a in (
 SUPPORTED_ALGORITHMS: tuple[str, ...] = tuple(ALGORITHMS)
 DEFAULT_ALGORITHMS: tuple[str, ...] = ("sha256", "sha512")
 
+# hashlib.new(name) looks the name up each call; the named constructors are faster.
+_CONSTRUCTORS: dict[str, Callable[[], hashlib._Hash]] = {}
+
+
+def new_hasher(name: str) -> hashlib._Hash:
+    """A fresh hashlib object for an algorithm named as hashlib names it."""
+    ctor = _CONSTRUCTORS.get(name)
+    if ctor is None:
+        ctor = getattr(hashlib, name, None) or (lambda a=name: hashlib.new(a))
+        _CONSTRUCTORS[name] = ctor
+    return ctor()
+
+
+#: hashlib's names that hold an underscore, by how they read without it ('sha3256' -> 'sha3_256')
+_UNDERSCORED = {name.replace("_", ""): name for name in ALGORITHMS if "_" in name}
+
 
 def algorithm_key(name: str) -> str:
-    """hashlib's spelling of a name as people and manifests write it ('SHA-256', 'sha3-256')."""
-    key = name.strip().lower().replace("-", "").replace("_", "")
-    if key.startswith("sha3") and len(key) > 4:
-        key = "sha3_" + key[4:]
-    return key
+    """hashlib's spelling of a name as people and manifests write it ('SHA-256', 'sha3-256').
+
+    Case and hyphens do not matter, and the underscore of hashlib's sha3 names may be left out
+    ('SHA3-256', 'sha3256'); an underscore elsewhere is kept ('sha_256' is not sha256).
+    """
+    key = name.strip().lower().replace("-", "")
+    return _UNDERSCORED.get(key, key)
 
 
 def normalise_algorithm(name: str) -> str:
