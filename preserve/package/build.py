@@ -6,12 +6,10 @@ package, in memory: METS (root and representation), DC XML and JSON, PREMIS, doc
 and the schemas. All XML is validated offline against the official XSDs before anything is
 returned; an invalid package raises PackageError and nothing is written.
 
-Speed: the XML is written as text (byte for byte what serialising the lxml reference trees
-gives; tests check it), then each document is parsed once from those bytes and validated once:
-as a tree without its indentation, or, for a PREMIS of 1 MiB or more, while it streams
-through the parser (no tree); only an invalid package is validated again, as trees of the
-bytes, for messages with line numbers. Parsing and validating are most of the time left (libxml2);
-dc.json is written by orjson when installed.
+Each XML document is written as text by its builder (dc, mets, premis), then parsed once from
+those bytes and validated once: as a tree without its indentation, or, for a PREMIS of
+``STREAM_MIN_BYTES`` or more, while it streams through the parser (no tree). Only an invalid
+package is validated again, as trees of the bytes, for messages with line numbers.
 
 The caller (the bag writer) has already copied the content to ``data/representations/rep1/
 data/<relpath>``; it writes the returned files under ``data/`` and lists them all in the
@@ -27,19 +25,19 @@ from typing import Any, Mapping, Sequence
 
 from lxml import etree
 
-from preserve.package.dc import build_dc_element, build_dc_xml, serialise, xml_text  # noqa: F401
 from preserve.errors import PreserveError
+from preserve.formats import identifier
+from preserve.package.dc import build_dc_xml
+from preserve.package.mets import build_rep_mets_xml, build_root_mets_xml
 from preserve.package.model import (CONTENT_PREFIX, DC_JSON_PATH, DC_XML_PATH, METS_PATH, PACKAGE_TYPES,
                                     PREMIS_PATH, README_PATH, REP_METS_PATH, SCHEMAS_DIR, ContentFile,
                                     FileEntry, PackageInput, content_path, iso)
-from preserve.formats import identifier
-from preserve.package.mets import (build_rep_mets, build_rep_mets_xml, build_root_mets,  # noqa: F401
-                   build_root_mets_xml)
-from preserve.package.premis import build_premis, build_premis_xml  # noqa: F401 - build_premis re-exported
+from preserve.package.premis import build_premis_xml
+from preserve.package.xmltext import xml_text
 from preserve.xml.safe import safe_parser
 from preserve.xml.schemas import SCHEMA_FILES, certainly_valid, is_valid, schema_bytes, validate
 
-try:  # orjson writes dc.json ~30x faster than the stdlib's pure-Python indenting encoder
+try:  # orjson, when installed, writes dc.json's bytes faster than the stdlib's indenting encoder
     import orjson
 except ImportError:  # pragma: no cover - the stdlib gives the same bytes
     orjson = None
@@ -64,9 +62,6 @@ class PackageError(PreserveError):
 
 def _mime(path: str) -> str:
     return _MIME.get(path[path.rfind("."):].lower(), "application/octet-stream")
-
-
-_serialise = serialise  # the one XML serialisation (preserve.package.dc)
 
 
 def _entry(path: str, data: bytes, created: str, sha256: dict[str, str]) -> FileEntry:
@@ -241,8 +236,8 @@ def _self_check_parser() -> etree.XMLParser:
     """The hardened parser that drops blank text, for the XML this module writes.
 
     The whitespace between the generated elements is indentation, which the schemas ignore (no
-    generated element has mixed content), so dropping it leaves the verdict unchanged and gives
-    libxml2 about half the nodes to build and to validate. The whitespace of a leaf's own value
+    generated element has mixed content), so dropping it leaves the verdict unchanged and leaves
+    libxml2 far fewer nodes to build and to validate. The whitespace of a leaf's own value
     is kept (libxml2 keeps blanks that are an element's whole content), so a blank where the
     schema wants a value is still refused.
     """

@@ -2,6 +2,7 @@
 
 Independent of the bag writer: content is copied and hashed with preserve.fixity, the
 generated files are written under the package folder (what becomes a bag's data/).
+``awkward_input`` and ``AWKWARD_RELEASE`` hold names and values that exercise escaping.
 """
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from dataclasses import replace
+
+from preserve.fixity import Fixity, copy_and_hash
+from preserve.formats import FormatInfo, identify
 from preserve.intake.config import CollectionConfig
-from preserve.fixity import copy_and_hash
-from preserve.formats import identify
 from preserve.package.build import build_package
-from preserve.package.model import ContentFile, PackageInput, content_path
+from preserve.package.model import ContentFile, PackageInput, PackageType, content_path
+
 PRESS_RELEASE = (
     "Press Release\n\n04/11/2016\n\n## Concern mounts as the campaign intensifies\n\n"
     "Civilians and activists are gravely concerned about a renewed offensive. "
@@ -38,7 +42,7 @@ def write_release(root: Path, files: Mapping[str, bytes], empty_dirs: Sequence[s
     return root
 
 
-def make_input(pkg: Path, src: Path, relpaths: Sequence[str], *, package_type: str = "SIP",
+def make_input(pkg: Path, src: Path, relpaths: Sequence[str], *, package_type: PackageType = "SIP",
                empty_dirs: Sequence[str] = (), config: CollectionConfig | None = None,
                release_id: str = "release-1", problems: Sequence[str] = (),
                algorithms: Sequence[str] = ALGORITHMS, dc: Mapping | None = None) -> PackageInput:
@@ -70,6 +74,7 @@ def make_input(pkg: Path, src: Path, relpaths: Sequence[str], *, package_type: s
 
 
 def write_package(pkg: Path, generated: Mapping[str, bytes]) -> None:
+    """Write the generated files under the package folder."""
     for rel, data in generated.items():
         path = pkg / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,15 +101,26 @@ FOLDER_RELEASE: dict[str, bytes] = {
 }
 
 
-def awkward_input(n: int = 12, **kwargs):
-    """Names and values that exercise escaping: markup characters, CR, tab, control characters."""
-    from dataclasses import replace
-    from datetime import datetime, timezone
+#: file names and values that exercise escaping, in a package on disk (see awkward_package)
+AWKWARD_NAMES = ("a.txt", "cr\rname]]>.txt", "weird&<>\"'.txt", "tab\tname", "nl\nname.txt",
+                 "bell\x07.dat", "ünï/cödé.png", "%20x.txt", "deep/er/f.bin")
+AWKWARD_RELEASE: dict[str, bytes] = {name: f"file {n}: {name!r}\n".encode() for n, name in enumerate(AWKWARD_NAMES)}
+AWKWARD_EMPTY_DIRS = ("e", "x/ y&z")
+AWKWARD_CONFIG = CollectionConfig(organisation="Org & <Co>", contact_email="a@b.c", address="1 St\r\nTown",
+                                  contact_name='"Ann" <ann>')
+AWKWARD_DC = {"title": ["T & <t>\r", "]]>"], "description": ["x\x07y", "tab\there"], "creator": ['"Q" & \'A\''],
+              "subject": ["  ", "ünï"], "date": ["2016-11-04"]}
 
-    from preserve.intake.config import CollectionConfig
-    from preserve.fixity import Fixity
-    from preserve.formats import FormatInfo
-    from preserve.package.model import ContentFile, PackageInput
+
+def awkward_package(tmp: Path, **kwargs) -> tuple[Path, dict[str, bytes], PackageInput]:
+    """A whole package on disk whose names and values need escaping everywhere (build_sample)."""
+    defaults = dict(name="awkward", empty_dirs=AWKWARD_EMPTY_DIRS, config=AWKWARD_CONFIG, dc=AWKWARD_DC,
+                    release_id="rel-1&<x>", problems=["bad & <x>\r"], algorithms=("md5", "sha256", "sha512"))
+    return build_sample(tmp, AWKWARD_RELEASE, **{**defaults, **kwargs})
+
+
+def awkward_input(n: int = 12, **kwargs) -> PackageInput:
+    """Names and values that exercise escaping: markup characters, CR, tab, control characters."""
     names = ["a.txt", "cr\rname]]>.txt", "weird&<>\"'.txt", "tab\tname", "bell\x07.dat", "ünï/cödé.png",
              "%20x.txt", "deep/er/f.bin"]
     fmts = [FormatInfo("x-fmt/111", "", "", "text/plain", "a\rb & <c>"),

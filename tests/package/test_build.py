@@ -18,7 +18,8 @@ from preserve.xml import schemas as xsd
 from preserve.errors import PreserveError
 from preserve.package.build import PACKAGE_SCHEMAS, PackageError, build_package
 from preserve.package.model import content_path
-from helpers.packages import FOLDER_RELEASE, PRESS_RELEASE, build_sample, make_input, write_release
+from helpers.packages import (FOLDER_RELEASE, PRESS_RELEASE, awkward_package, build_sample, make_input,
+                              write_release)
 
 M = {"m": "http://www.loc.gov/METS/", "p": "http://www.loc.gov/premis/v3"}
 XL = "{http://www.w3.org/1999/xlink}href"
@@ -49,6 +50,11 @@ def test_layout(tmp_path):
     assert "urn:preserve:release-1" in readme and "METS.xml" in readme
 
 
+def sample(tmp_path: Path, kind: str):
+    """A package on disk: the folder release, or one whose names and values need escaping."""
+    return awkward_package(tmp_path) if kind == "awkward" else build_sample(tmp_path, FOLDER_RELEASE)
+
+
 def test_xml_is_valid(tmp_path):
     _, gen, _ = build_sample(tmp_path, FOLDER_RELEASE)
     assert xsd.validate(gen["METS.xml"], "mets") == []
@@ -59,8 +65,9 @@ def test_xml_is_valid(tmp_path):
     assert [e.text for e in dc if e.tag.endswith("}subject")] == ["ceasefire", "civilians"]
 
 
-def test_checksums_agree_everywhere(tmp_path):
-    pkg, gen, _ = build_sample(tmp_path, FOLDER_RELEASE)
+@pytest.mark.parametrize("kind", ["folder", "awkward"])
+def test_checksums_agree_everywhere(tmp_path, kind):
+    pkg, gen, inp = sample(tmp_path, kind)
     sums = manifest(pkg)
     listed = {}
     for name, base in (("METS.xml", ""), ("representations/rep1/METS.xml", "representations/rep1/")):
@@ -75,11 +82,11 @@ def test_checksums_agree_everywhere(tmp_path):
     for path, digest in listed.items():
         assert sums[path] == digest, path
     premis = etree.fromstring(gen["metadata/preservation/premis.xml"])
-    for obj in premis.findall("p:object", M):
-        loc = obj.findtext("p:storage/p:contentLocation/p:contentLocationValue", namespaces=M)
-        if loc:
-            algo = obj.xpath(".//p:fixity[p:messageDigestAlgorithm='SHA-256']/p:messageDigest", namespaces=M)
-            assert algo[0].text == sums[loc]
+    objects = premis.xpath("p:object[p:storage]", namespaces=M)
+    assert len(objects) == len(inp.files)
+    for cf, obj in zip(inp.files, objects):
+        algo = obj.xpath(".//p:fixity[p:messageDigestAlgorithm='SHA-256']/p:messageDigest", namespaces=M)
+        assert algo[0].text == sums[content_path(cf.relpath)]
 
 
 @pytest.mark.parametrize("builder, closing, bogus, where", [
@@ -112,10 +119,10 @@ def test_bad_input_is_refused(tmp_path):
         build_package(replace(inp, dc={"colour": ["red"]}))
 
 
-def test_control_characters_and_no_organisation(tmp_path):
-    pkg, gen, _ = build_sample(tmp_path, dc={"title": ["bell\x07 here"], "description": ["line1\nline2"]})
+def test_control_characters_in_dc_values(tmp_path):
+    _, gen, _ = build_sample(tmp_path, dc={"title": ["bell\x07 here"], "description": ["line1\nline2"]})
     dc = etree.fromstring(gen["metadata/descriptive/dc.xml"])
-    assert dc[0].text == "bell\ufffd here"
+    assert [e.text for e in dc] == ["bell\ufffd here", "line1\nline2"]
 
 
 def test_no_network(tmp_path, no_network):
@@ -347,8 +354,6 @@ def test_json_bytes_falls_back_to_the_stdlib():
 
 
 def test_schema_facts_are_the_shipped_files():
-    import hashlib
-
     for name in package.PACKAGE_SCHEMAS:
         data, size, digest = package._schema_facts(name)
         assert data == xsd.schema_bytes(name) and size == len(data)

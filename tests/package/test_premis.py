@@ -1,12 +1,25 @@
-"""PREMIS 3: objects with fixity and format, events with outcomes, agents, all linked."""
+"""PREMIS 3: objects with fixity and format, events with outcomes, agents, all linked.
+
+Facts are checked against the package on disk and the input: each digest is the file's real
+one, every link names an identifier that exists, values read back as given, the schema holds.
+"""
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
 
+import pytest
 from lxml import etree
 
+from preserve.fixity import ALGORITHMS
+from preserve.formats import Identifier
+from preserve.package.model import content_path
+from preserve.package.premis import build_premis_xml, count, format_counts
+from preserve.package.xmltext import xml_text
+from preserve.xml.safe import parse_xml
 from preserve.xml.schemas import validate
 
-from helpers.packages import FOLDER_RELEASE, awkward_input, build_sample
+from helpers.packages import FOLDER_RELEASE, awkward_input, awkward_package, build_sample
 
 P = {"p": "http://www.loc.gov/premis/v3"}
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -14,7 +27,7 @@ PREMIS = "metadata/preservation/premis.xml"
 
 
 def premis(gen) -> etree._Element:
-    return etree.fromstring(gen[PREMIS])
+    return parse_xml(gen[PREMIS]).getroot()
 
 
 def values(el, xpath):
@@ -75,17 +88,33 @@ def test_events_and_agents(tmp_path):
     assert agents["software:preserve"].findtext("p:agentVersion", namespaces=P) == inp.software[1]
 
 
-def test_every_link_resolves(tmp_path):
-    _, gen, _ = build_sample(tmp_path, FOLDER_RELEASE, empty_dirs=["old"])
-    root = premis(gen)
-    objects = set(values(root, "p:object/p:objectIdentifier/p:objectIdentifierValue"))
-    events = set(values(root, "p:event/p:eventIdentifier/p:eventIdentifierValue"))
-    agents = set(values(root, "p:agent/p:agentIdentifier/p:agentIdentifierValue"))
-    assert len(events) == 5 and len(agents) == 3 and len(objects) == 4
+def identifiers(root: etree._Element) -> tuple[set[str], set[str], set[str]]:
+    """The identifiers of the objects, events and agents."""
+    return (set(values(root, "p:object/p:objectIdentifier/p:objectIdentifierValue")),
+            set(values(root, "p:event/p:eventIdentifier/p:eventIdentifierValue")),
+            set(values(root, "p:agent/p:agentIdentifier/p:agentIdentifierValue")))
+
+
+def assert_links_resolve(root: etree._Element) -> None:
+    """Every event, agent and object link names an identifier that exists, and each is used."""
+    objects, events, agents = identifiers(root)
     assert set(values(root, "//p:linkingEventIdentifier/p:linkingEventIdentifierValue")) == events
     assert set(values(root, "//p:linkingAgentIdentifierValue")) == agents
-    assert set(values(root, "//p:linkingObjectIdentifierValue")) == {"representations/rep1"}
+    assert set(values(root, "//p:linkingObjectIdentifierValue")) == {"representations/rep1"} <= objects
     assert set(values(root, "//p:relatedObjectIdentifierValue")) <= objects
+    assert set(values(root, "//*[contains(local-name(), 'IdentifierType')]")) == {"local"}
+
+
+@pytest.mark.parametrize("kind", ["folder", "awkward"])
+def test_every_link_resolves(tmp_path, kind):
+    if kind == "awkward":
+        _, gen, inp = awkward_package(tmp_path)
+    else:
+        _, gen, inp = build_sample(tmp_path, FOLDER_RELEASE, empty_dirs=["old"])
+    root = premis(gen)
+    assert_links_resolve(root)
+    objects, events, agents = identifiers(root)
+    assert len(events) == 5 and len(agents) == 3 and len(objects) == len(inp.files) + 1
     # each link once: from the event to the representation (with its role), and from a file to
     # the representation that includes it; no file named by an event, no event by an object
     assert not root.xpath("p:object/p:linkingEventIdentifier", namespaces=P)
@@ -96,7 +125,28 @@ def test_every_link_resolves(tmp_path):
         assert len(linked) == len(set(linked)) and linked
     rep = root.xpath("p:object[@xsi:type='premis:representation']",
                      namespaces={**P, "xsi": "http://www.w3.org/2001/XMLSchema-instance"})[0]
-    assert values(rep, "p:significantProperties/p:significantPropertiesValue") == ["old"]
+    assert values(rep, "p:significantProperties/p:significantPropertiesValue") == list(inp.empty_dirs)
+
+
+@pytest.mark.parametrize("kind", ["folder", "awkward"])
+def test_fixity_is_the_real_digest_of_each_file(tmp_path, kind):
+    """Each file object's digest per algorithm is the digest of the file at its location."""
+    if kind == "awkward":
+        pkg, gen, inp = awkward_package(tmp_path)
+    else:
+        pkg, gen, inp = build_sample(tmp_path, FOLDER_RELEASE)
+    by_label = {a.label: a.name for a in ALGORITHMS.values()}
+    objects = [o for o in premis(gen).findall("p:object", P) if o.get(XSI_TYPE) == "premis:file"]
+    assert len(objects) == len(inp.files)
+    for cf, obj in zip(inp.files, objects):
+        location = content_path(cf.relpath)
+        assert values(obj, "p:storage/p:contentLocation/p:contentLocationValue") == [xml_text(location)]
+        data = (pkg / location).read_bytes()
+        fixity = {by_label[f.findtext("p:messageDigestAlgorithm", namespaces=P)]: f.findtext("p:messageDigest",
+                                                                                             namespaces=P)
+                  for f in obj.iterfind(".//p:fixity", P)}
+        assert fixity == {a: hashlib.new(a, data).hexdigest() for a in inp.algorithms}, cf.relpath
+        assert obj.findtext(".//p:size", namespaces=P) == str(len(data))
 
 
 def events_of(root, object_id: str) -> set[str]:
@@ -121,12 +171,6 @@ def test_every_file_reaches_every_event_through_its_representation(tmp_path):
 
 def test_premis_grows_by_one_object_per_file_and_nothing_else():
     """Each further file adds its object line, and the event links do not grow with the files."""
-    from dataclasses import replace
-
-    from preserve.formats import Identifier
-    from preserve.package.model import content_path
-    from preserve.package.premis import build_premis_xml
-
     base = awkward_input(24)
 
     def lines(n: int) -> list[str]:
@@ -148,28 +192,55 @@ def test_validation_failure_and_aip(tmp_path):
     assert root.xpath("p:event[p:eventType='ingestion']", namespaces=P)
 
 
-def test_text_builder_equals_the_lxml_tree_byte_for_byte():
-    from dataclasses import replace
+AWKWARD_TOOL = Identifier("tool <&>", "1\r", "detail ]]> \x02")
 
-    from preserve.formats import Identifier
-    from preserve.package.model import content_path
-    from preserve.package.premis import build_premis, build_premis_tree, build_premis_xml, serialise
 
-    tool = Identifier("tool <&>", "1\r", "detail ]]> \x02")
-    base = awkward_input()
-    for inp in (base, replace(base, files=[], empty_dirs=[]), replace(base, package_type="SIP",
-                                                                      validation_problems=[])):
-        locations = [content_path(cf.relpath) for cf in inp.files]
-        text = build_premis_xml(inp, locations, tool)
-        assert text == serialise(build_premis_tree(inp, locations, tool))
-        assert validate(text, "premis") == []
-        assert etree.tostring(build_premis(inp, locations, tool)) == etree.tostring(
-            etree.fromstring(text))
+@pytest.mark.parametrize("inp", [awkward_input(), replace(awkward_input(), files=[], empty_dirs=[]),
+                                 replace(awkward_input(), package_type="SIP", validation_problems=[])],
+                         ids=["awkward", "no-files", "sip-valid"])
+def test_awkward_values_read_back(inp):
+    """What the builder is given is what a hardened parser reads back, in schema-valid PREMIS."""
+    locations = [content_path(cf.relpath) for cf in inp.files]
+    data = build_premis_xml(inp, locations, AWKWARD_TOOL)
+    assert validate(data, "premis") == []
+    root = parse_xml(data).getroot()
+    assert_links_resolve(root)
+    objects = [o for o in root.findall("p:object", P) if o.get(XSI_TYPE) == "premis:file"]
+    assert len(objects) == len(inp.files)
+    for cf, location, obj in zip(inp.files, locations, objects):
+        assert values(obj, "p:objectIdentifier/p:objectIdentifierValue") == [xml_text(location)]
+        assert values(obj, "p:originalName") == [xml_text(cf.relpath)]
+        assert [(f.findtext("p:messageDigestAlgorithm", namespaces=P), f.findtext("p:messageDigest", namespaces=P))
+                for f in obj.iterfind(".//p:fixity", P)] == [
+            (ALGORITHMS[a].label, cf.fixity.digests[a]) for a in inp.algorithms]
+        f = cf.format
+        assert [e.text or "" for e in obj.iterfind(".//p:formatDesignation/*", P)] == [
+            xml_text(f.name), *([xml_text(f.version)] if f.version else [])]
+        assert values(obj, ".//p:formatRegistryKey") == [*([f.puid] if f.puid else []), f.mime]
+        assert values(obj, ".//p:formatNote") == [xml_text(f.basis)]
+    rep = root.find("p:object", P)
+    assert values(rep, ".//p:significantPropertiesValue") == [xml_text(d) for d in inp.empty_dirs]
+    events = {e.findtext("p:eventType", namespaces=P): e for e in root.findall("p:event", P)}
+    assert set(events) == {"message digest calculation", "format identification", "metadata extraction",
+                           "validation", "creation" if inp.package_type == "SIP" else "ingestion"}
+    assert values(events["format identification"], ".//p:eventDetail") == [
+        xml_text(f"{AWKWARD_TOOL.name} {AWKWARD_TOOL.version} ({AWKWARD_TOOL.detail}), offline")]
+    assert values(events["metadata extraction"], ".//p:eventOutcomeDetailNote") == [
+        xml_text(f"{el} = {value!r} [{prov}]") for el, value, prov in inp.provenance]
+    assert values(events["validation"], ".//p:eventOutcomeDetailNote") == [
+        xml_text(p) for p in inp.validation_problems or ["record is valid"]]
+    assert values(events["validation"], ".//p:eventOutcome") == ["failure" if inp.validation_problems else "success"]
+    tool = root.xpath("p:agent[p:agentIdentifier/p:agentIdentifierValue='agent-format-identifier']",
+                      namespaces=P)[0]
+    assert [values(tool, f"p:{name}") for name in ("agentName", "agentVersion", "agentNote")] == [
+        [xml_text(AWKWARD_TOOL.name)], [xml_text(AWKWARD_TOOL.version)], [xml_text(AWKWARD_TOOL.detail)]]
+    org = root.xpath("p:agent[p:agentType='organization']", namespaces=P)[0]
+    assert values(org, "p:agentName") == [inp.config.organisation]
+    assert values(org, "p:agentNote") == [xml_text(f"address: {inp.config.address}"),
+                                          f"email: {inp.config.contact_email}"]
 
 
 def test_format_identification_sums_up_each_format_once():
-    from preserve.package.premis import format_counts
-
     inp = awkward_input(7)  # formats cycle through three
     counts = format_counts(inp.files)
     assert [n for _, n in counts] == [3, 2, 2]
@@ -178,16 +249,10 @@ def test_format_identification_sums_up_each_format_once():
 
 
 def test_counts_read_as_english():
-    from preserve.package.premis import count
-
     assert [count(n, "content file") for n in (0, 1, 2)] == ["0 content files", "1 content file", "2 content files"]
 
 
 def test_each_file_object_and_each_link_is_one_line():
-    from preserve.formats import Identifier
-    from preserve.package.model import content_path
-    from preserve.package.premis import build_premis_xml
-
     inp = awkward_input()
     locations = [content_path(cf.relpath) for cf in inp.files]
     lines = build_premis_xml(inp, locations, Identifier("tool", "1", "d")).decode("utf-8").split("\n")

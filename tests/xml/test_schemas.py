@@ -6,12 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from lxml import etree
 
 from preserve.xml import schemas as xsd
-from preserve.package.dc import DC_ELEMENTS, build_dc_element, build_dc_xml, serialise, utf8
+from preserve.package.dc import build_dc_xml
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "xsd"
 
@@ -122,27 +120,3 @@ def test_is_valid_agrees_with_validate_from_many_threads():
     for (_, _, expected), (fast, problems) in zip(docs, results):
         assert fast == expected == (problems == [])
         assert expected or problems
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(DC_ELEMENTS), st.lists(st.text(max_size=12) | st.none() | st.integers(),
-                                                              max_size=3) | st.text(max_size=12)))
-def test_dc_text_equals_the_lxml_tree(dc):
-    """build_dc_xml (text) writes exactly what serialising build_dc_element (lxml) writes."""
-    assert build_dc_xml(dc) == serialise(build_dc_element(dc))
-
-
-def test_dc_xml_refuses_unknown_elements():
-    with pytest.raises(ValueError, match="colour"):
-        build_dc_xml({"title": ["T"], "colour": ["red"]})
-
-
-@given(st.lists(st.text(max_size=20), max_size=8))
-def test_utf8_is_join_then_encode(parts):
-    try:
-        expected = "".join(parts).encode("utf-8")
-    except UnicodeEncodeError:
-        with pytest.raises(UnicodeEncodeError):
-            utf8(parts)
-        return
-    assert utf8(parts) == expected
