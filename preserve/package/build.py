@@ -35,7 +35,7 @@ from preserve.package.model import (CONTENT_PREFIX, DC_JSON_PATH, DC_XML_PATH, M
 from preserve.package.premis import build_premis_xml
 from preserve.package.xmltext import xml_text
 from preserve.xml.safe import safe_parser
-from preserve.xml.schemas import SCHEMA_FILES, certainly_valid, is_valid, schema_bytes, validate
+from preserve.xml.schemas import SCHEMA_FILES, Kind, certainly_valid, is_valid, schema_bytes, validate
 
 try:  # orjson, when installed, writes dc.json's bytes faster than the stdlib's indenting encoder
     import orjson
@@ -111,7 +111,7 @@ def json_bytes(data: Any) -> bytes:
     if orjson is not None:
         try:
             return orjson.dumps(data, option=_ORJSON_OPTIONS)
-        except TypeError:  # orjson.JSONEncodeError: the stdlib decides, or raises as it always did
+        except TypeError:  # orjson.JSONEncodeError: the stdlib decides (and raises what it cannot write)
             pass
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -229,7 +229,8 @@ def make_package(inp: PackageInput) -> Package:
 
 
 #: the XML documents of a package, with their kind of schema
-_XML_FILES = ((METS_PATH, "mets"), (REP_METS_PATH, "mets"), (PREMIS_PATH, "premis"), (DC_XML_PATH, "dc"))
+_XML_FILES: tuple[tuple[str, Kind], ...] = (
+    (METS_PATH, "mets"), (REP_METS_PATH, "mets"), (PREMIS_PATH, "premis"), (DC_XML_PATH, "dc"))
 
 
 def _self_check_parser() -> etree.XMLParser:
@@ -266,7 +267,7 @@ def _all_valid(files: Mapping[str, bytes]) -> bool:
     """
     for path, kind in _XML_FILES:
         data = files[path]
-        if path in _STREAMED and certainly_valid(data, kind):  # type: ignore[arg-type]
+        if path in _STREAMED and certainly_valid(data, kind):
             continue
         tree = _parse(data)  # not streamed, or streaming could not decide
         if tree is None or not is_valid(tree, kind):

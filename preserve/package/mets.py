@@ -38,6 +38,8 @@ _TEXTUAL = ("text/", "application/pdf", "application/msword", "application/rtf",
 
 #: METS mdRef/@MDTYPE values the root METS uses
 MdType = Literal["DC", "OTHER", "PREMIS"]
+#: DILCIS content-category terms preserve writes (mets/@TYPE)
+ContentCategory = Literal["Textual works – Digital", "Mixed"]
 
 _PLAIN_HREF = re.compile(r"[A-Za-z0-9_.~/-]*")
 
@@ -49,7 +51,7 @@ def href(path: str) -> str:
     return quote(path, safe="/")
 
 
-def content_category(mimes: Sequence[str]) -> str:
+def content_category(mimes: Sequence[str]) -> ContentCategory:
     """The DILCIS content-category vocabulary term for the content (mets/@TYPE)."""
     if mimes and all(m.startswith(_TEXTUAL) for m in mimes):
         return "Textual works – Digital"

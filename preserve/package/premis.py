@@ -37,6 +37,9 @@ EVENT_VALIDATION = "event-metadata-validation"
 EVENT_PACKAGE = "event-package"
 REPRESENTATION_ID = "representations/rep1"
 
+#: premis:eventType values written (LoC event type vocabulary)
+EventType = Literal["message digest calculation", "format identification", "metadata extraction", "validation",
+                    "creation", "ingestion"]
 #: premis:eventOutcome values written
 EventOutcome = Literal["success", "partial success", "failure"]
 #: premis:agentType values written
@@ -171,8 +174,8 @@ def _representation(out: list[str], empty_dirs: Iterable[str]) -> None:
     out.append("  </premis:object>\n")
 
 
-def _event(out: list[str], event_id: str, event_type: str, when: str, detail: str, outcome: EventOutcome,
-           notes: Iterable[str], agents: Iterable[tuple[str, AgentRole]],
+def _event(out: list[str], event_id: str, event_type: EventType, when: str, detail: str,
+           outcome: EventOutcome, notes: Iterable[str], agents: Iterable[tuple[str, AgentRole]],
            object_role: ObjectRole = "source") -> None:
     """One premis:event about the representation; ``notes`` are given escaped (see :func:`_esc_all`)."""
     out.append("  <premis:event>\n")

@@ -104,7 +104,8 @@ FOLDER_RELEASE: dict[str, bytes] = {
 #: file names and values that exercise escaping, in a package on disk (see awkward_package)
 AWKWARD_NAMES = ("a.txt", "cr\rname]]>.txt", "weird&<>\"'.txt", "tab\tname", "nl\nname.txt",
                  "bell\x07.dat", "ünï/cödé.png", "%20x.txt", "deep/er/f.bin")
-AWKWARD_RELEASE: dict[str, bytes] = {name: f"file {n}: {name!r}\n".encode() for n, name in enumerate(AWKWARD_NAMES)}
+AWKWARD_RELEASE: dict[str, bytes] = {name: f"file {n}: {name!r}\n".encode()
+                                     for n, name in enumerate(AWKWARD_NAMES)}
 AWKWARD_EMPTY_DIRS = ("e", "x/ y&z")
 AWKWARD_CONFIG = CollectionConfig(organisation="Org & <Co>", contact_email="a@b.c", address="1 St\r\nTown",
                                   contact_name='"Ann" <ann>')
@@ -120,9 +121,11 @@ def awkward_package(tmp: Path, **kwargs) -> tuple[Path, dict[str, bytes], Packag
 
 
 def awkward_input(n: int = 12, **kwargs) -> PackageInput:
-    """Names and values that exercise escaping: markup characters, CR, tab, control characters."""
-    names = ["a.txt", "cr\rname]]>.txt", "weird&<>\"'.txt", "tab\tname", "bell\x07.dat", "ünï/cödé.png",
-             "%20x.txt", "deep/er/f.bin"]
+    """Names and values that exercise escaping: markup characters, CR, tab, control characters.
+
+    No name holds a line feed, so each PREMIS file object stays on its one line.
+    """
+    names = [name for name in AWKWARD_NAMES if "\n" not in name]
     fmts = [FormatInfo("x-fmt/111", "", "", "text/plain", "a\rb & <c>"),
             FormatInfo("fmt/276", "Acrobat PDF", "1.7", "application/pdf", "siegfried: byte match"),
             FormatInfo(None, "Unknown", None, "application/octet-stream", "no match\x01 ]]>")]
@@ -132,8 +135,7 @@ def awkward_input(n: int = 12, **kwargs) -> PackageInput:
     inp = PackageInput(
         release_id="rel-1", identifier="urn:preserve:rel-1&x", title="T & <t>", dc={"title": ["T"]},
         dc_json={}, provenance=[("title", "T & <t>\r", "heading"), ("description", "x\x07y", "p (n)")],
-        validation_problems=["bad & <x>\r"], files=files, empty_dirs=["e", "x/ y&z"],
-        config=CollectionConfig(organisation="Org & <Co>", contact_email="a@b.c", address="1 St\r\nTown"),
+        validation_problems=["bad & <x>\r"], files=files, empty_dirs=list(AWKWARD_EMPTY_DIRS), config=AWKWARD_CONFIG,
         algorithms=["md5", "sha256", "sha512"], package_type="AIP",
         created=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
     return replace(inp, **kwargs)

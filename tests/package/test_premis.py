@@ -229,15 +229,17 @@ def test_awkward_values_read_back(inp):
         xml_text(f"{el} = {value!r} [{prov}]") for el, value, prov in inp.provenance]
     assert values(events["validation"], ".//p:eventOutcomeDetailNote") == [
         xml_text(p) for p in inp.validation_problems or ["record is valid"]]
-    assert values(events["validation"], ".//p:eventOutcome") == ["failure" if inp.validation_problems else "success"]
+    outcome = "failure" if inp.validation_problems else "success"
+    assert values(events["validation"], ".//p:eventOutcome") == [outcome]
     tool = root.xpath("p:agent[p:agentIdentifier/p:agentIdentifierValue='agent-format-identifier']",
                       namespaces=P)[0]
     assert [values(tool, f"p:{name}") for name in ("agentName", "agentVersion", "agentNote")] == [
         [xml_text(AWKWARD_TOOL.name)], [xml_text(AWKWARD_TOOL.version)], [xml_text(AWKWARD_TOOL.detail)]]
     org = root.xpath("p:agent[p:agentType='organization']", namespaces=P)[0]
     assert values(org, "p:agentName") == [inp.config.organisation]
-    assert values(org, "p:agentNote") == [xml_text(f"address: {inp.config.address}"),
-                                          f"email: {inp.config.contact_email}"]
+    cfg = inp.config
+    assert values(org, "p:agentNote") == [
+        xml_text(f"address: {cfg.address}"), xml_text(f"contact: {cfg.contact_name}"), f"email: {cfg.contact_email}"]
 
 
 def test_format_identification_sums_up_each_format_once():
