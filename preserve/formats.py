@@ -4,6 +4,11 @@ The identifier is Siegfried (PRONOM signatures, embedded in the ``pygfried`` ext
 Apache-2.0, no network). Where pygfried is not installed (it needs CPython >= 3.11) a small
 built-in fallback identifies by magic bytes and extension, so the tool still works; its
 results say so in ``basis``. The identifier is initialised once per process.
+
+``SIGNATURES`` is the one table of magic bytes: the built-in identifier names the formats
+that have a PRONOM id in it, and preserve.describe takes the MIME type of a binary file from it.
+The module is longer than most because Siegfried (batched, or on a sample of a large file) and
+the built-in fallback answer one question together and must give the same FormatInfo.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence, get_args
 
 from preserve.fixity import HEAD_BYTES, open_for_reading, read_head
 
@@ -55,9 +60,9 @@ def _load_siegfried() -> Any | None:
     """Import pygfried if available (None otherwise).
 
     Siegfried runs on the Go runtime, whose heap grows to twice its live size between
-    collections: bagging 3,000 small files grew RSS by 35 MiB. The Go runtime reads GOMEMLIMIT
-    from the environment the process started with, so the CLI sets preserve.launch.GO_MEMORY_LIMIT before it
-    starts (see preserve.cli.main); it keeps the heap flat for about 0.1 ms more per file.
+    collections. The Go runtime reads GOMEMLIMIT from the environment the process started
+    with, so the CLI sets preserve.launch.GO_MEMORY_LIMIT before it starts (see
+    preserve.cli.main), which keeps the heap flat.
     """
     try:
         import pygfried  # type: ignore[import-not-found]
@@ -74,10 +79,11 @@ def _backend() -> Any | None:
 
 
 #: identification engines: Siegfried (PRONOM signatures), or only the built-in table (fast)
-ENGINES = ("siegfried", "builtin")
+Engine = Literal["siegfried", "builtin"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)
 
 
-def identifier(engine: str = "siegfried") -> Identifier:
+def identifier(engine: Engine = "siegfried") -> Identifier:
     """Name, version and signature detail of the identifier in use (worked out once per process)."""
     sf = _backend() if engine == "siegfried" else None
     if sf is None:
@@ -94,9 +100,9 @@ def identifier(engine: str = "siegfried") -> Identifier:
     return found[1]
 
 
-def load_signatures(engine: str = "siegfried") -> None:
-    """Have Siegfried load its signatures now, once per process (its first identification
-    does, ~0.13 s here), by identifying a one-line temporary file. Nothing without Siegfried."""
+def load_signatures(engine: Engine = "siegfried") -> None:
+    """Have Siegfried load its signatures now, once per process (otherwise its first
+    identification does), by identifying a one-line temporary file. Nothing without Siegfried."""
     sf = _backend() if engine == "siegfried" else None
     if sf is None or _state.get("signatures"):
         return
@@ -125,21 +131,29 @@ def _signature_detail(sf: Any) -> str:
 def identify(path: Path) -> FormatInfo:
     """Identify one file offline; never follows a symlink nor opens a FIFO or device."""
     path = Path(path)
-    try:
-        st = os.lstat(path)
-    except OSError as exc:
-        return FormatInfo(None, "Unknown", None, UNKNOWN_MIME, f"not identified: {exc.strerror}")
-    if not stat.S_ISREG(st.st_mode):
-        return FormatInfo(None, "Unknown", None, UNKNOWN_MIME, "not identified: not a regular file")
+    refused, size = _refusal(path)
+    if refused is not None:
+        return refused
     sf = _backend()
     if sf is not None:
         try:
-            if st.st_size <= WHOLE_FILE_LIMIT:
+            if size <= WHOLE_FILE_LIMIT:
                 return _from_siegfried(sf.identify(str(path), detailed=True), path)
-            return _identify_sample(sf, path, st.st_size)
+            return _identify_sample(sf, path, size)
         except Exception:  # noqa: BLE001 - fall back rather than fail a bag
             pass
     return _sniff(path)
+
+
+def _refusal(path: str | os.PathLike) -> tuple[FormatInfo | None, int]:
+    """(None, size) for a regular file; else (why it is not identified, 0). Never opens it."""
+    try:
+        st = os.lstat(path)
+    except OSError as exc:
+        return FormatInfo(None, "Unknown", None, UNKNOWN_MIME, f"not identified: {exc.strerror}"), 0
+    if not stat.S_ISREG(st.st_mode):
+        return FormatInfo(None, "Unknown", None, UNKNOWN_MIME, "not identified: not a regular file"), 0
+    return None, st.st_size
 
 
 #: files per Siegfried call in identify_many (bounds the result held in memory at once)
@@ -151,12 +165,12 @@ def _siegfried_workers(jobs: int | None) -> int:
 
 
 def identify_many(paths: Sequence[str | os.PathLike], *, jobs: int | None = None,
-                  engine: str = "siegfried") -> list[FormatInfo]:
+                  engine: Engine = "siegfried") -> list[FormatInfo]:
     """Identify many files (one release's) offline; result i is ``identify(paths[i])``.
 
     ``engine="builtin"`` skips Siegfried and uses only the built-in table (magic bytes of a
-    few formats, UTF-8 text, extension): ~0.02 ms instead of Siegfried's 0.3-0.6 ms per small
-    file here, for transfers that a repository identifies again at ingest.
+    few formats, UTF-8 text, extension), much faster per file, for transfers that a repository
+    identifies again at ingest.
 
     Regular files up to WHOLE_FILE_LIMIT go to Siegfried in one call per BATCH_FILES files
     (``pygfried.identify_many``; its Go side on ``jobs`` threads, default the cores, at most 4;
@@ -171,47 +185,46 @@ def identify_many(paths: Sequence[str | os.PathLike], *, jobs: int | None = None
     batch: list[tuple[int, str]] = []
     for i, p in enumerate(paths):
         name = os.fspath(p)
-        try:
-            st = os.lstat(name)
-        except OSError as exc:
-            out[i] = FormatInfo(None, "Unknown", None, UNKNOWN_MIME, f"not identified: {exc.strerror}")
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            out[i] = FormatInfo(None, "Unknown", None, UNKNOWN_MIME, "not identified: not a regular file")
+        refused, size = _refusal(name)
+        if refused is not None:
+            out[i] = refused
         elif sf is None:
             out[i] = _sniff(name)
-        elif st.st_size <= WHOLE_FILE_LIMIT:
+        elif size <= WHOLE_FILE_LIMIT:
             batch.append((i, name))
         else:
             try:
-                out[i] = _identify_sample(sf, Path(name), st.st_size)
+                out[i] = _identify_sample(sf, Path(name), size)
             except Exception:  # noqa: BLE001 - fall back rather than fail a bag
                 out[i] = _sniff(name)
     for start in range(0, len(batch), BATCH_FILES):
-        chunk = batch[start:start + BATCH_FILES]
-        try:
-            found = sf.identify_many([name for _, name in chunk], workers=_siegfried_workers(jobs))
-            files = found.get("files") or []
-        except Exception:  # noqa: BLE001 - one by one below
-            files = []
-        if len(files) == len(chunk) and all(f.get("filename") == name for f, (_, name) in zip(files, chunk)):
-            for f, (i, name) in zip(files, chunk):
-                try:
-                    out[i] = _from_siegfried({"files": [f]}, name)
-                except Exception:  # noqa: BLE001
-                    out[i] = _sniff(name)
-        else:  # unexpected answer shape: identify each file on its own
-            for i, name in chunk:
-                out[i] = identify(Path(name))
+        _identify_batch(sf, batch[start:start + BATCH_FILES], jobs, out)
     return out  # type: ignore[return-value]
+
+
+def _identify_batch(sf: Any, chunk: list[tuple[int, str]], jobs: int | None, out: list[FormatInfo | None]) -> None:
+    """Siegfried on a batch of (index, path) in one call, into ``out``; one by one if that fails."""
+    try:
+        found = sf.identify_many([name for _, name in chunk], workers=_siegfried_workers(jobs))
+        files = found.get("files") or []
+    except Exception:  # noqa: BLE001 - one by one below
+        files = []
+    if len(files) == len(chunk) and all(f.get("filename") == name for f, (_, name) in zip(files, chunk)):
+        for f, (i, name) in zip(files, chunk):
+            try:
+                out[i] = _from_siegfried({"files": [f]}, name)
+            except Exception:  # noqa: BLE001
+                out[i] = _sniff(name)
+    else:  # unexpected answer shape: identify each file on its own
+        for i, name in chunk:
+            out[i] = identify(Path(name))
 
 
 def _identify_sample(sf: Any, path: Path, size: int) -> FormatInfo:
     """Siegfried on the first and last SAMPLE_BYTES of a large file, in a temporary copy.
 
-    Siegfried's memory can grow with the file (a zero-filled file of 512 MiB cost 620 MiB);
-    beginning- and end-of-file signatures, which identify nearly every format, lie in the
-    sample. The basis says the identification was made on a sample.
+    Siegfried's memory can grow with the size of the file it reads; beginning- and end-of-file
+    signatures, which identify nearly every format, lie in the sample. The basis says the identification was made on a sample.
     """
     with tempfile.NamedTemporaryFile(prefix="preserve-sample-", suffix=path.suffix) as sample:
         fd = open_for_reading(path)
@@ -246,13 +259,59 @@ def _from_siegfried(result: dict, path: str | os.PathLike) -> FormatInfo:
 
 # --- fallback ---------------------------------------------------------------------------------
 
-_MAGIC: tuple[tuple[bytes, str, str, str | None, str], ...] = (
-    (b"%PDF-", "fmt/276", "Acrobat PDF - Portable Document Format", None, "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "fmt/13", "Portable Network Graphics", "1.2", "image/png"),
-    (b"\xff\xd8\xff", "fmt/43", "JPEG File Interchange Format", None, "image/jpeg"),
-    (b"GIF89a", "fmt/4", "Graphics Interchange Format", "89a", "image/gif"),
-    (b"PK\x03\x04", "x-fmt/263", "ZIP Format", None, "application/zip"),
+@dataclass(frozen=True)
+class Signature:
+    """Bytes that mark a file format, and what the format is.
+
+    ``magic`` stands at ``offset``; ``then`` is (offset, bytes) that must stand there too (a
+    RIFF container's form type). ``puid``, ``name`` and ``version`` are set for the formats the
+    built-in identifier names; the others give a MIME type only.
+    """
+
+    magic: bytes
+    mime: str
+    puid: str | None = None
+    name: str | None = None
+    version: str | None = None
+    offset: int = 0
+    then: tuple[int, bytes] | None = None
+
+    def matches(self, head: bytes) -> bool:
+        """Whether a file whose first bytes are ``head`` bears this signature."""
+        return head.startswith(self.magic, self.offset) and (
+            self.then is None or head.startswith(self.then[1], self.then[0]))
+
+
+#: The one table of magic bytes, read in order: the first signature a file's head matches wins.
+SIGNATURES: tuple[Signature, ...] = (
+    Signature(b"%PDF-", "application/pdf", "fmt/276", "Acrobat PDF - Portable Document Format"),
+    Signature(b"\x89PNG\r\n\x1a\n", "image/png", "fmt/13", "Portable Network Graphics", "1.2"),
+    Signature(b"\xff\xd8\xff", "image/jpeg", "fmt/43", "JPEG File Interchange Format"),
+    Signature(b"GIF87a", "image/gif"),
+    Signature(b"GIF89a", "image/gif", "fmt/4", "Graphics Interchange Format", "89a"),
+    Signature(b"II*\x00", "image/tiff"),
+    Signature(b"MM\x00*", "image/tiff"),
+    Signature(b"PK\x03\x04", "application/zip", "x-fmt/263", "ZIP Format"),
+    Signature(b"\x1f\x8b", "application/gzip"),
+    Signature(b"ID3", "audio/mpeg"),
+    Signature(b"OggS", "audio/ogg"),
+    Signature(b"fLaC", "audio/flac"),
+    Signature(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
+    Signature(b"{\\rtf", "application/rtf"),
+    Signature(b"RIFF", "audio/wav", then=(8, b"WAVE")),
+    Signature(b"RIFF", "image/webp", then=(8, b"WEBP")),
+    Signature(b"ftyp", "video/mp4", offset=4),
 )
+#: The signatures the built-in identifier names: each is its magic bytes at offset 0, so one
+#: prefix test of a file's head rules them all out.
+_IDENTIFIED = tuple(s for s in SIGNATURES if s.puid is not None)
+_IDENTIFIED_MAGIC = tuple(s.magic for s in _IDENTIFIED)
+
+
+def match_signature(head: bytes) -> Signature | None:
+    """The first of SIGNATURES that a file whose first bytes are ``head`` bears, or None."""
+    return next((s for s in SIGNATURES if s.matches(head)), None)
+
 _TEXT_EXT: dict[str, tuple[str, str, str]] = {
     ".txt": ("x-fmt/111", "Plain Text File", "text/plain"),
     ".md": ("fmt/1149", "Markdown", "text/markdown"),
@@ -297,9 +356,6 @@ def _suffix(name: str) -> str:
     return name[i:] if 0 < i < len(name) - 1 else ""
 
 
-_MAGIC_PREFIXES = tuple(m[0] for m in _MAGIC)
-
-
 def _sniff(path: str | os.PathLike) -> FormatInfo:
     """Built-in fallback: magic bytes, else text with a known extension, else unknown."""
     name = os.fspath(path)
@@ -322,10 +378,10 @@ def identify_head(head: bytes, name: str) -> FormatInfo:
 
 def _sniffed(head: bytes, filename: str) -> FormatInfo:
     """What the built-in table says of a file's first bytes and its name."""
-    if head.startswith(_MAGIC_PREFIXES):
-        for magic, puid, name, version, mime in _MAGIC:
-            if head.startswith(magic):
-                return _magic_format(magic, puid, name, version, mime)
+    if head.startswith(_IDENTIFIED_MAGIC):
+        for signature in _IDENTIFIED:
+            if head.startswith(signature.magic):
+                return _magic_format(signature)
     ext = _suffix(filename).lower()
     if _is_text(head):
         return _text_format(ext)
@@ -334,8 +390,9 @@ def _sniffed(head: bytes, filename: str) -> FormatInfo:
 
 # The built-in table's answers repeat: each is made once (FormatInfo is immutable).
 @lru_cache(maxsize=None)
-def _magic_format(magic: bytes, puid: str, name: str, version: str | None, mime: str) -> FormatInfo:
-    return FormatInfo(puid, name, version, mime, f"fallback: byte match {magic[:4]!r}")
+def _magic_format(signature: Signature) -> FormatInfo:
+    return FormatInfo(signature.puid, signature.name or "Unknown", signature.version, signature.mime,
+                      f"fallback: byte match {signature.magic[:4]!r}")
 
 
 @lru_cache(maxsize=1024)

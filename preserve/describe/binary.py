@@ -1,24 +1,11 @@
-"""Describe a file by its bytes alone: MIME type from its signature or name, DCMI type."""
+"""Describe a file by its bytes alone: MIME type from its signature or name, DCMI type.
+
+The signatures are preserve.formats.SIGNATURES; a ZIP or OLE2 container is named more
+closely by its extension (a .docx is a ZIP, a .doc an OLE2 file).
+"""
 from __future__ import annotations
 
-from preserve.formats import guess_type
-
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-    (b"PK\x03\x04", "application/zip"),
-    (b"\x1f\x8b", "application/gzip"),
-    (b"ID3", "audio/mpeg"),
-    (b"OggS", "audio/ogg"),
-    (b"fLaC", "audio/flac"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/x-ole-storage"),
-    (b"{\\rtf", "application/rtf"),
-)
+from preserve.formats import guess_type, match_signature
 _OOXML = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
           ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
           ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -26,26 +13,16 @@ _OOXML = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessing
           ".epub": "application/epub+zip"}
 _OLE = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
         ".ppt": "application/vnd.ms-powerpoint"}
-_PREFIXES = tuple(magic for magic, _ in _SIGNATURES)
-
-
 def sniff_mime(head: bytes, name: str) -> tuple[str, str]:
     """(MIME type, how it was found) from the first bytes and, failing that, the name."""
     suffix = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    if head.startswith(_PREFIXES):  # one test for the common case of no signature
-        for magic, mime in _SIGNATURES:
-            if head.startswith(magic):
-                if mime == "application/zip" and suffix in _OOXML:
-                    return _OOXML[suffix], f"file signature (ZIP) and extension {suffix}"
-                if mime == "application/x-ole-storage" and suffix in _OLE:
-                    return _OLE[suffix], f"file signature (OLE2) and extension {suffix}"
-                return mime, "file signature"
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return "audio/wav", "file signature"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp", "file signature"
-    if head[4:8] == b"ftyp":
-        return "video/mp4", "file signature"
+    signature = match_signature(head)
+    if signature is not None:
+        if signature.mime == "application/zip" and suffix in _OOXML:
+            return _OOXML[suffix], f"file signature (ZIP) and extension {suffix}"
+        if signature.mime == "application/x-ole-storage" and suffix in _OLE:
+            return _OLE[suffix], f"file signature (OLE2) and extension {suffix}"
+        return signature.mime, "file signature"
     guessed = guess_type(name)
     if guessed and not guessed.startswith("text/"):  # only called on bytes that are not text
         return guessed, f"file extension {suffix}"
