@@ -4,11 +4,12 @@ from __future__ import annotations
 import re
 import string
 
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from preserve.bag import tagfiles
+from preserve.describe import dates
+from preserve.intake import sheet
 from preserve.intake.releases import MAX_ID_LENGTH, release_id
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -83,7 +84,7 @@ def test_release_id_examples() -> None:
     assert release_id("x" * 300 + ".txt").startswith("x" * MAX_ID_LENGTH + "-")
 
 
-# --- metadata.csv (pending: runs once preserve.intake.sheet exists) ---------------------------------
+# --- metadata.csv ----------------------------------------------------------------------------------
 CELL = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=30).map(str.strip)
 
 
@@ -91,7 +92,6 @@ CELL = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=(
 @given(st.lists(st.tuples(NAMES.map(str.strip).filter(bool), st.lists(CELL, min_size=3, max_size=3)),
                 min_size=1, max_size=6, unique_by=lambda r: r[0]))
 def test_sheet_round_trips(rows) -> None:
-    sheet = pytest.importorskip("preserve.intake.sheet")
     header = ["filename", "dc.title", "dc.subject", "dc.subject"]
     text = sheet.render_sheet(header, [[name, *cells] for name, cells in rows])
     parsed = sheet.parse_sheet(text)
@@ -106,7 +106,7 @@ def test_sheet_round_trips(rows) -> None:
         assert got[name] == want
 
 
-# --- dates (pending until preserve.describe.dates settles: they never invent a component) -----
+# --- dates: they never invent a component ------------------------------------------------------
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December"]
 
@@ -114,7 +114,6 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 @SETTINGS
 @given(st.integers(1600, 2099), st.integers(1, 12), st.integers(1, 28), st.sampled_from(["ymd", "dmy", "mdy", "my", "dm"]))
 def test_dates_give_exactly_the_components_written(year: int, month: int, day: int, form: str) -> None:
-    dates = pytest.importorskip("preserve.describe.dates")
     name = MONTHS[month - 1]
     text = {"ymd": f"Issued {year:04d}-{month:02d}-{day:02d}.", "dmy": f"Issued {day} {name} {year}.",
             "mdy": f"Issued {name} {day}, {year}.", "my": f"Issued in {name} {year}.",
@@ -134,7 +133,6 @@ def test_dates_give_exactly_the_components_written(year: int, month: int, day: i
 @SETTINGS
 @given(st.text(max_size=200))
 def test_found_dates_only_hold_components_present_in_the_text(text: str) -> None:
-    dates = pytest.importorskip("preserve.describe.dates")
     for found in dates.find_dates(text):
         raw = found.raw.translate(str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789"))
         digits = [int(n) for n in re.findall(r"\d+", raw)]
@@ -149,7 +147,6 @@ def test_found_dates_only_hold_components_present_in_the_text(text: str) -> None
 @SETTINGS
 @given(st.integers(1000, 2999), st.one_of(st.none(), st.integers(1, 12)), st.one_of(st.none(), st.integers(1, 28)))
 def test_parse_loose_keeps_precision(year: int, month, day) -> None:
-    dates = pytest.importorskip("preserve.describe.dates")
     if month is None:
         value = f"{year:04d}"
     elif day is None:

@@ -90,3 +90,31 @@ def test_parse_loose():
     assert D.parse_loose("2019-06-14T10:00:00Z").value == "2019-06-14"
     assert D.parse_loose("3rd March 2017").value == "2017-03-03"
     assert D.parse_loose("soon") is None
+
+
+def test_unambiguous_numeric_dates_say_which_part_settles_the_order():
+    day_first = D.find_dates("25/10/2016")[0]
+    assert D._unambiguous_note(day_first) == "day-first: 25/10/2016 has 25 > 12"
+    assert D._unambiguous_note(D.find_dates("10/25/2016")[0]) == "month-first: 10/25/2016 has 25 > 12"
+    assert D._unambiguous_note(D.find_dates("2016-10-25")[0]) is None
+
+
+def test_a_nearby_month_named_date_settles_the_order():
+    found = D.find_dates("04/11/2016", line=2)[0]
+    near_november = D.find_dates("3 November 2016", line=7)[0]
+    res = D._by_nearby_dates(found, [near_november])
+    assert res is not None and res.value == "2016-11-04"
+    assert res.note.startswith("day-first: the text's date '3 November 2016' (line 7) lies 1 days")
+    near_april = D.find_dates("April 9, 2016", line=7)[0]
+    assert D._by_nearby_dates(found, [near_april]).value == "2016-04-11"
+    midway = D.find_dates("1 August 2016")[0]  # as far from either reading: no answer
+    assert D._by_nearby_dates(found, [midway]) is None
+
+
+def test_each_kind_of_evidence_answers_only_when_it_settles_the_order():
+    found = D.find_dates("04/11/2016")[0]
+    assert D._by_weekday(found) is None  # no weekday written
+    assert D._by_other_numeric_dates(found, D.find_dates("25/10/2016 and 10/25/2016")) is None  # they disagree
+    assert D._by_locale(found, None) is None
+    assert D._by_locale(found, (False, "publisher in US")).value == "2016-04-11"
+    assert D._year_only(found).value == "2016"

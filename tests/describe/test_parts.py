@@ -256,3 +256,46 @@ def test_no_text_hint_means_choose_main_reads_and_finds_nothing(tmp_path_factory
     with mock.patch.object(describe, "_file_format", side_effect=AssertionError("read a file's bytes")):
         main, how = choose_main(releases[0], named)
     assert main is None and how == "the folder holds no text document"
+
+
+def test_creator_rules_each_find_their_own_evidence():
+    from preserve.describe.lines import paragraphs
+    from preserve.describe.organisations import about_and_boilerplate, contact_block, opening, source_credits
+
+    lines = split_lines("Headline\n\nThe River Council today announced a survey.\n\nBody text.\n\nMore body.\n\n"
+                        "Green Valley Trust is a charity working on rivers.\n\n(Source: River Council)\n\n"
+                        "Media contact:\nAnn Example, Blue Lake Association")
+    paras = paragraphs(lines)
+    assert [(c.name, c.how) for c in source_credits(lines)] == [("River Council", "source credit")]
+    assert [(c.name, c.line) for c in opening(paras, body_start=3)] == [("River Council", 3)]
+    assert opening(paras, body_start=4) == []  # the opening paragraph is the body's first
+    assert [c.name for c in about_and_boilerplate(lines, paras)] == ["Green Valley Trust"]
+    assert [(c.name, c.how) for c in contact_block(lines)] == [("Blue Lake Association", "contact block")]
+    assert [c.name for c in find_creators(lines, 3)] == ["River Council", "Green Valley Trust",
+                                                         "Blue Lake Association"]
+
+
+def test_language_falls_back_to_the_collection_language_with_the_reason():
+    from preserve.describe.text import Draft, _draft_language
+
+    draft = Draft()
+    assert _draft_language(draft, "Too short.", "fr") is None
+    [value] = draft.elements["language"]
+    assert (value.value, value.provenance) == ("fr", "collection config") and "too few" in value.note
+    empty = Draft()
+    _draft_language(empty, "  \n", "fr")  # no text: no language, no note
+    assert empty.elements == {} and empty.notes == []
+
+
+def test_collection_values_come_from_preserve_toml_or_are_noted():
+    from preserve.describe import _add_collection_values
+    from preserve.record import Record
+
+    record = Record("r")
+    _add_collection_values(record, CollectionConfig(organisation="Org", rights="CC0"))
+    assert [(v.value, v.note) for v in record.elements["publisher"]] == \
+           [("Org", "preserve.toml organisation (no publisher key)")]
+    assert record.values("rights") == ["CC0"] and record.notes == []
+    bare = Record("r")
+    _add_collection_values(bare, CollectionConfig())
+    assert bare.elements == {} and [n.split(":")[0] for n in bare.notes] == ["publisher", "rights"]
