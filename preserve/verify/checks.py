@@ -1,30 +1,31 @@
-"""Prove bags intact: every check returns Problems with stable codes; nothing here prints or writes.
+"""Verify bags: which checks run at each level, one bag or many at once, and the verdict on each.
 
 Levels: ``full`` (fixity of every file in every manifest, renames by digest, the E-ARK
 package's METS/PREMIS/DC, plus everything below), ``fast`` (Payload-Oxum and completeness),
-``completeness`` (names only, no hashing, no sizes). Codes: :data:`preserve.verify.problems.CODES`.
-Several bags are verified at once in worker processes (:func:`verify_many`), reports in order.
+``completeness`` (names only, no hashing, no sizes). The bag layer's checks are in
+:mod:`preserve.verify.bag`, the METS checks in :mod:`preserve.verify.package`; every check
+returns Problems with stable codes (:data:`preserve.verify.problems.CODES`) and nothing here
+prints or writes. Several bags are verified at once in worker processes (:func:`verify_many`).
 """
 from __future__ import annotations
 
 import json
 import os
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Literal, Sequence, get_args
 
-from preserve.bag import tagfiles
+from preserve.bag.reader import BagView, read_bag, read_small
 from preserve.bag.writer import is_staging_name
-from preserve.bag.reader import BagView, Manifest, read_bag, read_small, safe_relpath
 from preserve.errors import InputError
-from preserve.fixity import KNOWN_DIGESTS, SUPPORTED_ALGORITHMS, ProgressFn, copy_and_hash_many, default_jobs
+from preserve.fixity import KNOWN_DIGESTS, ProgressFn, default_jobs
+from preserve.verify.bag import check_completeness, check_fixity, check_oxum, find_renames
 from preserve.verify.problems import Problem
 from preserve._runtime.workers import run_tasks
 
-LEVELS = ("full", "fast", "completeness")
+Level = Literal["full", "fast", "completeness"]
+LEVELS: tuple[Level, ...] = get_args(Level)
 BagCheck = Callable[[BagView], Iterable[Problem]]
-EMPTY_DIR_FIELD = "Preserve-Empty-Directory"
 
 
 @dataclass
@@ -68,200 +69,9 @@ def find_bags(paths: Sequence[Path]) -> list[Path]:
     return bags
 
 
-def _similar(missing: str, present: set[str]) -> tuple[str, str] | None:
-    """Explain a missing file by an unlisted one: same name in another case or normalisation."""
-    nfc = unicodedata.normalize("NFC", missing)
-    for other in sorted(present):
-        if other != missing and unicodedata.normalize("NFC", other) == nfc:
-            return "payload-normalisation-changed", other
-    folded = unicodedata.normalize("NFC", missing).casefold()
-    for other in sorted(present):
-        if unicodedata.normalize("NFC", other).casefold() == folded:
-            return "payload-case-changed", other
-    return None
-
-
-def check_completeness(view: BagView) -> list[Problem]:
-    """Every payload file in every manifest, every listed file present; same for tag files.
-
-    Names only: a missing file explained by an unlisted one in another case or Unicode
-    normalisation is reported once as such; renames by content are found by :func:`find_renames`.
-    """
-    problems: list[Problem] = []
-    if not view.manifests:
-        problems.append(Problem("manifest-missing", "manifest-*.txt", "the bag has no payload manifest"))
-    for m in view.manifests + view.tag_manifests:
-        if m.algorithm not in SUPPORTED_ALGORITHMS:
-            problems.append(Problem("manifest-algorithm-unsupported", m.name,
-                                    f"algorithm {m.algorithm!r} is not supported; its digests are not checked"))
-    listed = set().union(*(m.entries for m in view.manifests)) if view.manifests else set()
-    present = set(view.payload)
-    unlisted = present - listed
-    explained: set[str] = set()
-    for path in sorted(listed - present):
-        similar = _similar(path, unlisted - explained)
-        if similar:
-            code, other = similar
-            explained.add(other)
-            problems.append(Problem(code, path, f"listed file is now named {other!r}", expected=path, actual=other))
-        elif not view.blocked(path):
-            problems.append(Problem("payload-missing", path, "listed in the manifest but not in the bag"))
-    for path in sorted(unlisted - explained):
-        problems.append(Problem("payload-unlisted", path, "in the bag but in no manifest"))
-    for m in view.manifests:
-        for path in sorted((present & listed) - set(m.entries)):
-            problems.append(Problem("manifest-entry-missing", path,
-                                    f"not listed in {m.name} (every manifest must list every payload file)"))
-    problems += _check_empty_dirs(view)
-    if not view.tag_manifests:
-        if view.version == tagfiles.BAGIT_VERSION:
-            problems.append(Problem("tagmanifest-missing", "tagmanifest-*.txt", "the bag has no tag manifest"))
-        return problems
-    for m in view.tag_manifests:
-        if m.name in m.entries:
-            problems.append(Problem("tagmanifest-self-listed", m.name,
-                                    "lists itself; its digest can never match (entry ignored)"))
-    tag_listed = {p for m in view.tag_manifests for p in m.entries if p != m.name}
-    tag_present = {p for p in view.tag_files if not _is_tagmanifest(p)}
-    for path in sorted(tag_listed - set(view.tag_files) - set(view.payload)):
-        if not view.blocked(path):
-            problems.append(Problem("tagfile-missing", path, "listed in the tag manifest but not in the bag"))
-    for path in sorted(tag_present - tag_listed):
-        problems.append(Problem("tagfile-unlisted", path, "tag file in no tag manifest"))
-    for m in view.tag_manifests:
-        for path in sorted((tag_present & tag_listed) - set(m.entries)):
-            problems.append(Problem("tagmanifest-entry-missing", path,
-                                    f"not listed in {m.name} (every tag manifest must list every tag file)"))
-    return problems
-
-
-def _is_tagmanifest(name: str) -> bool:
-    return name.startswith("tagmanifest-") and name.endswith(".txt") and "/" not in name
-
-
-def _check_empty_dirs(view: BagView) -> list[Problem]:
-    """Folders recorded as Preserve-Empty-Directory (paths under data/, percent-encoded) still exist."""
-    problems = []
-    for value in tagfiles.field_values(view.info, EMPTY_DIR_FIELD):
-        rel = tagfiles.decode_path(value.strip())
-        if rel.startswith("data/"):
-            rel = rel[len("data/"):]
-        if not safe_relpath(rel):
-            problems.append(Problem("baginfo-malformed", "bag-info.txt",
-                                    f"{EMPTY_DIR_FIELD} is not a safe relative path: {value!r}"))
-        elif "data/" + rel not in view.dirs:
-            problems.append(Problem("empty-directory-missing", "data/" + rel,
-                                    "empty folder recorded in bag-info.txt is gone or not a folder"))
-    return problems
-
-
-def find_renames(view: BagView, problems: list[Problem], *, jobs: int | None = None) -> list[Problem]:
-    """Replace payload-missing + payload-unlisted pairs whose digests agree by payload-renamed.
-
-    Hashes only the unlisted files (with one supported algorithm of the manifests).
-    """
-    missing = [p for p in problems if p.code == "payload-missing"]
-    unlisted = [p for p in problems if p.code == "payload-unlisted"]
-    if not missing or not unlisted:
-        return problems
-    manifest = next((m for m in view.manifests if m.algorithm in SUPPORTED_ALGORITHMS), None)
-    if manifest is None:
-        return problems
-    wanted: dict[str, list[str]] = {}
-    for p in missing:
-        digest = manifest.entries.get(p.path)
-        if digest:
-            wanted.setdefault(digest, []).append(p.path)
-    candidates = sorted(p.path for p in unlisted if view.payload.get(p.path) is not None)
-    ignored: list[Problem] = []
-    results = _hash_all(view.root, candidates, (manifest.algorithm,), jobs, None, ignored)
-    renamed: dict[str, str] = {}  # old listed path -> new unlisted path
-    for new in candidates:
-        fx = results.get(new)
-        olds = wanted.get(fx.digests[manifest.algorithm]) if fx else None
-        if olds:
-            renamed[olds.pop(0)] = new
-    if not renamed:
-        return problems
-    new_paths = set(renamed.values())
-    out = []
-    for p in problems:
-        if p.code == "payload-missing" and p.path in renamed:
-            out.append(Problem("payload-renamed", p.path,
-                               f"listed file is now named {renamed[p.path]!r} (same {manifest.algorithm} digest)",
-                               expected=p.path, actual=renamed[p.path]))
-        elif p.code == "payload-unlisted" and p.path in new_paths:
-            continue
-        else:
-            out.append(p)
-    return out
-
-
-def check_oxum(view: BagView) -> list[Problem]:
-    """Payload-Oxum (octets.count) against what is on disk."""
-    values = tagfiles.field_values(view.info, "Payload-Oxum")
-    if not values:
-        return []
-    actual = tagfiles.payload_oxum(sum(view.payload.values()), len(view.payload))
-    octets, dot, count = values[0].partition(".")
-    if not (octets.isdigit() and dot and count.isdigit()):
-        return [Problem("baginfo-malformed", "bag-info.txt", f"Payload-Oxum is not 'octets.count': {values[0]!r}")]
-    if values[0] != actual:
-        return [Problem("payload-oxum-mismatch", "bag-info.txt", "Payload-Oxum does not match the payload",
-                        expected=values[0], actual=actual)]
-    return []
-
-
-def check_fixity(view: BagView, *, jobs: int | None = None, progress: ProgressFn | None = None,
-                 digests: dict[str, dict[str, str]] | None = None) -> list[Problem]:
-    """Hash every listed file once with all its manifests' algorithms and compare.
-
-    ``digests``, when given, receives every digest computed (path -> {algorithm: hex}).
-    """
-    problems: list[Problem] = []
-    too_large = {p.path for p in view.problems if p.code == "tagfile-too-large"}
-    files = {**view.payload, **{p: s for p, s in view.tag_files.items() if p not in too_large}}
-    by_path: dict[str, list[tuple[Manifest, str]]] = {}
-    for m in view.manifests + view.tag_manifests:
-        if m.algorithm not in SUPPORTED_ALGORITHMS:
-            continue
-        for path, digest in m.entries.items():
-            if path in files and path != m.name:
-                by_path.setdefault(path, []).append((m, digest))
-    # group files by the algorithm set they need, so each is read once
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for path, pairs in by_path.items():
-        groups.setdefault(tuple(sorted({m.algorithm for m, _ in pairs})), []).append(path)
-    for algorithms, paths in groups.items():
-        paths.sort()
-        results = _hash_all(view.root, paths, algorithms, jobs, progress, problems, files)
-        for path, fx in results.items():
-            if digests is not None:
-                digests.setdefault(path, {}).update(fx.digests)
-            for m, expected in by_path[path]:
-                actual = fx.digests[m.algorithm]
-                if actual != expected:
-                    tag = not path.startswith("data/")
-                    problems.append(Problem("tagfile-checksum-mismatch" if tag else "payload-checksum-mismatch",
-                                            path, f"{m.algorithm} digest differs from {m.name}",
-                                            expected=expected, actual=actual))
-    return problems
-
-
-def _hash_all(root: Path, paths: list[str], algorithms: tuple[str, ...], jobs: int | None,
-              progress: ProgressFn | None, problems: list[Problem], sizes: dict[str, int] | None = None) -> dict:
-    """Hash files in one pass; an unreadable file becomes a problem, the others go on."""
-    failed: dict[int, OSError] = {}
-    base = os.path.join(os.fspath(root), "")  # the bag's folder, ending in a separator
-    results = copy_and_hash_many([(base + p, None) for p in paths], algorithms, jobs=jobs,
-                                 progress=progress,
-                                 sizes=[sizes.get(p) or 0 for p in paths] if sizes is not None else None,
-                                 on_error=failed.__setitem__)
-    for i in sorted(failed):
-        exc = failed[i]
-        problems.append(Problem("file-unreadable", paths[i], f"cannot be read: {exc.strerror or exc}"))
-    return {p: fx for p, fx in zip(paths, results) if fx is not None}
-
+# --- the E-ARK package inside data/ (full level only) -------------------------------------------
+# The modules these checks call are imported when a check first runs: a fast or completeness
+# run never loads lxml, the XML schemas or the DC record's JSON Schema.
 
 METS_PATH = "data/METS.xml"
 DC_JSON_PATH = "data/metadata/descriptive/dc.json"
@@ -271,15 +81,12 @@ MAX_DC_JSON_BYTES = 16 << 20
 def check_package(view: BagView) -> list[Problem]:
     """METS, PREMIS and DC of an E-ARK package in data/ (only when data/METS.xml is present).
 
-    Uses preserve.verify.package when installed (skipped cleanly otherwise); a check that fails
-    unexpectedly becomes a ``check-failed`` problem, never a crash.
+    A check that fails unexpectedly becomes a ``check-failed`` problem, never a crash.
     """
     if METS_PATH not in view.payload:  # absent, or a link/special file already reported
         return []
-    try:
-        from preserve.verify import package
-    except ImportError:
-        return []
+    from preserve.verify import package
+
     try:
         found = package.check_mets(view.root / "data", prefix="data/", files=view.payload)
     except Exception as exc:  # noqa: BLE001 - reported, never a traceback
@@ -288,14 +95,12 @@ def check_package(view: BagView) -> list[Problem]:
 
 
 def check_dc_record(view: BagView) -> list[Problem]:
-    """data/metadata/descriptive/dc.json against the project's metadata schema (when available)."""
+    """data/metadata/descriptive/dc.json against the project's metadata schema."""
     if DC_JSON_PATH not in view.payload:
         return []
-    try:
-        from preserve.record import from_json, plain
-        from preserve.validate.schema import validate_record
-    except ImportError:
-        return []
+    from preserve.record import from_json, plain
+    from preserve.validate.schema import validate_record
+
     try:
         raw = read_small(view.root / DC_JSON_PATH, MAX_DC_JSON_BYTES)
     except OSError as exc:
@@ -310,25 +115,24 @@ def check_dc_record(view: BagView) -> list[Problem]:
         return [Problem("check-failed", DC_JSON_PATH, f"DC checks stopped: {type(exc).__name__}: {exc}")]
     problems = []
     for rp in found:
-        field_name = getattr(rp, "field", "?")
-        value = getattr(rp, "value", None)
-        expectation = getattr(rp, "expectation", str(rp))
-        shown = "" if value in (None, "") else f" {str(value)[:200]!r}"
-        problems.append(Problem("dc-invalid", DC_JSON_PATH, f"{field_name}{shown}: {expectation}",
-                                expected=str(expectation)))
+        shown = "" if rp.value in (None, "") else f" {str(rp.value)[:200]!r}"
+        problems.append(Problem("dc-invalid", DC_JSON_PATH, f"{rp.field}{shown}: {rp.expectation}",
+                                expected=str(rp.expectation)))
     return problems
 
 
-EXTRA_CHECKS: list[BagCheck] = [check_package, check_dc_record]
-"""Further checks run on every bag at the full level (METS, PREMIS, DC)."""
+PACKAGE_CHECKS: tuple[BagCheck, ...] = (check_package, check_dc_record)
+"""The checks run on every bag at the full level after fixity (METS, PREMIS, DC)."""
 
+
+# --- one bag ------------------------------------------------------------------------------------
 
 def _check_level(level: str) -> None:
     if level not in LEVELS:
         raise InputError(f"unknown verification level {level!r}; choose from {', '.join(LEVELS)}")
 
 
-def verify_bag(path: Path, *, level: str = "full", jobs: int | None = None,
+def verify_bag(path: Path, *, level: Level = "full", jobs: int | None = None,
                progress: ProgressFn | None = None) -> BagReport:
     """Verify one bag; every problem found is reported, none stops the others. Never writes."""
     _check_level(level)
@@ -341,30 +145,38 @@ def verify_bag(path: Path, *, level: str = "full", jobs: int | None = None,
         problems = find_renames(view, problems, jobs=jobs)
         digests: dict[str, dict[str, str]] = {}
         problems += check_fixity(view, jobs=jobs, progress=progress, digests=digests)
-        token = KNOWN_DIGESTS.set(digests)  # METS CHECKSUMs compared without a second read
-        try:
-            for check in EXTRA_CHECKS:
-                try:
-                    problems += list(check(view))
-                except Exception as exc:  # noqa: BLE001 - a check's bug is reported, not raised
-                    problems.append(Problem("check-failed", ".", f"{getattr(check, '__name__', check)}: "
-                                            f"{type(exc).__name__}: {exc}"))
-        finally:
-            KNOWN_DIGESTS.reset(token)
-    return BagReport(path=Path(path), problems=_dedupe(problems), version=view.version,
+        problems += _check_package_layer(view, digests)
+    return BagReport(path=Path(path), problems=list(dict.fromkeys(problems)), version=view.version,
                      files=len(view.payload), bytes=sum(view.payload.values()))
 
 
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    return list(dict.fromkeys(problems))
+def _check_package_layer(view: BagView, digests: dict[str, dict[str, str]]) -> list[Problem]:
+    """PACKAGE_CHECKS, given the digests just computed (so METS CHECKSUMs need no second read).
 
+    A check's own bug is reported as ``check-failed``, not raised.
+    """
+    problems: list[Problem] = []
+    token = KNOWN_DIGESTS.set(digests)
+    try:
+        for check in PACKAGE_CHECKS:
+            try:
+                problems += list(check(view))
+            except Exception as exc:  # noqa: BLE001
+                problems.append(Problem("check-failed", ".", f"{getattr(check, '__name__', check)}: "
+                                        f"{type(exc).__name__}: {exc}"))
+    finally:
+        KNOWN_DIGESTS.reset(token)
+    return problems
+
+
+# --- many bags ----------------------------------------------------------------------------------
 
 def verify_paths(paths: Sequence[Path], **kwargs) -> list[BagReport]:
     """Verify every bag found under paths (see find_bags), several at once (see verify_many)."""
     return list(verify_many(find_bags(paths), **kwargs))
 
 
-def verify_many(bags: Sequence[Path], *, level: str = "full", jobs: int | None = None,
+def verify_many(bags: Sequence[Path], *, level: Level = "full", jobs: int | None = None,
                 progress: ProgressFn | None = None) -> Iterator[BagReport]:
     """verify_bag for each bag; the reports come in the order of bags, each as soon as it can.
 
@@ -387,7 +199,7 @@ class _VerifyTask:
     """Verify bag i (in a worker process: the bags are spread over processes, not threads)."""
 
     bags: Sequence[Path]
-    level: str
+    level: Level
 
     def __call__(self, index: int) -> BagReport:
         return verify_bag(self.bags[index], level=self.level, jobs=1)
@@ -397,7 +209,7 @@ def _raise(index: int, error: BaseException) -> BagReport:
     raise error
 
 
-def _verify_in_workers(bags: list[Path], level: str, workers: int,
+def _verify_in_workers(bags: list[Path], level: Level, workers: int,
                        progress: ProgressFn | None) -> Iterator[BagReport]:
     """Verify bags in worker processes (see preserve._runtime.workers); yield the reports in order.
 

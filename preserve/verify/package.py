@@ -12,27 +12,31 @@ from __future__ import annotations
 import os
 import re
 import stat
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Mapping
+from typing import Literal, Mapping
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
-from preserve.fixity import KNOWN_DIGESTS, copy_and_hash, normalise_algorithm
+from preserve.fixity import KNOWN_DIGESTS, copy_and_hash
+from preserve.fixity.algorithms import ALGORITHMS, algorithm_key
 from preserve.xml.safe import XMLParseError, parse_xml, parse_xml_file, read_xml_file
 from preserve.xml.schemas import NS_METS, NS_XLINK, certainly_valid, validate
 
 Problem = tuple[str, str, str]
+"""(code, path, message): the code one of :data:`preserve.verify.problems.CODES`."""
 M = f"{{{NS_METS}}}"
 FILE, MDREF, FLOCAT, MPTR = M + "file", M + "mdRef", M + "FLocat", M + "mptr"
 HREF = f"{{{NS_XLINK}}}href"
 METS_NAME = "METS.xml"
-_MD_KINDS = {"PREMIS": "premis", "DC": "dc"}
+#: the metadata records a METS mdRef may point to whose schema is checked, by their MDTYPE
+RecordKind = Literal["premis", "dc"]
+RECORD_KINDS: dict[str, RecordKind] = {"PREMIS": "premis", "DC": "dc"}
 #: an href, joined to the folder of its METS, that needs no decoding or normalising (what preserve
 #: writes for plain names): names of these characters joined by single "/", none "." or ".." (so
 #: no scheme, query, fragment or percent-escape, and safe_relpath holds)
 _PLAIN_PATH = re.compile(r"(?:(?!\.\.?/)[A-Za-z0-9_.~-]+/)*(?!\.\.?\Z)[A-Za-z0-9_.~-]+")
-_NO_DIGESTS: Mapping[str, str] = {}
 
 
 def check_mets(data_dir: Path, prefix: str = "data/", files: Mapping[str, int] | None = None) -> list[Problem]:
@@ -65,11 +69,10 @@ class _Package:
         self.root = root  # the package folder
         self.prefix = prefix
         self.files = files
-        self.known = KNOWN_DIGESTS.get()
+        self.known_digests = KNOWN_DIGESTS.get()
         self.problems: list[Problem] = []
-        self.checked: set[str] = set()
-        self.dirs: set[str] = set()  # parent folders found to be real folders (lstat once per folder)
-        self.algorithms: dict[str, str | None] = {}  # CHECKSUMTYPE -> hashlib name (None: unsupported)
+        self.checked: set[str] = set()  # the METS files checked, data_dir-relative
+        self.real_dirs: set[str] = set()  # parent folders found to be real folders (lstat once per folder)
 
     def check_one(self, base: str, root: bool) -> set[str] | None:
         """Check the METS at base/METS.xml; return the data_dir-relative paths it lists."""
@@ -115,7 +118,7 @@ class _Package:
                                       "inside the package"))
                 continue
             listed.add(rel)
-            kind = _MD_KINDS.get(el.get("MDTYPE", "")) if is_ref else None
+            kind = RECORD_KINDS.get(el.get("MDTYPE", "")) if is_ref else None
             if self.check_file(rel, el) and kind:
                 self.check_record(rel, kind)
         return listed
@@ -138,17 +141,17 @@ class _Package:
             self.problems.append(("mets-checksum-missing", shown,
                                   f"line {el.sourceline}: no CHECKSUM/CHECKSUMTYPE"))
             return True
-        algo = self.algorithms.get(ctype) or self.algorithm(ctype)
-        if algo is None:
+        algorithm = hashlib_name(ctype)
+        if algorithm is None:
             self.problems.append(("mets-checksum-unsupported", shown, f"CHECKSUMTYPE {ctype!r} is not supported"))
             return True
-        digest = self.known.get(shown, _NO_DIGESTS).get(algo) or self.digest(rel, algo)
+        digest = self.digest(rel, algorithm)
         if digest is not None and digest != checksum and digest != checksum.strip().lower():
             self.problems.append(("mets-checksum-mismatch", shown,
                                   f"{ctype} in METS is {checksum}, file has {digest}"))
         return True
 
-    def check_record(self, rel: str, kind: str) -> None:
+    def check_record(self, rel: str, kind: RecordKind) -> None:
         """A PREMIS or DC record: well-formed (safely parsed) and schema-valid.
 
         One that certainly is, is passed by a streaming validation (no tree); any other is
@@ -157,13 +160,13 @@ class _Package:
         shown = self.prefix + rel
         try:
             data = read_xml_file(os.path.join(self.root, rel))
-            if certainly_valid(data, kind):  # type: ignore[arg-type]
+            if certainly_valid(data, kind):
                 return
             tree = parse_xml(data)
         except XMLParseError as exc:
             self.problems.append((f"{kind}-malformed", shown, exc.message))
             return
-        for message in validate(tree, kind):  # type: ignore[arg-type]
+        for message in validate(tree, kind):
             self.problems.append((f"{kind}-invalid", shown, message))
 
     def size(self, rel: str) -> int | None:
@@ -171,7 +174,7 @@ class _Package:
         size = self.files.get(self.prefix + rel)
         if size is not None:
             return size
-        if _has_symlinked_parent(self.root, rel, self.dirs):
+        if _has_symlinked_parent(self.root, rel, self.real_dirs):
             return None
         try:
             st = os.lstat(os.path.join(self.root, rel))
@@ -179,23 +182,14 @@ class _Package:
             return None
         return st.st_size if stat.S_ISREG(st.st_mode) else None
 
-    def algorithm(self, ctype: str) -> str | None:
-        """hashlib's name for a CHECKSUMTYPE (looked up once per run), None if unsupported."""
-        if ctype not in self.algorithms:
-            try:
-                self.algorithms[ctype] = normalise_algorithm(ctype)
-            except Exception:  # noqa: BLE001 - unknown algorithm name
-                self.algorithms[ctype] = None
-        return self.algorithms[ctype]
-
-    def digest(self, rel: str, algo: str) -> str | None:
+    def digest(self, rel: str, algorithm: str) -> str | None:
         """The file's digest: the caller's from this run, else read now (None: unreadable, reported)."""
         shown = self.prefix + rel
-        digest = self.known.get(shown, {}).get(algo)
+        digest = self.known_digests.get(shown, {}).get(algorithm)
         if digest is not None:
             return digest
         try:
-            return copy_and_hash(os.path.join(self.root, rel), None, [algo]).digests[algo]
+            return copy_and_hash(os.path.join(self.root, rel), None, [algorithm]).digests[algorithm]
         except OSError as exc:
             self.problems.append(("mets-file-unreadable", shown, f"cannot be read ({exc.strerror or exc})"))
             return None
@@ -204,6 +198,16 @@ class _Package:
         """Regular files under representations/ (data_dir-relative), from the caller's walk."""
         start, cut = self.prefix + "representations/", len(self.prefix)
         return sorted(path[cut:] for path in self.files if path.startswith(start))
+
+
+@lru_cache(maxsize=64)
+def hashlib_name(checksum_type: str) -> str | None:
+    """hashlib's name for a METS CHECKSUMTYPE ('SHA-256' -> 'sha256'); None if preserve cannot compute it.
+
+    Spelled as preserve spells algorithm names everywhere (:func:`preserve.fixity.algorithms.algorithm_key`).
+    """
+    key = algorithm_key(checksum_type)
+    return key if key in ALGORITHMS else None
 
 
 def _first_child(el: etree._Element, tag: str) -> etree._Element | None:
@@ -246,22 +250,22 @@ def _resolve(href: str | None, base: str) -> str | None:
     return "/".join(segs) or None
 
 
-def _has_symlinked_parent(base: str, rel: str, good: set[str]) -> bool:
+def _has_symlinked_parent(base: str, rel: str, real_dirs: set[str]) -> bool:
     """True if a parent of rel (below the folder base) is not a real folder (a link, a file, missing).
 
-    ``good`` holds the parents already found to be real folders (with all their own parents)
-    within one check, so a folder of 200 files is examined once, not 200 times.
+    ``real_dirs`` holds the parents already found to be real folders (with all their own
+    parents) within one check, so a folder of many files is examined once, not once per file.
     """
     end = rel.find("/")
     while end > 0:
         parent = rel[:end]
-        if parent not in good:
+        if parent not in real_dirs:
             try:
                 if not stat.S_ISDIR(os.lstat(os.path.join(base, parent)).st_mode):
                     return True
             except OSError:
                 return True
-            good.add(parent)  # every ancestor was checked before it (top down)
+            real_dirs.add(parent)  # every ancestor was checked before it (top down)
         end = rel.find("/", end + 1)
     return False
 

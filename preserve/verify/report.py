@@ -10,15 +10,18 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Literal, Sequence
 
 from preserve import SOFTWARE_NAME, __version__
 from preserve.errors import InputError
-from preserve.verify.checks import BagReport
+from preserve.verify.checks import BagReport, Level
 
 FORMAT = "preserve-verify-report"
 FORMAT_VERSION = 1
 LOG_FORMAT = "preserve-verify-log"
+
+#: a bag's result in the audit log and the summary: no problem found, or at least one
+Verdict = Literal["intact", "damaged"]
 
 
 def _tool() -> dict:
@@ -29,18 +32,23 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def verdict(report: BagReport) -> Verdict:
+    """'intact' when no problem was found in the bag, else 'damaged'."""
+    return "intact" if report.ok else "damaged"
+
+
 def exit_code(reports: Sequence[BagReport]) -> int:
     """0 when every bag is intact, 1 when any is damaged."""
     return 0 if all(r.ok for r in reports) else 1
 
 
-def summary(reports: Sequence[BagReport], level: str) -> str:
+def summary(reports: Sequence[BagReport], level: Level) -> str:
     """The closing line: 'N intact, M damaged, K bags verified (level)'."""
     damaged = sum(not r.ok for r in reports)
     return f"{len(reports) - damaged} intact, {damaged} damaged, {len(reports)} bags verified ({level})"
 
 
-def report_document(reports: Sequence[BagReport], level: str) -> dict:
+def report_document(reports: Sequence[BagReport], level: Level) -> dict:
     """The --json document (valid against schemas/verify-report.schema.json)."""
     damaged = sum(not r.ok for r in reports)
     return {
@@ -62,12 +70,12 @@ def format_bag(report: BagReport) -> str:
     return "\n".join(lines)
 
 
-def format_text(reports: Sequence[BagReport], level: str) -> str:
+def format_text(reports: Sequence[BagReport], level: Level) -> str:
     """Human text: every bag (problems indented) and the summary line; ends with a newline."""
     return "".join(format_bag(r) + "\n" for r in reports) + summary(reports, level) + "\n"
 
 
-def audit_record(report: BagReport, level: str, when: str | None = None) -> dict:
+def audit_record(report: BagReport, level: Level, when: str | None = None) -> dict:
     """One audit-log line for one bag."""
     return {
         "format": LOG_FORMAT,
@@ -76,7 +84,7 @@ def audit_record(report: BagReport, level: str, when: str | None = None) -> dict
         "tool": _tool(),
         "bag": str(Path(report.path).resolve()),
         "level": level,
-        "result": "intact" if report.ok else "damaged",
+        "result": verdict(report),
         "bagit_version": report.version,
         "files": report.files,
         "bytes": report.bytes,
@@ -84,7 +92,7 @@ def audit_record(report: BagReport, level: str, when: str | None = None) -> dict
     }
 
 
-def append_audit_log(path: Path, reports: Sequence[BagReport], level: str) -> None:
+def append_audit_log(path: Path, reports: Sequence[BagReport], level: Level) -> None:
     """Append one JSON line per bag to the log at path (created if absent; never rewritten).
 
     Raises InputError when the log cannot be opened or written. The whole run is written
