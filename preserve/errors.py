@@ -8,7 +8,7 @@ from __future__ import annotations
 class PreserveError(Exception):
     """A problem with the user's input or environment: one clear sentence, no traceback.
 
-    ``exit_code`` is 2 for usage and input errors, 1 for invalid metadata or damage.
+    ``exit_code`` is 2 for usage and input errors, 1 for damaged or invalid documents.
     """
 
     exit_code = 2
@@ -27,11 +27,21 @@ class InputError(PreserveError):
     """Bad input: a missing or unreadable source, a malformed config or sheet (exit 2)."""
 
 
-class MetadataError(PreserveError):
-    """A record that does not satisfy the metadata schema (exit 1)."""
+class LockedError(PreserveError):
+    """Another run holds the lock on the output folder (exit 2)."""
+
+
+class XMLParseError(PreserveError):
+    """A document that is not well-formed XML (exit 1)."""
 
     exit_code = 1
 
 
-class LockedError(PreserveError):
-    """Another run holds the lock on the output folder (exit 2)."""
+class UnsafeXMLError(XMLParseError):
+    """A document refused for safety: a DOCTYPE/entity declaration or too many bytes (exit 1)."""
+
+
+class SchemaError(PreserveError):
+    """The shipped schemas could not be loaded (a broken installation); exit 1."""
+
+    exit_code = 1

@@ -16,7 +16,7 @@ from typing import Iterable
 
 from lxml import etree
 
-from preserve.errors import PreserveError
+from preserve.errors import UnsafeXMLError, XMLParseError
 from preserve.fixity import open_for_reading, read_upto
 
 #: Default cap on the size of one XML document (bytes).
@@ -28,16 +28,6 @@ _DOCTYPE_MARKERS = tuple(
     "<!DOCTYPE".encode(enc) for enc in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
 )
 _DOCTYPE_UTF8 = _DOCTYPE_MARKERS[0]
-
-
-class XMLParseError(PreserveError):
-    """A document that is not well-formed XML (exit 1)."""
-
-    exit_code = 1
-
-
-class UnsafeXMLError(XMLParseError):
-    """A document refused for safety: a DOCTYPE/entity declaration or too many bytes (exit 1)."""
 
 
 def safe_parser(**extra) -> etree.XMLParser:
@@ -110,13 +100,13 @@ def read_xml_file(path: Path | str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes
 
 # --- validation while streaming ------------------------------------------------------------------
 # libxml2 can validate against an XSD as it parses, building no tree, so memory stays flat
-# however large the document (in time it costs about what a tree does; xsd.STREAM_MIN_BYTES
-# keeps smaller documents on the tree path, where it is cheaper). What it cannot do
-# without a tree is check that xs:ID values are unique (xs:ENTITY and xs:NOTATION values are not
-# checked either), and its messages carry no line numbers. So it only ever says "certainly
-# valid": anything else sends the caller to parse_xml and a validation of the tree, which decide.
-# The same safety checks run first (size, DOCTYPE); the root element is checked as xsd.validate
-# checks it; and streaming is only trusted once it has been seen to refuse an undeclared root.
+# however large the document (preserve.xml.schemas.STREAM_MIN_BYTES keeps smaller documents on
+# the tree path, where it is cheaper). What it cannot do without a tree is check that xs:ID
+# values are unique (xs:ENTITY and xs:NOTATION values are not checked either), and its messages
+# carry no line numbers. So it only ever says "certainly valid": anything else sends the caller
+# to parse_xml and a validation of the tree, which decide. The same safety checks run first
+# (size, DOCTYPE); the root element is checked as preserve.xml.schemas.validate checks it; and
+# streaming is only trusted once this lxml has been seen to refuse an undeclared root.
 
 #: an XML declaration's encoding (the declaration ends at the first "?>")
 _DECLARED_ENCODING = re.compile(rb"\sencoding\s*=\s*([\"'])(.*?)\1", re.DOTALL)

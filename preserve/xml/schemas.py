@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from typing import Literal, Union
+from typing import Literal, Union, get_args
 
 from lxml import etree
 
-from preserve.errors import PreserveError
+from preserve.errors import SchemaError
+from preserve.xml.safe import XMLParseError, parse_xml, streams_valid
 from preserve._runtime.resources import schemas_dir
 
+#: the kinds of document validated here
 Kind = Literal["mets", "premis", "dc"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 NS_METS = "http://www.loc.gov/METS/"
 NS_XLINK = "http://www.w3.org/1999/xlink"
@@ -54,7 +57,7 @@ SCHEMA_LOCATION: dict[str, str] = {
     NS_DC: _DC_BASE + "dc.xsd",
 }
 #: the shipped files each kind of document needs (what a package copies into schemas/)
-SCHEMA_FILES: dict[str, tuple[str, ...]] = {
+SCHEMA_FILES: dict[Kind, tuple[str, ...]] = {
     "mets": ("mets.xsd", "xlink.xsd", "DILCISExtensionMETS.xsd"),
     "premis": ("premis.xsd",),
     "dc": ("dc.xsd", "xml.xsd"),
@@ -66,12 +69,6 @@ _WRAPPER_IMPORTS: dict[str, tuple[tuple[str, str], ...]] = {
     "premis": ((NS_PREMIS, "premis.xsd"),),
 }
 _WRAPPER_URL = "urn:preserve:xsd-wrapper"
-
-
-class SchemaError(PreserveError):
-    """The shipped schemas could not be loaded (a broken installation); exit 1."""
-
-    exit_code = 1
 
 
 def xsd_dir():
@@ -115,7 +112,7 @@ def _schema_parser(resolver: _OfflineResolver) -> etree.XMLParser:
     return parser
 
 
-def _wrapper_doc(kind: str) -> etree._Element:
+def _wrapper_doc(kind: Kind) -> etree._Element:
     """An in-memory schema that imports the official ones (nothing shipped is modified)."""
     if kind == "dc":
         # DC 1.1 defines the elements but no root: the conventional container is OAI-PMH's
@@ -134,11 +131,11 @@ def _wrapper_doc(kind: str) -> etree._Element:
 _lock = threading.Lock()
 #: one validation at a time per validator: an XMLSchema's error_log is shared (different
 #: kinds of document may be validated at the same time, lxml releasing the GIL meanwhile)
-_validate_locks: dict[str, threading.Lock] = {kind: threading.Lock() for kind in ("mets", "premis", "dc")}
+_validate_locks: dict[Kind, threading.Lock] = {kind: threading.Lock() for kind in KINDS}
 
 
 @lru_cache(maxsize=None)
-def _schema(kind: str) -> etree.XMLSchema:
+def _schema(kind: Kind) -> etree.XMLSchema:
     resolver = _OfflineResolver()
     doc = etree.fromstring(etree.tostring(_wrapper_doc(kind)), parser=_schema_parser(resolver),
                            base_url=_WRAPPER_URL)
@@ -153,13 +150,15 @@ def _schema(kind: str) -> etree.XMLSchema:
 
 def get_schema(kind: Kind) -> etree.XMLSchema:
     """The validator for one kind of document, built on first use (thread-safe)."""
-    if kind not in ("mets", "premis", "dc"):
+    if kind not in KINDS:
         raise ValueError(f"unknown schema kind {kind!r}")
     with _lock:
         return _schema(kind)
 
 
-_ROOTS = {"mets": (NS_METS, "mets"), "premis": (NS_PREMIS, "premis"), "dc": (NS_OAI_DC, "dc")}
+#: the root element (namespace, local name) of each kind of document
+_ROOTS: dict[Kind, tuple[str, str]] = {"mets": (NS_METS, "mets"), "premis": (NS_PREMIS, "premis"),
+                                       "dc": (NS_OAI_DC, "dc")}
 
 
 def validate(doc: Union[etree._ElementTree, etree._Element, bytes], kind: Kind) -> list[str]:
@@ -168,8 +167,6 @@ def validate(doc: Union[etree._ElementTree, etree._Element, bytes], kind: Kind) 
     Bytes are parsed with the hardened parser of :mod:`preserve.xml.safe`.
     """
     if isinstance(doc, (bytes, bytearray)):
-        from preserve.xml.safe import XMLParseError, parse_xml
-
         try:
             doc = parse_xml(bytes(doc))
         except XMLParseError as exc:
@@ -200,13 +197,13 @@ def is_valid(doc: Union[etree._ElementTree, etree._Element], kind: Kind) -> bool
 
 #: Per kind whose documents may be validated while streaming: the attributes its schemas type
 #: xs:ID or xs:IDREF. Their uniqueness and targets are only checked on a tree, so a document
-#: naming one is validated as a tree (tests/test_mets_check.py checks this list against the XSDs).
+#: naming one is validated as a tree (a test checks this list against the XSDs).
 #: METS uses xs:ID throughout and is always validated as a tree.
-STREAMABLE: dict[str, tuple[bytes, ...]] = {"premis": (b"xmlID", b"XmlID")}
+STREAMABLE: dict[Kind, tuple[bytes, ...]] = {"premis": (b"xmlID", b"XmlID")}
 
-#: Documents smaller than this are validated as trees, always: below it streaming saves nothing
-#: (measured on PREMIS: 19 KB, tree 325 us, streamed 493 us; 810 KB, 13.0 ms either way), and
-#: above it a tree costs memory that grows with the release, which streaming does not.
+#: Documents smaller than this are validated as trees, always: below it streaming is no faster
+#: than a tree (it is slower on small documents), and above it a tree costs memory that grows
+#: with the release, which streaming does not.
 STREAM_MIN_BYTES = 1 << 20
 
 
@@ -221,8 +218,6 @@ def certainly_valid(data: bytes, kind: Kind) -> bool:
     id_attributes = STREAMABLE.get(kind)
     if id_attributes is None or len(data) < STREAM_MIN_BYTES:
         return False
-    from preserve.xml.safe import streams_valid
-
     ns, local = _ROOTS[kind]
     schema = get_schema(kind)
     with _validate_locks[kind]:
