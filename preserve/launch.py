@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
-#: Siegfried's live heap is ~60-70 MiB (see preserve.formats._load_siegfried)
+#: the Go heap's soft limit: some room above Siegfried's live heap (its signatures), far less
+#: than the twice-the-live-heap an unlimited Go runtime grows to
 GO_MEMORY_LIMIT = "90MiB"
 
 
@@ -18,7 +19,7 @@ def restart_with_go_memory_limit() -> None:
 
     Siegfried (format identification) runs on the Go runtime, which reads GOMEMLIMIT only from
     the environment the process started with; without a limit its heap grows to twice its live
-    size and a long run passes 200 MiB. Same process id, arguments, streams and exit code.
+    size between collections. Same process id, arguments, streams and exit code.
     """
     if os.environ.get("GOMEMLIMIT") or sys.argv[1:2] != ["bag"] or not sys.executable:
         return

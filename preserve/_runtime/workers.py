@@ -111,10 +111,10 @@ def _leave() -> NoReturn:
     """End this worker now, without waiting for threads (os._exit, after flushing its output).
 
     Python's exit joins every thread that is not a daemon; one that a library started and
-    left waiting (seen: a thread pool's thread that a signal kept from being recorded for
-    exit) would hold a worker for ever once its parent is gone. A task finishes its own
-    threads' work before it returns (a bag's copies are all written or removed), and replies
-    are written to the pipe before the next task is read, so nothing is lost.
+    left waiting (a thread pool's thread that a signal kept from being recorded for exit, for
+    one) would hold a worker for ever once its parent is gone. Nothing is lost by not waiting:
+    a task finishes its own threads' work before it returns (a bag's copies are all written or
+    removed), and each reply is written to the pipe before the next task is read.
     """
     for stream in (sys.stdout, sys.stderr):
         try:
