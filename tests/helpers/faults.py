@@ -14,6 +14,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from lxml import etree
+
+from preserve.bag.writer import BagBuilder
+from preserve.formats import identify
+from preserve.intake.config import CollectionConfig
+from preserve.package import build as package
 from preserve.pipeline import bag_collection, content_path
 
 NFC_NAME = unicodedata.normalize("NFC", "café.txt")
@@ -57,12 +63,7 @@ def make_plain_bag(root: Path) -> Path:
 
 
 def make_mets_bag(dest: Path) -> Path:
-    """A valid bag whose payload is an E-ARK package (METS, PREMIS, DC); skips if unavailable."""
-    from preserve.package import build as package
-    from preserve.bag.writer import BagBuilder
-    from preserve.intake.config import CollectionConfig
-    from preserve.formats import identify
-
+    """A valid bag whose payload is an E-ARK package (METS, PREMIS, DC)."""
     src = dest.parent / (dest.name + "-src")
     (src / "sub").mkdir(parents=True)
     (src / "a.txt").write_text("Hello\n", encoding="utf-8")
@@ -232,8 +233,6 @@ PLAIN_FAULTS: dict[str, tuple[Callable, set]] = {
 def _set_attr(path: str, attr: str, value: str) -> Callable[[bytes], bytes]:
     """Change attr on the METS element whose FLocat/mdRef href is path."""
     def change(data: bytes) -> bytes:
-        from lxml import etree
-
         root = etree.fromstring(data)
         for el in root.iter():
             href = el.get("{http://www.w3.org/1999/xlink}href")

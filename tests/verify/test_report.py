@@ -13,6 +13,7 @@ import pytest
 from helpers.paths import REPO
 from preserve import __version__
 from preserve.errors import InputError
+from preserve.verify import bag as bag_checks, checks, package as mets_check
 from preserve.verify.problems import CODES
 from preserve.verify.report import append_audit_log, format_text, read_audit_log, report_document
 from preserve.verify.checks import verify_bag
@@ -53,11 +54,11 @@ def test_docs_list_every_code() -> None:
     assert not missing
 
 
-def test_mets_check_codes_are_documented() -> None:
-    mets_check = pytest.importorskip("preserve.verify.package")
-    source = inspect.getsource(mets_check)
-    used = set(re.findall(r'\(\s*f?"([a-z]+(?:-[a-z]+)+)",', source))
-    used |= {f"{kind}-{suffix}" for kind in ("premis", "dc") for suffix in ("malformed", "invalid")}
+@pytest.mark.parametrize("module", [bag_checks, checks, mets_check], ids=lambda m: m.__name__)
+def test_codes_the_checks_report_are_documented(module) -> None:
+    used = set(re.findall(r'\(\s*f?"([a-z]+(?:-[a-z]+)+)",', inspect.getsource(module)))
+    if module is mets_check:
+        used |= {f"{kind}-{suffix}" for kind in mets_check.RECORD_KINDS.values() for suffix in ("malformed", "invalid")}
     assert used and used <= set(CODES), used - set(CODES)
 
 
