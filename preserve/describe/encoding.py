@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import codecs
 from dataclasses import dataclass
-
+from typing import Literal
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig", "utf-8"),
@@ -16,13 +16,17 @@ _BOMS = (
 _PREFERRED = ("utf_8", "ascii", "cp1252", "iso8859_1", "iso8859_15", "cp1256", "cp1251")
 
 
+#: how an encoding was found
+DecodedBy = Literal["empty file", "byte order mark", "valid UTF-8", "detected by charset-normalizer"]
+
+
 @dataclass(frozen=True)
 class Decoded:
     """Text decoded from bytes, the encoding's name (IANA style) and how it was found."""
 
     text: str
     encoding: str
-    how: str
+    how: DecodedBy
 
 
 #: Control bytes that mark binary content (all below 32 but tab, LF, FF, CR and ESC).

@@ -16,7 +16,7 @@ from preserve.describe.text import Draft, analyse
 _BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "blockquote", "pre",
            "dt", "dd", "address", "figcaption", "caption", "div", "section", "article", "header",
            "footer", "main"}
-_META = {"date": "date", "dc.date": "date", "dcterms.date": "date", "dc.date.issued": "date",
+_META_ELEMENTS = {"date": "date", "dc.date": "date", "dcterms.date": "date", "dc.date.issued": "date",
          "article:published_time": "date", "author": "creator", "dc.creator": "creator",
          "dcterms.creator": "creator", "description": "description", "dc.description": "description",
          "keywords": "subject", "dc.subject": "subject", "dc.language": "language",
@@ -43,7 +43,7 @@ def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str]]:
         out["title"] = [Value(t, "html <title>")]
     for meta in doc.iter("meta"):
         name = (meta.get("name") or meta.get("property") or "").strip().lower()
-        element = _META.get(name)
+        element = _META_ELEMENTS.get(name)
         content = (meta.get("content") or "").strip()
         if not element or not content:
             continue

@@ -12,8 +12,8 @@ from preserve.describe import dates as D
 from preserve.describe.lines import split_lines, strip_markup
 from preserve.describe.text import Draft, analyse
 
-_FM = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
-_KEYS = {
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
+_FRONT_MATTER_ELEMENTS = {
     "title": "title", "date": "date", "published": "date", "pubdate": "date", "issued": "date",
     "author": "creator", "authors": "creator", "creator": "creator", "organisation": "creator",
     "organization": "creator", "description": "description", "summary": "description",
@@ -26,7 +26,7 @@ _KEYS = {
 
 def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str, int, str | None]:
     """(front matter mapping or None, body, number of the body's first line, problem)."""
-    m = _FM.match(text)
+    m = _FRONT_MATTER.match(text)
     if not m:
         return None, text, 1, None
     first = text[: m.end()].count("\n") + 1
@@ -63,7 +63,7 @@ def front_matter_values(data: dict[str, Any]) -> tuple[dict[str, list[Value]], l
     out: dict[str, list[Value]] = {}
     notes: list[str] = []
     for key, raw in data.items():
-        element = _KEYS.get(str(key).lower())
+        element = _FRONT_MATTER_ELEMENTS.get(str(key).lower())
         if element is None:
             continue
         values = [str(raw).strip()] if element in ("title", "description", "rights") and isinstance(raw, str) \

@@ -23,7 +23,7 @@ _SIGNATORIES = re.compile(
     r"endorsed\s+by|joint statement by|issued\s+jointly\s+by)\s*:?\s*(.*)$", re.I)
 _SOURCE = re.compile(r"\((?:source|credit|issued by)\s*:\s*([^)]{2,120})\)", re.I)
 _ABOUT = re.compile(r"^about\s+(?:the\s+)?(" + ORG + r")\s*:?$", re.I)
-_BOILER = re.compile(
+_BOILERPLATE = re.compile(
     r"^(?:The\s+)?(" + ORG + r")(?:\s*\([^)]*\))?,?\s+(?:is|are|was|has been|has established itself as|"
     r"was founded|was established|works|exists|represents|brings together)\b")
 _TODAY = re.compile(r"^(?:Today|This morning|This week),?\s+(?:the\s+)?(" + ORG + r")")
@@ -145,7 +145,7 @@ def about_and_boilerplate(lines: list[Line], paras: list[list[Line]]) -> list[Cr
             continue
         if first.number < (lines[half].number if lines else 0) and first.number != last:
             continue
-        m = _BOILER.match(first.text)
+        m = _BOILERPLATE.match(first.text)
         if m and (name := _clean(m.group(1))) and (" " in name or name.isupper() or _ORG_WORD.search(name)):
             found.append(Creator(name, first.number, "boilerplate paragraph ('X is/has ...')"))
     return found

@@ -18,12 +18,12 @@ from preserve.describe.places import covered, mentions
 
 MAX_DESCRIPTION = 300
 HEADER_LINES = 8
-_LABEL = re.compile(
+_RELEASE_LABEL = re.compile(
     r"^(?:press release|news release|media release|press statement|statement|media advisory|"
     r"for immediate release|immediate release|news|update|joint statement|public statement|"
     r"embargoed\b.*|embargo\b.*|for release\b.*|communiqué de presse|بيان صحفي|بيان|"
     r"breaking|announcement|notice|advisory)\s*[:.!–—-]*$", re.I)
-_END = re.compile(
+_END_MARK = re.compile(
     r"^(?:#{3}|[-–—\s]*ends[-–—\s]*|-30-|notes? (?:to|for) editors?:?|about\s+\S.*|"
     r"signatories\b.*|for (?:further|more) information\b.*|media (?:contact|enquiries|inquiries)\b.*|"
     r"press (?:contact|enquiries|inquiries)\b.*|contacts?:.*|for media\b.*)$", re.I)
@@ -32,7 +32,7 @@ _DATELINE_PREFIX = re.compile(r"^\s*\[([^\]]{3,80})\]\s*|^\s*\(([^)]{3,80})\)\s*
 _DATELINE_DASH = re.compile(r"^(.{0,60}?)\s*[–—:-]{1,2}\s+")
 _SENTENCE_END = re.compile(r"[.!?]\s")
 _SPACES_AT = re.compile(r"\s*")
-_RANGE = re.compile(r"\b(?:from|between)\s+(.{4,40}?)\s+(?:to|and|until|till|through)\s+(.{4,40}?)(?=[,.;)]|\s|$)", re.I)
+_PERIOD = re.compile(r"\b(?:from|between)\s+(.{4,40}?)\s+(?:to|and|until|till|through)\s+(.{4,40}?)(?=[,.;)]|\s|$)", re.I)
 
 
 @dataclass
@@ -49,6 +49,8 @@ class Draft:
 
 @dataclass(frozen=True)
 class Header:
+    """The top of a document: headline, date line and its date, and where the body starts."""
+
     title: Line | None
     date_line: Line | None
     date_found: D.FoundDate | None
@@ -57,6 +59,7 @@ class Header:
 
 
 def _is_date_line(text: str) -> D.FoundDate | None:
+    """The date of a line that holds one date and at most three other words, else None."""
     found = D.find_dates(text)
     if len(found) != 1:
         return None
@@ -69,6 +72,9 @@ def _is_date_line(text: str) -> D.FoundDate | None:
 
 
 def _is_title(line: Line, nxt: Line | None) -> bool:
+    """Whether a line reads as a headline: 3-200 characters with a letter, and a Markdown
+    heading, or neither quoted nor ending in punctuation (at most 120 characters unless a
+    blank line follows)."""
     t = line.text
     if not 3 <= len(t) <= 200 or len(t.split()) > 30 or not re.search(r"[^\W\d_]", t):
         return False
@@ -92,7 +98,7 @@ def scan_header(lines: Sequence[Line]) -> Header:
         if seen > HEADER_LINES:
             body = i
             break
-        if _LABEL.match(line.text) or re.fullmatch(r"[\W_]+", line.text):
+        if _RELEASE_LABEL.match(line.text) or re.fullmatch(r"[\W_]+", line.text):
             continue
         fd = _is_date_line(line.text)
         if fd is not None:
@@ -131,8 +137,9 @@ def _dateline(text: str) -> tuple[D.FoundDate | None, int]:
 
 
 def _boundary(lines: Sequence[Line], start: int) -> int:
+    """Index of the first end mark (###, -ends-, notes to editors ...) from start, else len(lines)."""
     for i in range(start, len(lines)):
-        if lines[i].text and _END.match(lines[i].text):
+        if lines[i].text and _END_MARK.match(lines[i].text):
             return i
     return len(lines)
 
@@ -145,7 +152,7 @@ def lede(lines: Sequence[Line], start: int, cut: int) -> Value | None:
         if para[0] is lines[start] and cut:
             text = " ".join([para[0].text[cut:]] + [l.text for l in para[1:]])
         text = text.strip()
-        if len(text) < 20 or _END.match(text) or _is_epigraph(text, para[0].raw):
+        if len(text) < 20 or _END_MARK.match(text) or _is_epigraph(text, para[0].raw):
             continue
         if len(text) <= MAX_DESCRIPTION:
             return Value(text, f"text line {para[0].number}", "lede: first paragraph")
@@ -210,17 +217,18 @@ def analyse(lines: Sequence[Line], *, title_known: bool = False, date_known: boo
     lines = list(lines)
     head = scan_header(lines)
     all_text = "\n".join(l.text for l in lines)
+    has_text = bool(all_text.strip())
     if not title_known:
         _draft_title(draft, head)
     language = _draft_language(draft, all_text, config_language)
     if not date_known:
         _draft_issue_date(draft, lines, head, locale_hint(config_language, address_country, language))
-        _period(draft, lines)
+        _draft_period(draft, lines)
     if not creator_known:
         _draft_creators(draft, lines, head)
-    _draft_places(draft, lines, head, language, has_text=bool(all_text.strip()))
+    _draft_places(draft, lines, head, language, has_text)
     if not description_known:
-        _draft_description(draft, lines, head, has_text=bool(all_text.strip()))
+        _draft_description(draft, lines, head, has_text)
     body_text = "\n".join(l.text for l in lines[head.body_start:])
     for word, n in keywords(body_text, language):
         draft.add("subject", Value(word, "inferred: keyword frequency", f"{n} occurrences"))
@@ -302,12 +310,12 @@ def _draft_description(draft: Draft, lines: Sequence[Line], head: Header, has_te
         draft.notes.append("description: no body paragraph found")
 
 
-def _period(draft: Draft, lines: Sequence[Line]) -> None:
+def _draft_period(draft: Draft, lines: Sequence[Line]) -> None:
     """Temporal coverage from an explicit 'from X to Y' / 'between X and Y' with full dates."""
     for line in lines:
         if not D.has_digit(line.text):  # both ends must be dates: no digit, no period
             continue
-        for m in _RANGE.finditer(line.text):
+        for m in _PERIOD.finditer(line.text):
             a, b = D.find_dates(m.group(1)), D.find_dates(m.group(2))
             if len(a) == 1 and len(b) == 1 and a[0].year and b[0].year and not a[0].ambiguous \
                     and not b[0].ambiguous:
