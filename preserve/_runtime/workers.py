@@ -29,12 +29,14 @@ import signal
 import sys
 from collections import deque
 from multiprocessing.connection import Connection, wait
-from typing import Any, Callable, Iterator, NoReturn, Protocol, TypeVar
+from typing import Any, Callable, Iterator, Literal, NoReturn, Protocol, TypeVar
 
 from preserve._runtime import interrupts
 from preserve._runtime.libc import libc
 
 R = TypeVar("R")
+#: how workers start: forked from this process, from a fork server, or as fresh interpreters
+StartMethod = Literal["fork", "forkserver", "spawn"]
 
 #: tasks queued per worker beyond the one it runs: hides the round trip, keeps order tight
 PREFETCH = 2
@@ -51,7 +53,7 @@ class Task(Protocol[R]):
     def __call__(self, index: int) -> R: ...
 
 
-def start_method(fork_unsafe_calls: bool = True) -> str:
+def start_method(fork_unsafe_calls: bool = True) -> StartMethod:
     """'fork' when it is safe here, else 'forkserver' (or 'spawn' where there is no fork).
 
     Forking is unsafe only for a task that calls into a runtime already started here

@@ -296,7 +296,7 @@ def test_fixity_problems_come_grouped_by_algorithms_in_manifest_order(tmp_path: 
         (bag / f"data/{name}.txt").write_bytes(name.upper().encode())
     digests: dict[str, dict[str, str]] = {}
     from preserve.bag.reader import read_bag
-    from preserve.verify.checks import check_fixity
+    from preserve.verify.bag import check_fixity
 
     found = [(p.code, p.path, p.message) for p in check_fixity(read_bag(bag), jobs=1, digests=digests)]
     assert found == [
