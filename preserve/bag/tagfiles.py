@@ -14,6 +14,10 @@ from preserve.fixity import ALGORITHMS
 BAGIT_VERSION = "1.0"
 TAG_ENCODING = "UTF-8"
 SUPPORTED_VERSIONS = ("0.93", "0.94", "0.95", "0.96", "0.97", "1.0")
+#: preserve's own bag-info.txt labels: a folder of the payload left empty (manifests list files
+#: only), and the fingerprint of what the bag was made from (a rerun skips an identical bag)
+EMPTY_DIR_FIELD = "Preserve-Empty-Directory"
+FINGERPRINT_FIELD = "Preserve-Fingerprint"
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 
 

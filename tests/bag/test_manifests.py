@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from preserve.bag import manifests as bagmanifests
-from preserve.bag.manifests import _all_safe, safe_relpath
+from preserve.bag.manifests import _all_safe, _plain_columns, safe_relpath
+from preserve.bag.tagfiles import parse_manifest
 from preserve.bag.reader import read_bag
 from preserve.bag.view import BagView
 
@@ -94,6 +95,22 @@ def test_whole_manifest_is_left_to_the_line_reader_when_not_plain(tmp_path, monk
     assert bagmanifests._whole_manifest(view, "m.txt") is None  # too large to read whole
     assert bagmanifests._whole_manifest(view, "missing.txt") is None
     assert view.problems == []  # the line reader reports, not this
+
+
+PIECES = ["a" * 64, "B" * 64, "0" * 128, "g" * 64, "ab", "", " ", "  ", "\t", "\r", "*", "%25", "%0a",
+          "data/x", "data/y", "é", "\u3000", "\x0b", "x y"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=6).map("".join), min_size=1, max_size=6),
+       st.sampled_from(["sha256", "sha512", "sha3_256", "md5", "foo"]))
+def test_plain_manifest_lines_parse_as_the_full_parser_does(lines: list[str], algorithm: str) -> None:
+    """The fast path gives parse_manifest's entries, or leaves the batch to it."""
+    lines = [("a" * 64 + "  " + line) if i % 2 else line for i, line in enumerate(lines)]
+    plain = _plain_columns(lines, algorithm)
+    if plain is not None:
+        fast = list(zip(*plain, range(1, len(lines) + 1)))  # as the manifest reader turns it into entries
+        assert (fast, []) == parse_manifest("\n".join(lines), algorithm)
 
 
 SEGMENTS = ["a", "b.txt", ".", "..", "", "...", "a\\b", "x\x00", "\n", "é", " "]

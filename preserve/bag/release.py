@@ -1,0 +1,188 @@
+"""Bag one release: check its record, then copy, identify, package and write it as one bag, atomically.
+
+:func:`bag_release` is the library entry point for one release; the collection run in
+:mod:`preserve.pipeline` calls it for each. The source is only ever read; the bag appears at
+OUT/<release id>/ complete or not at all (see :mod:`preserve.bag.writer`).
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from preserve.bag.info import bag_info_fields, existing_fingerprint, fingerprint, preserve_fields, real_title
+from preserve.bag.options import BagOptions, BagOutcome, IdentifyEngine, OutcomeStatus
+from preserve.bag.writer import BagBuilder
+from preserve.fixity import Fixity, ProgressFn, copy_and_hash_many
+from preserve.formats import FormatInfo, identifier, identify_head, identify_many, load_signatures
+from preserve.intake.config import CollectionConfig
+from preserve.intake.releases import Release
+from preserve.package.build import make_package
+from preserve.package.model import SCHEMAS_DIR, ContentFile, PackageInput, content_path
+from preserve.record import Record, plain, to_json
+from preserve.xml.schemas import get_schema
+
+
+def record_problems(record: Record) -> list[str]:
+    """The JSON Schema problems of a record, one readable line each."""
+    from preserve.validate.schema import validate_record
+
+    return [f"{p.field}: {p.value!r}: {p.expectation}" if p.value else f"{p.field}: {p.expectation}"
+            for p in validate_record(plain(record), record.release_id)]
+
+
+def bag_release(release: Release, out: Path, *, config: CollectionConfig | None = None,
+                options: BagOptions | None = None, record: Record | None = None,
+                progress: ProgressFn | None = None) -> BagOutcome:
+    """Describe, check and write one release as a bag at out/<release id>/, atomically.
+
+    A record that fails the metadata schema is not bagged (status "invalid"); an existing bag
+    is kept when identical ("skipped") and replaced only with force ("refused" without). The
+    source is only ever read.
+    """
+    from preserve.describe import describe_release
+
+    config = config or CollectionConfig()
+    options = options or BagOptions()
+    record = record or describe_release(release, config)
+    dest = Path(out) / release.id
+    outcome = BagOutcome(release.id, release.name, "created", dest, files=len(release.files), bytes=release.size)
+    problems = record_problems(record)
+    if problems:
+        outcome.status = "invalid"
+        outcome.message = "invalid metadata: " + "; ".join(problems)
+        return outcome
+    metadata = to_json(record)
+    if dest.exists():
+        outcome.status, outcome.message = _against_existing(release, dest, config, options, metadata, progress)
+        if outcome.status != "replaced":
+            return outcome
+    created = datetime.now(timezone.utc)
+    sniffed = _HeadIdentification(release) if options.identify == "builtin" else None
+    warming = warm_up(options.identify)
+    try:
+        _write_bag(release, dest, record, metadata, config, options, created, sniffed, warming, progress)
+    finally:
+        if warming is not None:
+            warming.join()  # nothing of it outlives the call (an interrupted run included)
+    return outcome
+
+
+def _against_existing(release: Release, dest: Path, config: CollectionConfig, options: BagOptions,
+                      metadata: dict, progress: ProgressFn | None) -> tuple[OutcomeStatus, str]:
+    """What to do about the bag already at dest: skip it (identical), refuse, or replace it (force)."""
+    fixities = copy_and_hash_many([(f.location, None) for f in release.files], options.algorithms,
+                                  jobs=options.jobs, progress=progress, sizes=[f.size for f in release.files])
+    if existing_fingerprint(dest) == fingerprint(release, fixities, config, options, metadata):
+        return "skipped", "identical bag already present"
+    if not options.force:
+        return "refused", "a different bag already exists here; use --force to replace it"
+    return "replaced", ""
+
+
+_warm_lock = threading.Lock()
+_warm_started = False
+
+
+def warm_up(identify: IdentifyEngine) -> threading.Thread | None:
+    """Load what packaging needs after the copy on a thread, once per process (None: done before).
+
+    The XSD validators and Siegfried's signatures load while the first release's files are
+    copied, so they are ready when the copy ends: hashing one large file leaves part of a core
+    idle (see preserve.fixity.engine.plan_lanes). The caller joins the thread once the copy is
+    done, before it identifies or validates anything.
+    """
+    global _warm_started
+    with _warm_lock:
+        if _warm_started:
+            return None
+        _warm_started = True
+    thread = threading.Thread(target=_load_for_packaging, args=(identify,), name="preserve-warm-up")
+    thread.start()
+    return thread
+
+
+def _load_for_packaging(identify: IdentifyEngine) -> None:
+    try:
+        for kind in ("mets", "premis", "dc"):
+            get_schema(kind)  # type: ignore[arg-type]
+        identifier(identify)  # its description of Siegfried opens a scanner
+        load_signatures(identify)
+    except Exception:  # noqa: BLE001 - the same load on the caller's thread reports it
+        pass
+
+
+def _write_bag(release: Release, dest: Path, record: Record, metadata: dict, config: CollectionConfig,
+               options: BagOptions, created: datetime, sniffed: _HeadIdentification | None,
+               warming: threading.Thread | None, progress: ProgressFn | None) -> None:
+    """Copy, identify, package and write one release's bag at dest (see bag_release)."""
+    with BagBuilder(dest, options.algorithms, jobs=options.jobs, fsync=options.fsync,
+                    progress=progress, replace=options.force) as bag:
+        fixities = _copy_payload(bag, release, sniffed)
+        if warming is not None:
+            warming.join()
+        for folder in release.empty_dirs:
+            bag.add_empty_dir(content_path(folder))
+        formats = sniffed.formats if sniffed is not None else _identify_copies(bag, release, options)
+        package = make_package(package_input(release, record, fixities, formats, config, options, created,
+                                             metadata))
+        for relpath, data in package.files.items():
+            digest = package.sha256.get(relpath)
+            bag.add_bytes(relpath, data, constant=relpath.startswith(SCHEMAS_DIR),
+                          known={"sha256": digest} if digest else None)
+        info = bag_info_fields(release, config, created, record)
+        info += preserve_fields(release, fingerprint(release, fixities, config, options, metadata))
+        bag.finish(info)
+
+
+def _copy_payload(bag: BagBuilder, release: Release, sniffed: _HeadIdentification | None) -> list[Fixity]:
+    """Copy the release's files into the bag; their fixity, in the release's order."""
+    added = bag.add_files([(content_path(f.relpath), f.location) for f in release.files],
+                          sizes=[f.size for f in release.files],
+                          on_head=sniffed.take if sniffed is not None else None)
+    return [added[content_path(f.relpath)] for f in release.files]
+
+
+def _identify_copies(bag: BagBuilder, release: Release, options: BagOptions) -> list[FormatInfo]:
+    """The formats of the release's copies in the bag, by the chosen engine."""
+    return identify_many([bag.payload_path(content_path(f.relpath)) for f in release.files],
+                         jobs=options.jobs, engine=options.identify)
+
+
+class _HeadIdentification:
+    """``--identify builtin`` of a release's copies from the start of each as it is copied.
+
+    The built-in table needs only a file's first bytes and its name: taking them from the
+    copy's own reads gives what identify_many(engine="builtin") of the copies gives, without
+    opening every copy again.
+    """
+
+    def __init__(self, release: Release) -> None:
+        self.names = [f.relpath for f in release.files]
+        self.formats: list[FormatInfo] = [None] * len(self.names)  # type: ignore[list-item]
+
+    def take(self, index: int, head: bytes) -> None:
+        """Called by the copy (maybe from a worker thread) with the first bytes of file ``index``."""
+        self.formats[index] = identify_head(head, self.names[index])
+
+
+def package_input(release: Release, record: Record, fixities: Sequence[Fixity], formats: Sequence[FormatInfo],
+                  config: CollectionConfig, options: BagOptions, created: datetime,
+                  dc_json: dict | None = None) -> PackageInput:
+    """Everything the METS/PREMIS builder needs, from the release, its record, fixity and formats."""
+    contents = [
+        ContentFile(relpath=f.relpath, fixity=fx,
+                    created=datetime.fromtimestamp(f.mtime_ns / 1e9, tz=timezone.utc), format=fmt)
+        for f, fx, fmt in zip(release.files, fixities, formats)
+    ]
+    provenance = [(element, v.value, v.provenance + (f" ({v.note})" if v.note else ""))
+                  for element, values in record.elements.items() for v in values]
+    return PackageInput(
+        release_id=release.id, identifier=record.first("identifier") or f"urn:preserve:{release.id}",
+        title=real_title(record), dc=plain(record), dc_json=dc_json if dc_json is not None else to_json(record),
+        provenance=provenance,
+        validation_problems=[], files=contents, empty_dirs=list(release.empty_dirs), config=config,
+        algorithms=options.algorithms, package_type=options.package_type, created=created,
+        identify=options.identify,
+    )
