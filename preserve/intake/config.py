@@ -69,30 +69,32 @@ def parse_config(text: str, origin: str = CONFIG_NAME) -> CollectionConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{origin}: not valid TOML ({exc}); fix the syntax or remove the file") from None
-    values: dict[str, str] = {}
-    for key, value in data.items():
-        if key not in KNOWN_KEYS:
-            raise InputError(
-                f"{origin}: unknown key {key!r}; known keys are {', '.join(KNOWN_KEYS)}"
-            )
-        if not isinstance(value, str):
-            kind = "table" if isinstance(value, dict) else type(value).__name__
-            raise InputError(
-                f"{origin}: key {key!r} must be a string, not {kind}; quote the value"
-            )
-        value = value.strip()
-        if ("\n" in value or "\r" in value) and key != "address":
-            raise InputError(f"{origin}: key {key!r} must be a single line; put its value on one line")
-        if _CONTROL.search(value.replace("\r\n", "\n").replace("\n", " ")):
-            raise InputError(f"{origin}: key {key!r} holds a control character; remove it")
-        if key == "language" and value and not _LANGUAGE.match(value):
-            raise InputError(f"{origin}: key 'language' is {value!r}, not a language code; "
-                             "use an ISO 639 code such as \"en\" or \"ar\"")
-        if key == "contact_email" and value and not _EMAIL.match(value):
-            raise InputError(f"{origin}: key 'contact_email' is {value!r}, not an e-mail address; "
-                             "give one such as \"archive@example.org\"")
-        values[key] = value
-    return CollectionConfig(**values)
+    return CollectionConfig(**{key: _checked_value(key, value, origin) for key, value in data.items()})
+
+
+def _checked_value(key: str, value: object, origin: str) -> str:
+    """A config value, stripped, once its key and value pass every rule; else InputError."""
+    if key not in KNOWN_KEYS:
+        raise InputError(
+            f"{origin}: unknown key {key!r}; known keys are {', '.join(KNOWN_KEYS)}"
+        )
+    if not isinstance(value, str):
+        kind = "table" if isinstance(value, dict) else type(value).__name__
+        raise InputError(
+            f"{origin}: key {key!r} must be a string, not {kind}; quote the value"
+        )
+    value = value.strip()
+    if ("\n" in value or "\r" in value) and key != "address":
+        raise InputError(f"{origin}: key {key!r} must be a single line; put its value on one line")
+    if _CONTROL.search(value.replace("\r\n", "\n").replace("\n", " ")):
+        raise InputError(f"{origin}: key {key!r} holds a control character; remove it")
+    if key == "language" and value and not _LANGUAGE.match(value):
+        raise InputError(f"{origin}: key 'language' is {value!r}, not a language code; "
+                         "use an ISO 639 code such as \"en\" or \"ar\"")
+    if key == "contact_email" and value and not _EMAIL.match(value):
+        raise InputError(f"{origin}: key 'contact_email' is {value!r}, not an e-mail address; "
+                         "give one such as \"archive@example.org\"")
+    return value
 
 
 def load_config(source: Path) -> CollectionConfig:

@@ -25,8 +25,8 @@ from preserve.intake.releases import SHEET_NAME
 FILENAME = "filename"
 MAIN_DOCUMENT = "preserve.main_document"
 KNOWN_COLUMNS = (FILENAME,) + tuple(f"dc.{e}" for e in DC_ELEMENTS) + (MAIN_DOCUMENT,)
-# Provenances whose values are drafted into the sheet (document evidence, not config or defaults).
 MAX_SHEET_BYTES = 64 << 20  # a sheet of ~100,000 releases
+#: provenances whose values are not drafted into the sheet: only evidence from the documents is
 _NOT_DRAFTED = ("collection config", "default", "file name")
 
 
@@ -41,6 +41,8 @@ class SheetRow:
 
 @dataclass
 class Sheet:
+    """A parsed sheet: its header cells (stripped) and its non-empty data rows."""
+
     header: list[str]
     rows: list[SheetRow]
 
@@ -119,6 +121,7 @@ def _decode(data: bytes, origin: str) -> str:
 
 
 def load_sheet(source: Path) -> Sheet:
+    """Read and parse SOURCE/metadata.csv (InputError when absent or malformed)."""
     path = Path(source) / SHEET_NAME
     data = read_user_file(path, MAX_SHEET_BYTES, "a CSV metadata sheet")
     if data is None:
@@ -195,7 +198,8 @@ def merge_rows(existing: Sheet | None, records: Sequence[Record]) -> tuple[list[
     return header, rows
 
 
-def write_sheet(source: Path, records: Sequence[Record], existing: Mapping[str, Mapping[str, list[str]]] | None = None) -> Path:
+def write_sheet(source: Path, records: Sequence[Record],
+                existing: Mapping[str, Mapping[str, list[str]]] | None = None) -> Path:
     """Write SOURCE/metadata.csv atomically: keep every existing row, add the new releases."""
     path = Path(source) / SHEET_NAME
     sheet = load_sheet(source) if path.exists() else None

@@ -79,3 +79,14 @@ def test_only_names_differing_in_extension_share_an_id(a: str, b: str) -> None:
     if a != b and release_id(a) == release_id(b):
         # the id kept the stem verbatim for both: the user sees a collision error, never an overwrite
         assert release_id(a) in (a, a.rsplit(".", 1)[0]) and release_id(b) in (b, b.rsplit(".", 1)[0])
+
+
+@pytest.mark.parametrize("inside", [False, True], ids=["between releases", "inside a folder"])
+def test_names_differing_only_in_normalisation_are_refused(tmp_path: Path, inside: bool) -> None:
+    root = tmp_path / "src" / "rel" if inside else tmp_path / "src"
+    root.mkdir(parents=True)
+    for name in ("caf\u00e9.txt", "cafe\u0301.txt"):
+        (root / name).write_text("x")
+    with pytest.raises(InputError, match="are the same name in different Unicode normalisations") as caught:
+        discover(tmp_path / "src")
+    assert caught.value.message.startswith(f"{root}: ")
