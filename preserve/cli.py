@@ -25,8 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from preserve.verify.checks import BagReport
 
 # Each command imports the library it calls when it runs: `preserve verify` does not load the
-# packaging code (METS, PREMIS, describing), and `preserve bag` not the verifier; ~60 ms less
-# start-up for verify, before its worker processes are forked.
+# packaging code (METS, PREMIS, describing), and `preserve bag` not the verifier, so each starts
+# (and forks its workers) with only what it uses.
 
 
 class Interrupted(BaseException):
@@ -190,7 +190,7 @@ def describe(source: Path, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
 def validate(source: Path, as_json: bool) -> None:
     """Check every release's Dublin Core record against schemas/dublin-core.schema.json."""
-    from preserve.describe import validate_collection
+    from preserve.validate.collection import validate_collection
 
     problems = validate_collection(source)
     if as_json:
