@@ -221,7 +221,7 @@ class _ManifestReader:
         else:
             entries, line_problems = tagfiles.parse_manifest("\n".join(batch), self.algorithm)
             for lp in line_problems:
-                code = "manifest-duplicate" if "listed twice" in lp.message else "manifest-malformed"
+                code = "manifest-duplicate" if lp.kind == "duplicate" else "manifest-malformed"
                 self.report(code, numbers[lp.line - 1], lp.message)
         seen, kept = self.seen, self.kept
         for digest, path, line in entries:

@@ -12,7 +12,8 @@ import stat
 from pathlib import Path
 
 from preserve.bag import tagfiles
-from preserve.bag.manifests import _plain_columns, read_manifests, safe_relpath  # noqa: F401 (_plain_columns: see below)
+from preserve.bag.manifests import read_manifests, safe_relpath
+from preserve.bag.manifests import _plain_columns  # noqa: F401 (see __all__)
 from preserve.bag.view import BagView, Manifest
 from preserve.fixity import open_for_reading, read_upto
 
@@ -52,7 +53,8 @@ def read_bag(root: Path) -> BagView:
     _read_declaration(view)
     _read_info(view)
     if "fetch.txt" in view.tag_files:
-        view.add("fetch-unsupported", "fetch.txt", "lists files to download; fetching is not supported (nothing fetched)")
+        view.add("fetch-unsupported", "fetch.txt",
+                 "lists files to download; fetching is not supported (nothing fetched)")
     if "data" not in view.dirs:
         view.add("payload-dir-missing", "data", "the payload folder data/ is missing or not a real folder")
     view.manifests = read_manifests(view, tag=False)

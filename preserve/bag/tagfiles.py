@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Literal, Mapping, Sequence
 
 from preserve.fixity import ALGORITHMS
 
@@ -64,10 +64,14 @@ def payload_oxum(total_bytes: int, file_count: int) -> str:
 
 @dataclass(frozen=True)
 class LineProblem:
-    """A defect in a tag file: its 1-based line number and what is wrong."""
+    """A defect in a tag file: its 1-based line number, what is wrong, and its kind.
+
+    ``kind`` is "duplicate" for a manifest path listed again, else "malformed".
+    """
 
     line: int
     message: str
+    kind: Literal["malformed", "duplicate"] = "malformed"
 
 
 def parse_tag_lines(text: str) -> tuple[list[tuple[str, str]], list[LineProblem]]:
@@ -114,11 +118,12 @@ def parse_manifest(text: str, algorithm: str | None = None) -> tuple[list[tuple[
         if raw_path.startswith("*"):
             raw_path = raw_path[1:]  # md5sum binary-mode marker, written by some tools
         if not _HEX.match(digest) or (expected and len(digest) != expected):
-            problems.append(LineProblem(number, f"not a valid {algorithm or ''} digest: {digest[:80]!r}".replace("  ", " ")))
+            message = f"not a valid {algorithm or ''} digest: {digest[:80]!r}".replace("  ", " ")
+            problems.append(LineProblem(number, message))
             continue
         path = decode_path(raw_path)
         if path in seen:
-            problems.append(LineProblem(number, f"path listed twice (also line {seen[path]}): {path!r}"))
+            problems.append(LineProblem(number, f"path listed twice (also line {seen[path]}): {path!r}", "duplicate"))
             continue
         seen[path] = number
         entries.append((digest.lower(), path, number))

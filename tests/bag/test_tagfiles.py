@@ -33,6 +33,7 @@ def test_manifest_problems_are_reported_not_raised() -> None:
     assert [p for _, p, _ in parsed] == ["data/b"]
     assert [p.line for p in problems] == [1, 3, 4]
     assert "listed twice" in problems[1].message
+    assert [p.kind for p in problems] == ["malformed", "duplicate", "malformed"]
 
 
 def test_bag_info_round_trip_with_continuation() -> None:
