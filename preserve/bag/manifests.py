@@ -146,16 +146,16 @@ class _ManifestReader:
         self.view, self.name, self.algorithm, self.tag = view, name, algorithm, tag
         self.kept: dict[str, str] = {}
         self.seen: dict[str, int] = {}  # path -> line number
-        self.bad = 0
+        self.bad_lines = 0
 
     def read(self) -> Manifest:
         lines = _whole_manifest(self.view, self.name)
         number = self.read_lines() if lines is None else self.read_whole(lines)
-        if self.bad >= MAX_BAD_LINES:
+        if self.bad_lines >= MAX_BAD_LINES:
             self.view.add("manifest-problems-truncated", self.name, f"reading stopped at line {number} after "
-                          f"{self.bad} bad lines (first {MAX_LINE_PROBLEMS} shown)")
-        elif self.bad > MAX_LINE_PROBLEMS:
-            self.view.add("manifest-problems-truncated", self.name, f"{self.bad - MAX_LINE_PROBLEMS} more bad "
+                          f"{self.bad_lines} bad lines (first {MAX_LINE_PROBLEMS} shown)")
+        elif self.bad_lines > MAX_LINE_PROBLEMS:
+            self.view.add("manifest-problems-truncated", self.name, f"{self.bad_lines - MAX_LINE_PROBLEMS} more bad "
                           f"lines not reported (first {MAX_LINE_PROBLEMS} shown)")
         return Manifest(self.name, self.algorithm, self.kept)
 
@@ -166,7 +166,7 @@ class _ManifestReader:
         number = 0
         lines = _manifest_lines(self.view, self.name)
         for number, text in lines:
-            if self.bad >= MAX_BAD_LINES:
+            if self.bad_lines >= MAX_BAD_LINES:
                 lines.close()  # closes the file now
                 break
             if text is BadLine.TOO_LONG:
@@ -184,15 +184,15 @@ class _ManifestReader:
     def read_whole(self, lines: list[str]) -> int:
         """read_lines for a manifest already read whole, every line valid UTF-8 and short enough."""
         for start in range(0, len(lines), BATCH_LINES):
-            if self.bad >= MAX_BAD_LINES:
+            if self.bad_lines >= MAX_BAD_LINES:
                 return start + 1  # where read_lines stops
             batch = lines[start:start + BATCH_LINES]
             self.flush(batch, list(range(start + 1, start + 1 + len(batch))))
         return len(lines)
 
     def report(self, code: str, line: int, message: str) -> None:
-        self.bad += 1
-        if self.bad <= MAX_LINE_PROBLEMS:
+        self.bad_lines += 1
+        if self.bad_lines <= MAX_LINE_PROBLEMS:
             self.view.add(code, f"{self.name}:{line}", message)
 
     def flush(self, batch: list[str], numbers: list[int]) -> None:
