@@ -8,7 +8,7 @@ from __future__ import annotations
 class PreserveError(Exception):
     """A problem with the user's input or environment: one clear sentence, no traceback.
 
-    ``exit_code`` is 2 for usage and input errors, 1 for damaged or invalid documents.
+    ``exit_code`` is 2 for usage and input errors, 1 for invalid metadata or damage.
     """
 
     exit_code = 2
@@ -25,6 +25,12 @@ class PreserveError(Exception):
 
 class InputError(PreserveError):
     """Bad input: a missing or unreadable source, a malformed config or sheet (exit 2)."""
+
+
+class MetadataError(PreserveError):
+    """A record that does not satisfy the metadata schema (exit 1)."""
+
+    exit_code = 1
 
 
 class LockedError(PreserveError):
