@@ -1,4 +1,4 @@
-"""An interrupt that lands where Python cannot raise it is raised again a moment later.
+"""Interrupts that act where they should: a swallowed one is raised again; a block can hold them off.
 
 A signal handler's exception (KeyboardInterrupt for Ctrl-C, the CLI's exception for SIGTERM)
 is raised at whatever bytecode the main thread runs next. When that is a weakref callback or a
