@@ -7,8 +7,9 @@ results say so in ``basis``. The identifier is initialised once per process.
 
 ``SIGNATURES`` is the one table of magic bytes: the built-in identifier names the formats
 that have a PRONOM id in it, and preserve.describe takes the MIME type of a binary file from it.
-The module is longer than most because Siegfried (batched, or on a sample of a large file) and
-the built-in fallback answer one question together and must give the same FormatInfo.
+
+Size: longer than most modules, because Siegfried (batched, or on a sample of a large file)
+and the built-in fallback answer one question together and must give the same FormatInfo.
 """
 from __future__ import annotations
 
