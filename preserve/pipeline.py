@@ -68,9 +68,9 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
     _create_output(out)
     from preserve.describe import curated_values
 
-    sheet = curated_values(source, found.releases)  # a malformed sheet stops the run before any write
+    curated = curated_values(source, found.releases)  # a malformed sheet stops the run before any write
     result = CollectionResult(warnings=list(found.warnings))
-    task = ReleaseTask(found.releases, out, config, options, sheet, progress)
+    task = ReleaseTask(found.releases, out, config, options, curated, progress)
 
     def emit(outcome: BagOutcome) -> None:
         result.outcomes.append(outcome)
@@ -102,7 +102,7 @@ def _bag_in_workers(task: ReleaseTask, workers: int, emit: Callable[[BagOutcome]
 
     # identifying with Siegfried calls into its Go runtime: no fork once that is loaded here
     uses_go = task.options.identify == "siegfried"
-    if start_method(fork_unsafe_calls=uses_go) == "fork" and may_analyse_text(task.releases, task.sheet):
+    if start_method(fork_unsafe_calls=uses_go) == "fork" and may_analyse_text(task.releases, task.curated):
         preload_description()  # forked workers share one copy of the models, loaded once
     for index, outcome in run_tasks(task.without_progress(), len(task.releases), workers,
                                     on_lost=task.lost_in_worker, fork_unsafe_calls=uses_go):
@@ -128,7 +128,7 @@ class ReleaseTask:
     out: Path
     config: CollectionConfig
     options: BagOptions
-    sheet: dict
+    curated: dict[str, dict[str, list[str]]]  # metadata.csv's values by release name
     progress: ProgressFn | None = None
 
     def __call__(self, index: int) -> BagOutcome:
@@ -136,7 +136,7 @@ class ReleaseTask:
 
         release = self.releases[index]
         try:
-            record = describe_release(release, self.config, self.sheet.get(release.name))
+            record = describe_release(release, self.config, self.curated.get(release.name))
             return bag_release(release, self.out, config=self.config, options=self.options, record=record,
                                progress=self.progress)
         except PreserveError as exc:
