@@ -14,8 +14,6 @@ from pathlib import Path
 import pytest
 
 from helpers.paths import tree_digest
-from preserve.errors import LockedError
-from preserve.bag.lock import LOCK_NAME, locked
 from preserve.verify.checks import find_bags, verify_bag
 from helpers.runs import assert_only_complete_bags, bags_in, make_source, staging_in, start, wait_for
 
@@ -27,27 +25,6 @@ def preserve(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
     return make_source(tmp_path_factory.mktemp("conc") / "src", releases=10)
-
-
-def test_lock_is_exclusive_and_released(tmp_path: Path) -> None:
-    with locked(tmp_path):
-        with pytest.raises(LockedError, match=f"another run \\(pid {os.getpid()}\\) holds the lock on {tmp_path}"):
-            with locked(tmp_path):
-                pass
-    with locked(tmp_path):  # released when the holder leaves
-        pass
-    assert (tmp_path / LOCK_NAME).is_file()
-
-
-def test_symlinked_lock_file_is_refused(tmp_path: Path) -> None:
-    from preserve.errors import InputError
-    target = tmp_path / "elsewhere"
-    target.write_text("do not touch\n")
-    os.symlink(target, tmp_path / LOCK_NAME)
-    with pytest.raises(InputError, match="symbolic link"):
-        with locked(tmp_path):
-            pass
-    assert target.read_text() == "do not touch\n"
 
 
 def test_second_run_is_refused_and_verify_skips_staging(source: Path, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ import preserve
 from preserve.cli import cli
 from preserve.intake.config import CollectionConfig
 from preserve.verify.checks import verify_bag
-from preserve.verify.problems import CODES
+from preserve.problems import CODES
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"

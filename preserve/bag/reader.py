@@ -13,12 +13,10 @@ from pathlib import Path
 
 from preserve.bag import tagfiles
 from preserve.bag.manifests import read_manifests, safe_relpath
-from preserve.bag.manifests import _plain_columns  # noqa: F401 (see __all__)
 from preserve.bag.view import BagView, Manifest
 from preserve.fixity import open_for_reading, read_upto
 
-# Names callers import from here: verify reads bags through this module. (tests/verify/test_checks.py
-# also imports the manifest reader's _plain_columns from here, until it imports it from manifests.)
+# Names callers import from here: verify reads bags through this module.
 __all__ = ["BagView", "Manifest", "TooLarge", "payload_bytes", "read_bag", "read_bag_info", "read_small",
            "safe_relpath"]
 

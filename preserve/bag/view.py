@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from preserve.verify.problems import Problem
+from preserve.problems import Problem
 
 #: problem codes of a file that is never opened again (a link, a special or unexaminable file)
 BLOCKING_CODES = ("symlink", "special-file", "file-unreadable")

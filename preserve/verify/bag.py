@@ -1,7 +1,7 @@
 """The bag layer's checks: names against the manifests, Payload-Oxum, fixity, renames by digest.
 
 Each check takes the :class:`~preserve.bag.reader.BagView` of one bag and returns Problems
-(codes: :data:`preserve.verify.problems.CODES`). Only :func:`check_fixity` and
+(codes: :data:`preserve.problems.CODES`). Only :func:`check_fixity` and
 :func:`find_renames` read file contents, through the fixity engine; nothing here prints or writes.
 """
 from __future__ import annotations
@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Iterable
 
 from preserve.bag import tagfiles
+from preserve.bag.tagfiles import EMPTY_DIR_FIELD
 from preserve.bag.reader import BagView, Manifest, safe_relpath
 from preserve.fixity import SUPPORTED_ALGORITHMS, Fixity, ProgressFn, copy_and_hash_many
-from preserve.verify.problems import Problem
+from preserve.problems import Problem
 
-EMPTY_DIR_FIELD = "Preserve-Empty-Directory"
 
 #: the digests the manifests expect of one file: (manifest, hex digest) for each manifest listing it
 Expected = list[tuple[Manifest, str]]

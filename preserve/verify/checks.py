@@ -4,7 +4,7 @@ Levels: ``full`` (fixity of every file in every manifest, renames by digest, the
 package's METS/PREMIS/DC, plus everything below), ``fast`` (Payload-Oxum and completeness),
 ``completeness`` (names only, no hashing, no sizes). The bag layer's checks are in
 :mod:`preserve.verify.bag`, the METS checks in :mod:`preserve.verify.package`; every check
-returns Problems with stable codes (:data:`preserve.verify.problems.CODES`) and nothing here
+returns Problems with stable codes (:data:`preserve.problems.CODES`) and nothing here
 prints or writes. Several bags are verified at once in worker processes (:func:`verify_many`).
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from preserve.bag.writer import is_staging_name
 from preserve.errors import InputError
 from preserve.fixity import KNOWN_DIGESTS, ProgressFn, default_jobs
 from preserve.verify.bag import check_completeness, check_fixity, check_oxum, find_renames
-from preserve.verify.problems import Problem
+from preserve.problems import Problem
 from preserve._runtime.workers import run_tasks
 
 Level = Literal["full", "fast", "completeness"]

@@ -25,7 +25,7 @@ from preserve.xml.safe import XMLParseError, parse_xml, parse_xml_file, read_xml
 from preserve.xml.schemas import NS_METS, NS_XLINK, certainly_valid, validate
 
 Problem = tuple[str, str, str]
-"""(code, path, message): the code one of :data:`preserve.verify.problems.CODES`."""
+"""(code, path, message): the code one of :data:`preserve.problems.CODES`."""
 M = f"{{{NS_METS}}}"
 FILE, MDREF, FLOCAT, MPTR = M + "file", M + "mdRef", M + "FLocat", M + "mptr"
 HREF = f"{{{NS_XLINK}}}href"

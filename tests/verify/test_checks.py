@@ -5,8 +5,6 @@ from pathlib import Path
 
 import bagit
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from preserve.pipeline import bag_collection, content_path
 from preserve.errors import InputError
@@ -251,25 +249,6 @@ def test_mets_check_alone_still_reads_files(bags: Path) -> None:
     target.write_bytes(target.read_bytes() + b"!")
     codes = {code for code, _, _ in check_mets(bags / "beta" / "data")}
     assert {"mets-size-mismatch", "mets-checksum-mismatch"} <= codes
-
-
-PIECES = ["a" * 64, "B" * 64, "0" * 128, "g" * 64, "ab", "", " ", "  ", "\t", "\r", "*", "%25", "%0a",
-          "data/x", "data/y", "é", "\u3000", "\x0b", "x y"]
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=6).map("".join), min_size=1, max_size=6),
-       st.sampled_from(["sha256", "sha512", "foo"]))
-def test_plain_manifest_lines_parse_as_the_full_parser_does(lines: list[str], algorithm: str) -> None:
-    """The fast path of the bag reader gives parse_manifest's entries, or leaves the batch to it."""
-    from preserve.bag.tagfiles import parse_manifest
-    from preserve.bag.reader import _plain_columns
-
-    lines = [("a" * 64 + "  " + line) if i % 2 else line for i, line in enumerate(lines)]
-    plain = _plain_columns(lines, algorithm)
-    if plain is not None:
-        fast = list(zip(*plain, range(1, len(lines) + 1)))  # as the bag reader turns it into entries
-        assert (fast, []) == parse_manifest("\n".join(lines), algorithm)
 
 
 def test_bad_lines_after_the_first_batch_keep_their_line_numbers(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from helpers.paths import REPO
 from preserve import __version__
 from preserve.errors import InputError
 from preserve.verify import bag as bag_checks, checks, package as mets_check
-from preserve.verify.problems import CODES
+from preserve.problems import CODES
 from preserve.verify.report import append_audit_log, format_text, read_audit_log, report_document
 from preserve.verify.checks import verify_bag
 from helpers.faults import MAIN, PLAIN_FAULTS, make_plain_bag

@@ -6,7 +6,7 @@ from typing import get_args
 
 import pytest
 
-from preserve.bag.options import (BAGGED, DEFAULT_IDENTIFY, BagOptions, BagOutcome, CollectionResult,
+from preserve.pipeline.options import (BAGGED, DEFAULT_IDENTIFY, BagOptions, BagOutcome, CollectionResult,
                                   IdentifyEngine, OutcomeStatus)
 from preserve.errors import InputError
 from preserve.formats import ENGINES

@@ -1,8 +1,13 @@
 """Bag a collection: discover releases, describe and check them, write one bag per release.
 
 The library entry points are :func:`bag_collection` (a whole SOURCE folder) and
-:func:`bag_release` (one release, from :mod:`preserve.bag.release`). Neither prints; both
-return outcomes (:mod:`preserve.bag.options`) the CLI formats.
+:func:`bag_release` (one release, from :mod:`preserve.pipeline.release`). Neither prints; both
+return outcomes (:mod:`preserve.pipeline.options`) the CLI formats.
+
+The pipeline wires the stages together: intake finds the releases, describe and validate make
+each record, package builds its E-ARK payload, bag writes it. Its modules: options (what a run
+is asked and what became of each release), release (one release from record to bag), bag_info
+(a release's bag-info.txt fields and the fingerprint that lets a rerun skip an identical bag).
 """
 from __future__ import annotations
 
@@ -12,8 +17,8 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from preserve.bag.lock import locked
-from preserve.bag.options import BagOptions, BagOutcome, CollectionResult
-from preserve.bag.release import bag_release
+from preserve.pipeline.options import BagOptions, BagOutcome, CollectionResult
+from preserve.pipeline.release import bag_release
 from preserve.bag.writer import remove_stale_staging
 from preserve.errors import InputError, PreserveError
 from preserve.fixity import ProgressFn, default_jobs

@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from preserve import SOFTWARE_NAME, __version__
-from preserve.bag.info import (bag_info_fields, existing_fingerprint, external_description, fingerprint,
+from preserve.pipeline.bag_info import (bag_info_fields, existing_fingerprint, external_description, fingerprint,
                                preserve_fields, real_title)
-from preserve.bag.options import BagOptions
+from preserve.pipeline.options import BagOptions
 from preserve.fixity import Fixity
 from preserve.intake.config import CollectionConfig
 from preserve.intake.releases import Release, ReleaseFile

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-import preserve.bag.release as bag_release_module
+import preserve.pipeline.release as bag_release_module
 from preserve import formats
-from preserve.bag.options import BagOptions
-from preserve.bag.release import bag_release, warm_up
+from preserve.pipeline.options import BagOptions
+from preserve.pipeline.release import bag_release, warm_up
 from preserve.intake.config import load_config
 from preserve.intake.releases import discover
 from preserve.package.model import content_path

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Sequence
 
 from preserve import SOFTWARE_NAME, __version__
-from preserve.bag.options import DEFAULT_IDENTIFY, BagOptions
+from preserve.pipeline.options import DEFAULT_IDENTIFY, BagOptions
 from preserve.bag.reader import read_bag_info
 from preserve.bag.tagfiles import EMPTY_DIR_FIELD, FINGERPRINT_FIELD, encode_path, field_values
 from preserve.fixity import Fixity

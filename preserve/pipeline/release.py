@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from preserve.bag.info import bag_info_fields, existing_fingerprint, fingerprint, preserve_fields, real_title
-from preserve.bag.options import BagOptions, BagOutcome, IdentifyEngine, OutcomeStatus
+from preserve.pipeline.bag_info import bag_info_fields, existing_fingerprint, fingerprint, preserve_fields, real_title
+from preserve.pipeline.options import BagOptions, BagOutcome, IdentifyEngine, OutcomeStatus
 from preserve.bag.writer import BagBuilder
 from preserve.fixity import Fixity, ProgressFn, copy_and_hash_many
 from preserve.formats import FormatInfo, identifier, identify_head, identify_many, load_signatures
@@ -90,7 +90,7 @@ def warm_up(identify: IdentifyEngine) -> threading.Thread | None:
 
     The XSD validators and Siegfried's signatures load while the first release's files are
     copied, so they are ready when the copy ends: hashing one large file leaves part of a core
-    idle (see preserve.fixity.engine.plan_lanes). The caller joins the thread once the copy is
+    idle (see preserve.fixity.lanes.plan_lanes). The caller joins the thread once the copy is
     done, before it identifies or validates anything.
     """
     global _warm_started
