@@ -27,8 +27,8 @@ class InputError(PreserveError):
     """Bad input: a missing or unreadable source, a malformed config or sheet (exit 2)."""
 
 
-class MetadataError(PreserveError):
-    """A record that does not satisfy the metadata schema (exit 1)."""
+class PackageError(PreserveError):
+    """The package's METS, PREMIS or DC does not validate (or its input is inconsistent); exit 1."""
 
     exit_code = 1
 

@@ -40,7 +40,7 @@ DIARY = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|nin
 DIARY_RUNS = re.compile(r"\bruns? [A-Z]\b")  # case-sensitive: "run N", not "run a command"
 
 #: error classes whose messages reach a user; err() is the CLI's one-line printer
-USER_ERRORS = {"InputError", "LockedError", "PreserveError", "MetadataError", "PackageError", "SchemaError"}
+USER_ERRORS = {"InputError", "LockedError", "PreserveError", "PackageError", "SchemaError"}
 #: messages that only a bug in preserve can produce (reported as "internal error ... please report")
 INTERNAL_MESSAGES = {"internal error: bad or repeated payload path", "no canonical URL for",
                      "is not a shipped schema"}

@@ -25,7 +25,7 @@ from typing import Any, Mapping, Sequence
 
 from lxml import etree
 
-from preserve.errors import PreserveError
+from preserve.errors import PackageError
 from preserve.formats import identifier
 from preserve.package.dc import build_dc_xml
 from preserve.package.mets import build_rep_mets_xml, build_root_mets_xml
@@ -52,12 +52,6 @@ PACKAGE_SCHEMAS: tuple[str, ...] = tuple(dict.fromkeys(
 
 _MIME = {".xml": "application/xml", ".xsd": "application/xml", ".json": "application/json",
          ".md": "text/markdown", ".txt": "text/plain"}
-
-
-class PackageError(PreserveError):
-    """The package's METS, PREMIS or DC does not validate (or its input is inconsistent)."""
-
-    exit_code = 1
 
 
 def _mime(path: str) -> str:

@@ -16,7 +16,8 @@ from lxml import etree
 from preserve.package import build as package
 from preserve.xml import schemas as xsd
 from preserve.errors import PreserveError
-from preserve.package.build import PACKAGE_SCHEMAS, PackageError, build_package
+from preserve.errors import PackageError
+from preserve.package.build import PACKAGE_SCHEMAS, build_package
 from preserve.package.model import content_path
 from helpers.packages import (FOLDER_RELEASE, PRESS_RELEASE, awkward_package, build_sample, make_input,
                               write_release)
