@@ -22,7 +22,7 @@ from preserve.errors import PreserveError
 if TYPE_CHECKING:  # pragma: no cover
     from preserve.pipeline import BagOutcome
     from preserve.fixity import ProgressFn
-    from preserve.verify.checks import BagReport
+    from preserve.verify.checks import BagReport, Level
 
 # Each command imports the library it calls when it runs: `preserve verify` does not load the
 # packaging code (METS, PREMIS, describing), and `preserve bag` not the verifier, so each starts
@@ -83,6 +83,8 @@ def cli() -> None:
 @click.option("--force", is_flag=True, help="Replace existing bags that differ (atomically).")
 @click.option("--jobs", type=click.IntRange(1, 256), default=None,
               help="Worker processes for many releases, threads within one (default: all cores).")
+# The two choice lists repeat preserve.package.model.PACKAGE_TYPES and preserve.formats.ENGINES
+# (tests/test_cli.py keeps them equal): importing those modules here would slow every command's start.
 @click.option("--package-type", type=click.Choice(["SIP", "AIP"]), default="SIP", show_default=True,
               help="OAIS package type recorded in the METS.")
 @click.option("--identify", type=click.Choice(["siegfried", "builtin"]), default="siegfried", show_default=True,
@@ -144,7 +146,7 @@ def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: i
     from preserve.verify.report import append_audit_log, exit_code, format_bag, report_document, summary
     from preserve.verify.checks import find_bags, verify_many
 
-    level = "completeness" if completeness_only else "fast" if fast else "full"
+    level: Level = "completeness" if completeness_only else "fast" if fast else "full"
     bags = find_bags(list(paths) or [Path("bags")])
     if log is not None:
         append_audit_log(log, [], level)  # fail early (exit 2) if the log cannot be written

@@ -7,13 +7,11 @@ from typing import Literal
 
 from preserve.errors import InputError
 from preserve.fixity import DEFAULT_ALGORITHMS, normalise_algorithms
-from preserve.formats import ENGINES
+from preserve.formats import ENGINES, Engine
 from preserve.package.model import PACKAGE_TYPES, PackageType
 
-#: how formats are identified: Siegfried's PRONOM signatures, or only the built-in table
-#: (the names of preserve.formats.ENGINES; a test keeps the two in step)
-IdentifyEngine = Literal["siegfried", "builtin"]
-DEFAULT_IDENTIFY: IdentifyEngine = "siegfried"
+#: how formats are identified by default: Siegfried's PRONOM signatures (see preserve.formats.Engine)
+DEFAULT_IDENTIFY: Engine = "siegfried"
 
 #: what happened to one release (see BagOutcome)
 OutcomeStatus = Literal["created", "replaced", "skipped", "refused", "invalid", "failed"]
@@ -30,7 +28,7 @@ class BagOptions:
     jobs: int | None = None
     package_type: PackageType = "SIP"
     fsync: bool = True
-    identify: IdentifyEngine = DEFAULT_IDENTIFY  # see preserve.formats.identify_many
+    identify: Engine = DEFAULT_IDENTIFY  # see preserve.formats.identify_many
 
     def __post_init__(self) -> None:
         algorithms = normalise_algorithms(self.algorithms)

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Sequence
 
 from preserve.pipeline.bag_info import bag_info_fields, existing_fingerprint, fingerprint, preserve_fields, real_title
-from preserve.pipeline.options import BagOptions, BagOutcome, IdentifyEngine, OutcomeStatus
+from preserve.pipeline.options import BagOptions, BagOutcome, OutcomeStatus
 from preserve.bag.writer import BagBuilder
 from preserve.fixity import Fixity, ProgressFn, copy_and_hash_many
-from preserve.formats import FormatInfo, identifier, identify_head, identify_many, load_signatures
+from preserve.formats import Engine, FormatInfo, identifier, identify_head, identify_many, load_signatures
 from preserve.intake.config import CollectionConfig
 from preserve.intake.releases import Release
 from preserve.package.build import make_package
@@ -85,7 +85,7 @@ _warm_lock = threading.Lock()
 _warm_started = False
 
 
-def warm_up(identify: IdentifyEngine) -> threading.Thread | None:
+def warm_up(identify: Engine) -> threading.Thread | None:
     """Load what packaging needs after the copy on a thread, once per process (None: done before).
 
     The XSD validators and Siegfried's signatures load while the first release's files are
@@ -103,7 +103,7 @@ def warm_up(identify: IdentifyEngine) -> threading.Thread | None:
     return thread
 
 
-def _load_for_packaging(identify: IdentifyEngine) -> None:
+def _load_for_packaging(identify: Engine) -> None:
     try:
         for kind in ("mets", "premis", "dc"):
             get_schema(kind)  # type: ignore[arg-type]
