@@ -15,13 +15,18 @@ if TYPE_CHECKING:
     from importlib.abc import Traversable
 
 
+def checkout_schemas() -> Path:
+    """Where a source checkout keeps the schemas: ``schemas/`` beside the ``preserve/`` package."""
+    return Path(__file__).resolve().parents[2] / "schemas"  # preserve/_runtime/resources.py
+
+
 @lru_cache(maxsize=1)
 def schemas_dir() -> "Traversable":
     """The folder holding the JSON Schemas and ``xsd/``."""
     try:
         return files("preserve.schemas")
     except ModuleNotFoundError:
-        checkout = Path(__file__).resolve().parent.parent / "schemas"
+        checkout = checkout_schemas()
         if (checkout / "xsd").is_dir():
             return checkout
         raise
