@@ -5,7 +5,8 @@ from pathlib import Path
 
 from preserve.intake.config import CollectionConfig
 from preserve.describe import choose_main, describe_bytes, describe_release
-from preserve.describe.binary import dcmi_type, sniff_mime
+from preserve.describe.binary import sniff_mime
+from preserve.describe.kinds import dcmi_type
 from preserve.describe.encoding import decode
 from preserve.describe.language import detect
 from preserve.describe.lines import split_lines, strip_markup
@@ -134,7 +135,7 @@ def test_any_text_never_raises(text, name):
 
 
 def test_large_documents_are_read_only_up_to_the_limit(tmp_path) -> None:
-    from preserve.describe import read_document
+    from preserve.describe.files import read_document
     from preserve.intake.releases import ReleaseFile
 
     path = tmp_path / "big.txt"
@@ -239,7 +240,7 @@ def test_no_text_hint_means_choose_main_reads_and_finds_nothing(tmp_path_factory
     without reading a byte (single-file releases and the curator's choice included)."""
     from unittest import mock
 
-    import preserve.describe as describe
+    import preserve.describe.main_document as main_document
     from preserve.describe import MAIN_DOCUMENT_COLUMN, may_analyse_text
 
     root = tmp_path_factory.mktemp("src")
@@ -253,9 +254,9 @@ def test_no_text_hint_means_choose_main_reads_and_finds_nothing(tmp_path_factory
     sheet = {releases[0].name: {MAIN_DOCUMENT_COLUMN: [named]}} if named else {}
     if may_analyse_text(releases, sheet):
         return  # a hint of text only costs a preload
-    with mock.patch.object(describe, "_file_format", side_effect=AssertionError("read a file's bytes")):
+    with mock.patch.object(main_document, "file_format", side_effect=AssertionError("read a file's bytes")):
         main, how = choose_main(releases[0], named)
-    assert main is None and how == "the folder holds no text document"
+    assert main is None and how == "the folder holds no document (text, PDF, word processing or e-mail)"
 
 
 def test_creator_rules_each_find_their_own_evidence():
