@@ -18,11 +18,6 @@ def test_installed_schemas_hold_the_json_schemas_and_xsds() -> None:
     assert (folder / "xsd" / "mets.xsd").is_file()
 
 
-def test_the_checkout_fallback_names_this_checkout_s_schemas_folder() -> None:
-    assert resources.checkout_schemas() == REPO / "schemas"
-    assert (resources.checkout_schemas() / "xsd" / "mets.xsd").is_file()
-
-
 def test_a_checkout_run_without_the_installed_mapping_finds_the_schemas(tmp_path: Path) -> None:
     """`python -m preserve` in a checkout imports the checkout's package, which has no
     preserve.schemas: the schemas come from the checkout's folder."""
