@@ -1,7 +1,9 @@
 """The ``preserve`` command: parse options, call the library, format the result, pick the exit code.
 
-Exit codes: 0 success; 1 damage found or a release not bagged (invalid metadata); 2 usage and
-input errors; 130 / 143 interrupted by SIGINT / SIGTERM. No traceback ever reaches the user.
+Exit codes: 0 success; 1 damage found, a release not bagged (a wrong value in its record, or with
+--strict a record incomplete for deposit) or a wrong value found by validate; 2 usage and input
+errors; 130 / 143 interrupted by SIGINT / SIGTERM. No traceback ever reaches the user. Each problem
+is printed once, on stderr; stdout holds the per-bag lines and the summary (or the --json document).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from preserve.pipeline import BagOutcome
     from preserve.fixity import ProgressFn
     from preserve.verify.checks import BagReport, Level
+    from preserve.validate.deposit import RecordCheck
 
 # Each command imports the library it calls when it runs: `preserve verify` does not load the
 # packaging code (METS, PREMIS, describing), and `preserve bag` not the verifier, so each starts
@@ -90,15 +93,17 @@ def cli() -> None:
 @click.option("--identify", type=click.Choice(["siegfried", "builtin"]), default="siegfried", show_default=True,
               help="Format identification: Siegfried's PRONOM signatures, or only the built-in table "
                    "(much faster on many small files; for transfers a repository identifies again).")
+@click.option("--strict", is_flag=True,
+              help="Do not bag a release whose record is incomplete for deposit (rights, type, ...); exit 1.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-bag lines.")
 def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs: int | None,
-        package_type: str, identify: str, as_json: bool, quiet: bool) -> None:
+        package_type: str, identify: str, strict: bool, as_json: bool, quiet: bool) -> None:
     """Bag every release in SOURCE (default: seeds/) into --out (default: bags/)."""
     from preserve.pipeline import BagOptions, bag_collection, prepare
 
     options = BagOptions(algorithms=algorithms, force=force, jobs=jobs, package_type=package_type,
-                         identify=identify)
+                         identify=identify, strict=strict)
     found, _ = prepare(source, out)
     for warning in found.warnings:
         err(f"warning: {warning}")
@@ -107,9 +112,8 @@ def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs:
     held: list[str] = []  # per-bag lines wait while a progress bar holds the terminal
 
     def report(outcome: BagOutcome) -> None:
-        if not as_json and not quiet:
+        if not as_json and not quiet:  # the status only: why a release was not bagged goes to stderr, once
             line = f"{outcome.status:8} {outcome.path}"
-            line += f"  ({outcome.message})" if outcome.message and not outcome.ok else ""
             held.append(line) if progress else click.echo(line)
 
     files = sum(len(r.files) for r in found.releases)
@@ -119,14 +123,26 @@ def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs:
         click.echo(line)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
-    bad = [o for o in result.outcomes if not o.ok]
-    for outcome in bad:
-        err(f"{outcome.name}: not bagged: {outcome.message}")
+    for outcome in result.outcomes:
+        if not outcome.ok:
+            err(f"{outcome.name}: not bagged: {outcome.message}")
+        if outcome.incomplete and outcome.status != "incomplete":  # "incomplete": its message says it
+            err(f"warning: {outcome.name}: incomplete for deposit: {'; '.join(outcome.incomplete)}")
     if not as_json and not quiet:
-        made = sum(o.status in ("created", "replaced") for o in result.outcomes)
-        skipped = sum(o.status == "skipped" for o in result.outcomes)
-        click.echo(f"{made} bagged, {skipped} unchanged, {len(bad)} not bagged, in {out}")
+        click.echo(_bag_summary(result.outcomes, out))
     sys.exit(result.exit_code)
+
+
+def _bag_summary(outcomes: list[BagOutcome], out: Path) -> str:
+    """'2 bagged (1 incomplete for deposit), 1 unchanged, 0 not bagged, in OUT'."""
+    def counted(label: str, statuses: tuple[str, ...]) -> str:
+        these = [o for o in outcomes if o.status in statuses]
+        lacking = sum(bool(o.incomplete) for o in these)
+        return f"{len(these)} {label}" + (f" ({lacking} incomplete for deposit)" if lacking else "")
+
+    bad = sum(not o.ok for o in outcomes)
+    made, unchanged = counted("bagged", ("created", "replaced")), counted("unchanged", ("skipped",))
+    return f"{made}, {unchanged}, {bad} not bagged, in {out}"
 
 
 @cli.command()
@@ -189,20 +205,43 @@ def describe(source: Path, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("source", default="seeds", type=click.Path(path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 also when a record is incomplete for deposit.")
 @click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
-def validate(source: Path, as_json: bool) -> None:
-    """Check every release's Dublin Core record against schemas/dublin-core.schema.json."""
-    from preserve.validate.collection import validate_collection
+def validate(source: Path, strict: bool, as_json: bool) -> None:
+    """Check every release's record: wrong values (errors) and what deposit still needs (warnings)."""
+    from preserve.validate.collection import check_collection
+    from preserve.validate.deposit import incomplete_message, problem_line
 
-    problems = validate_collection(source)
+    checks = check_collection(source)
     if as_json:
-        click.echo(json.dumps([p.__dict__ for p in problems], indent=2, ensure_ascii=False))
+        click.echo(json.dumps([item for check in checks for item in _validate_items(check)], indent=2,
+                              ensure_ascii=False))
     else:
-        for p in problems:
-            click.echo(f"{p.release}: {p.field}: {p.value!r}: {p.expectation}")
-        releases = len({p.release for p in problems})
-        click.echo(f"{len(problems)} problems in {releases} releases" if problems else "all records valid")
-    sys.exit(1 if problems else 0)
+        for check in checks:
+            for problem in check.errors:
+                click.echo(f"{check.release}: {problem_line(problem)}")
+            if check.incomplete:
+                click.echo(f"warning: {check.release}: {incomplete_message(check.incomplete)}")
+        click.echo(_validate_summary(checks))
+    wrong = any(c.errors for c in checks)
+    sys.exit(1 if wrong or (strict and any(c.incomplete for c in checks)) else 0)
+
+
+def _validate_items(check: RecordCheck) -> list[dict[str, str]]:
+    """One record's findings for `preserve validate --json`: errors, then what it lacks."""
+    items = [{"release": check.release, "level": "error", "field": p.field, "value": p.value,
+              "expectation": p.expectation} for p in check.errors]
+    items += [{"release": check.release, "level": "incomplete", "field": m.element, "value": "",
+               "expectation": f"required for deposit; {m.where}"} for m in check.incomplete]
+    return items
+
+
+def _validate_summary(checks: list[RecordCheck]) -> str:
+    """'all records valid', or 'N problems in M releases'; then how many records are incomplete."""
+    wrong = sum(len(c.errors) for c in checks)
+    head = f"{wrong} problems in {sum(bool(c.errors) for c in checks)} releases" if wrong else "all records valid"
+    lacking = sum(bool(c.incomplete) for c in checks)
+    return head + (f"; {lacking} of {len(checks)} incomplete for deposit" if lacking else "")
 
 
 def main(argv: list[str] | None = None) -> None:

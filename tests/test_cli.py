@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -130,12 +131,91 @@ def test_readme_opens_with_the_two_commands() -> None:
     assert test_command in ci
 
 
-def test_bag_says_which_release_is_invalid(collection: Path, tmp_path: Path) -> None:
-    (collection / "metadata.csv").unlink()
-    res = preserve("bag", str(collection), "--out", str(tmp_path / "b"), cwd=tmp_path)
+RIGHTS_WARNING = "no rights (set rights in preserve.toml or dc.rights in metadata.csv)"
+TEXT = ("Harbour works begin in the spring\n\n3 March 2017\n\n" + "The committee met on Tuesday to discuss "
+        "the harbour works and the budget for the coming year, and agreed to start in April. " * 4)
+
+
+def _intake(root: Path, **files: bytes | str) -> Path:
+    """A SOURCE with no preserve.toml and no metadata.csv: only the given files."""
+    root.mkdir()
+    for name, data in files.items():
+        path = root / name
+        path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data, encoding="utf-8")
+    return root
+
+
+def _only_bags(out: Path, names: list[str]) -> None:
+    assert sorted(os.listdir(out)) == sorted(names)  # no lock file, no staging, nothing else
+    assert all((out / name / "bagit.txt").is_file() for name in names)
+
+
+def test_a_binary_file_without_metadata_is_bagged_with_one_warning(tmp_path: Path) -> None:
+    src = _intake(tmp_path / "src", **{"blob.bin": random.Random(3).randbytes(4096)})
+    res = preserve("bag", str(src), "--out", str(tmp_path / "out"), "--identify", "builtin", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    [warning] = res.stderr.splitlines()  # one line for the release, naming everything it lacks
+    assert warning.startswith("preserve: warning: blob.bin: incomplete for deposit: ")
+    assert RIGHTS_WARNING in warning and "no type (set dc.type in metadata.csv)" in warning
+    assert res.stdout.splitlines() == [f"created  {tmp_path / 'out' / 'blob'}",
+                                       f"1 bagged (1 incomplete for deposit), 0 unchanged, 0 not bagged, "
+                                       f"in {tmp_path / 'out'}"]
+    _only_bags(tmp_path / "out", ["blob"])
+    assert preserve("verify", str(tmp_path / "out"), cwd=tmp_path).returncode == 0
+
+    strict = preserve("bag", str(src), "--out", str(tmp_path / "strict"), "--strict", "--identify", "builtin",
+                      cwd=tmp_path)
+    assert strict.returncode == 1
+    [refusal] = strict.stderr.splitlines()
+    assert refusal.startswith("preserve: blob.bin: not bagged: incomplete for deposit: ")
+    assert RIGHTS_WARNING in refusal and "no type" in refusal
+    assert f"incomplete {tmp_path / 'strict' / 'blob'}" in strict.stdout
+    assert "0 bagged, 0 unchanged, 1 not bagged" in strict.stdout
+    _only_bags(tmp_path / "strict", [])
+
+
+def test_a_text_release_without_rights_is_bagged_with_the_rights_warning(tmp_path: Path) -> None:
+    src = _intake(tmp_path / "src", **{"harbour.txt": TEXT})
+    res = preserve("bag", str(src), "--out", str(tmp_path / "out"), "--json", cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == f"preserve: warning: harbour.txt: incomplete for deposit: {RIGHTS_WARNING}\n"
+    [outcome] = json.loads(res.stdout)["bags"]
+    assert (outcome["status"], outcome["incomplete"]) == ("created", [RIGHTS_WARNING])
+    _only_bags(tmp_path / "out", ["harbour"])
+    (src / "preserve.toml").write_text('rights = "CC BY 4.0"\n', encoding="utf-8")
+    res = preserve("bag", str(src), "--out", str(tmp_path / "out"), "--force", "--strict", cwd=tmp_path)
+    assert (res.returncode, res.stderr) == (0, "")  # supplied: complete, and the bag replaced
+    assert "replaced" in res.stdout and "1 bagged, 0 unchanged" in res.stdout
+
+
+def test_a_wrong_value_is_refused_and_said_once(collection: Path, tmp_path: Path) -> None:
+    (collection / "metadata.csv").write_text(
+        "filename,dc.title,dc.date,dc.language,dc.type\nbeta.txt,Beta,2017-02-30,zxx,Dataset\n", encoding="utf-8")
+    res = preserve("bag", str(collection), "--out", str(tmp_path / "b"), "--identify", "builtin", cwd=tmp_path)
     assert res.returncode == 1
-    assert "beta.txt: not bagged: invalid metadata" in res.stderr
-    assert "2 bagged" in res.stdout and "Traceback" not in res.stderr
+    [line] = res.stderr.splitlines()
+    assert line.startswith("preserve: beta.txt: not bagged: invalid metadata: date: '2017-02-30': ")
+    assert f"invalid  {tmp_path / 'b' / 'beta'}\n" in res.stdout and "2017-02-30" not in res.stdout
+    assert "2 bagged, 0 unchanged, 1 not bagged" in res.stdout and "Traceback" not in res.stderr
+    _only_bags(tmp_path / "b", ["alpha", "gamma"])
+
+
+def test_validate_reports_two_levels(collection: Path, tmp_path: Path) -> None:
+    (collection / "metadata.csv").unlink()  # beta: binary, no type
+    res = preserve("validate", str(collection), cwd=tmp_path)
+    assert res.returncode == 0, res.stdout  # incomplete is a warning
+    lines = res.stdout.splitlines()
+    assert lines[0].startswith("warning: beta: incomplete for deposit: ") and "no type" in lines[0]
+    assert lines[-1] == "all records valid; 1 of 3 incomplete for deposit"
+    assert preserve("validate", str(collection), "--strict", cwd=tmp_path).returncode == 1
+    (collection / "metadata.csv").write_text("filename,dc.date\nalpha.txt,2017-13-01\n", encoding="utf-8")
+    res = preserve("validate", str(collection), "--json", cwd=tmp_path)
+    assert res.returncode == 1  # a wrong value is an error
+    found = {(f["release"], f["level"], f["field"]) for f in json.loads(res.stdout)}
+    assert ("alpha", "error", "date") in found and ("beta", "incomplete", "type") in found
+    text = preserve("validate", str(collection), cwd=tmp_path).stdout
+    assert "alpha: date: '2017-13-01': " in text and text.endswith(
+        "1 problems in 1 releases; 1 of 3 incomplete for deposit\n")
 
 
 def test_describe_writes_the_sheet_and_validate_reports(collection: Path, tmp_path: Path) -> None:
@@ -145,8 +225,7 @@ def test_describe_writes_the_sheet_and_validate_reports(collection: Path, tmp_pa
     sheet = (collection / "metadata.csv").read_text(encoding="utf-8")
     assert sheet.startswith("filename,") and "alpha.txt" in sheet and "dc.title" in sheet
     res = preserve("validate", str(collection), cwd=tmp_path)
-    assert res.returncode == 1
-    assert "beta" in res.stdout and "language" in res.stdout
+    assert res.returncode == 0 and "beta: incomplete for deposit" in res.stdout
     res = preserve("describe", str(collection), "--json", cwd=tmp_path)
     records = json.loads(res.stdout)
     assert {r["release"] for r in records} == {"alpha", "beta", "gamma"}

@@ -1,4 +1,4 @@
-"""Two runs on one output folder, and verify while bags are being written.
+"""Two runs on one output folder, and verify while bags are being written; after them, only bags.
 
 A running `preserve bag` is frozen (SIGSTOP) while it holds the lock and a staging folder
 exists, so the second run and the verifier meet it at a known point, then it is resumed.
@@ -55,6 +55,7 @@ def test_second_run_is_refused_and_verify_skips_staging(source: Path, tmp_path: 
     assert first.returncode == 0, stderr
     assert staging_in(out) == [] and len(bags_in(out)) == 10
     assert_only_complete_bags(out)
+    assert sorted(os.listdir(out)) == bags_in(out)  # only bags: the lock was on the folder, no file
     assert tree_digest(source) == before
 
 
@@ -74,3 +75,4 @@ def test_two_runs_started_together_never_corrupt(source: Path, tmp_path: Path) -
             assert "another run" in stderr and "holds the lock" in stderr
     assert staging_in(out) == [] and len(bags_in(out)) == 10
     assert_only_complete_bags(out)
+    assert sorted(os.listdir(out)) == bags_in(out)

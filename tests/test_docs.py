@@ -162,8 +162,11 @@ def test_a_mistake_and_damage_look_as_getting_started_shows(tmp_path: Path) -> N
     assert invalid.stdout in guide
     bagged = preserve_cmd("bag", "millbrook", "--out", "bags", "--identify", "builtin", cwd=tmp_path)
     assert bagged.returncode == 1
-    assert "invalid  bags/tram-extension  (invalid metadata: date: '2025-02-30'" in bagged.stdout
-    assert "invalid  bags/tram-extension  (invalid metadata: date: '2025-02-30'" in guide
+    refusal = "preserve: tram-extension: not bagged: invalid metadata: date: '2025-02-30': an ISO 8601 / EDTF date"
+    assert bagged.stderr.startswith(refusal) and len(bagged.stderr.splitlines()) == 1 and refusal in guide
+    assert "invalid  bags/tram-extension\n" in bagged.stdout and "2025-02-30" not in bagged.stdout  # said once
+    for line in bagged.stdout.splitlines():
+        assert line in guide
 
     story = tmp_path / "bags" / "library-reopens" / "data" / "representations" / "rep1" / "data" / "library-reopens.txt"
     with story.open("a", encoding="utf-8") as handle:
@@ -174,6 +177,33 @@ def test_a_mistake_and_damage_look_as_getting_started_shows(tmp_path: Path) -> N
     for line in damaged.stdout.splitlines():
         if line.startswith("    mets-size-mismatch"):
             assert line in guide
+
+
+def test_no_rights_bags_everything_with_the_warning_the_readme_and_guide_show(tmp_path: Path) -> None:
+    source = example_collection(tmp_path)
+    shutil.copyfile(EXAMPLES / "metadata.csv", source / "metadata.csv")
+    config = read(source / "preserve.toml")
+    (source / "preserve.toml").write_text(re.sub(r"(?m)^rights = .*\n", "", config), encoding="utf-8")
+    guide, readme = read(DOCS / "getting-started.md"), read(README)
+
+    bagged = preserve_cmd("bag", "millbrook", "--out", "bags", "--identify", "builtin", cwd=tmp_path)
+    assert bagged.returncode == 0, bagged.stderr
+    for line in bagged.stdout.splitlines() + bagged.stderr.splitlines():
+        assert line in guide, line
+    warning = next(line for line in bagged.stderr.splitlines() if "library-reopens.txt" in line)
+    assert warning in readme and "no rights (set rights in preserve.toml or dc.rights" in warning
+    assert len(bagged.stderr.splitlines()) == 3  # once per release
+    assert sorted(p.name for p in (tmp_path / "bags").iterdir()) == ["ferry-timetable", "library-reopens",
+                                                                   "tram-extension"]  # only bags
+    assert preserve_cmd("verify", "bags", cwd=tmp_path).returncode == 0
+
+    strict = preserve_cmd("bag", "millbrook", "--out", "strict", "--strict", "--identify", "builtin", cwd=tmp_path)
+    assert strict.returncode == 1 and "0 bagged, 0 unchanged, 3 not bagged" in strict.stdout
+    assert strict.stderr.count("not bagged: incomplete for deposit: no rights") == 3
+
+    (source / "preserve.toml").write_text(config, encoding="utf-8")  # the line added back, as the guide says
+    again = preserve_cmd("bag", "millbrook", "--out", "bags", "--force", "--identify", "builtin", cwd=tmp_path)
+    assert (again.returncode, again.stderr) == (0, "") and "3 bagged, 0 unchanged" in again.stdout
 
 
 # --- docs/cli.md against the click commands ------------------------------------------------------

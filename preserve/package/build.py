@@ -166,6 +166,9 @@ def documentation_text(inp: PackageInput) -> str:
     if inp.empty_dirs:
         lines.append("Empty folders of the release (recorded in PREMIS and the representation METS):")
         lines += [f"  {d}" for d in inp.empty_dirs]
+    if inp.incomplete:  # a future reader learns first what the record still lacks
+        lines += ["", "The descriptive record is incomplete for deposit (PREMIS: metadata validation):"]
+        lines += [f"  {m}" for m in inp.incomplete]
     lines += [
         "",
         "To check it: compare each file's SHA-256 with the METS.xml that lists it (and with",

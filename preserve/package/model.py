@@ -65,6 +65,7 @@ class PackageInput:
     created: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     software: tuple[str, str] = (SOFTWARE_NAME, __version__)
     identify: str = "siegfried"  # the engine that identified the formats (for the PREMIS agent)
+    incomplete: Sequence[str] = ()  # what the record lacks for deposit, each with where to supply it
 
 
 @dataclass(frozen=True)

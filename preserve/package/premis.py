@@ -4,8 +4,9 @@ Objects: the representation (with its empty folders as significant properties) a
 object per content file (fixity for every bag algorithm, size, PRONOM format, MIME type,
 original name, location). Events: message digest calculation, format identification,
 metadata extraction (each DC value with its provenance), metadata validation, and package
-creation (SIP) or ingestion (AIP). Agents: the software, the format identifier and the
-organisation. Everything is linked by local identifiers, and each link and fact is written
+creation (SIP) or ingestion (AIP); metadata validation ends "incomplete", with a note per
+element, when the record lacks one deposit needs. Agents: the software, the format identifier
+and the organisation. Everything is linked by local identifiers, and each link and fact is written
 once: an event names its agents and the representation it concerns (with its role), a file
 names the representation that includes it, and a file's digests and format are in its object
 only (the events sum them up). Every event concerns every content file, so an event naming
@@ -40,8 +41,9 @@ REPRESENTATION_ID = "representations/rep1"
 #: premis:eventType values written (LoC event type vocabulary)
 EventType = Literal["message digest calculation", "format identification", "metadata extraction", "validation",
                     "creation", "ingestion"]
-#: premis:eventOutcome values written
-EventOutcome = Literal["success", "partial success", "failure"]
+#: premis:eventOutcome values written (free text in PREMIS 3; "incomplete": a metadata validation whose
+#: record has only valid values but lacks an element deposit needs, each named in a detail note)
+EventOutcome = Literal["success", "partial success", "failure", "incomplete"]
 #: premis:agentType values written
 AgentType = Literal["software", "organization"]
 #: premis:linkingAgentRole values written
@@ -65,6 +67,11 @@ def digest_note(files: Sequence[ContentFile], algorithms: Sequence[str]) -> str:
     """The message digest event's outcome: how much was hashed (each file's digests are in its object)."""
     total = sum(cf.fixity.size for cf in files)
     return f"{count(len(files), 'content file')}, {total} bytes, {len(algorithms)} digests each"
+
+
+def validation_outcome(problems: Sequence[str], missing: Sequence[str]) -> EventOutcome:
+    """The metadata validation event's outcome: a wrong value fails; a lacking element leaves it incomplete."""
+    return "failure" if problems else "incomplete" if missing else "success"
 
 
 def format_counts(files: Sequence[ContentFile]) -> list[tuple[FormatInfo, int]]:
@@ -249,10 +256,10 @@ def _events(out: list[str], inp: PackageInput, locations: Sequence[str], tool: I
            "stored in metadata/descriptive/dc.xml and dc.json",
            "success", _esc_all(f"{el} = {value!r} [{prov}]" for el, value, prov in inp.provenance),
            software)
-    problems = list(inp.validation_problems)
+    problems, missing = list(inp.validation_problems), list(inp.incomplete)
     _event(out, EVENT_VALIDATION, "validation", when,
            "Dublin Core record validated against the preserve JSON Schema for records",
-           "success" if not problems else "failure", _esc_all(problems or ["record is valid"]),
+           validation_outcome(problems, missing), _esc_all(problems or missing or ["record is valid"]),
            software)
     sip = inp.package_type.upper() == "SIP"
     _event(out, EVENT_PACKAGE, "creation" if sip else "ingestion", when,

@@ -14,7 +14,7 @@ from preserve.package.model import PACKAGE_TYPES, PackageType
 DEFAULT_IDENTIFY: Engine = "siegfried"
 
 #: what happened to one release (see BagOutcome)
-OutcomeStatus = Literal["created", "replaced", "skipped", "refused", "invalid", "failed"]
+OutcomeStatus = Literal["created", "replaced", "skipped", "refused", "invalid", "incomplete", "failed"]
 #: the statuses of a release whose bag is in place: written now, or identical already
 BAGGED: tuple[OutcomeStatus, ...] = ("created", "replaced", "skipped")
 
@@ -29,6 +29,7 @@ class BagOptions:
     package_type: PackageType = "SIP"
     fsync: bool = True
     identify: Engine = DEFAULT_IDENTIFY  # see preserve.formats.identify_many
+    strict: bool = False  # refuse a release whose record is incomplete for deposit (never changes a bag)
 
     def __post_init__(self) -> None:
         algorithms = normalise_algorithms(self.algorithms)
@@ -47,8 +48,10 @@ class BagOutcome:
 
     ``status``: "created" (a new bag), "replaced" (a different bag replaced, with force),
     "skipped" (an identical bag already there), "refused" (a different bag already there, no
-    force), "invalid" (its record fails the metadata schema: not bagged) or "failed" (not
-    bagged: ``message`` says why).
+    force), "invalid" (a value of its record is wrong: not bagged), "incomplete" (with strict,
+    its record lacks what deposit needs: not bagged) or "failed" (not bagged: ``message`` says
+    why). ``incomplete`` lists what the record lacks for deposit, each with where to supply it,
+    whatever the status (a bagged release may be incomplete).
     """
 
     release_id: str
@@ -58,6 +61,7 @@ class BagOutcome:
     message: str = ""
     files: int = 0
     bytes: int = 0
+    incomplete: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -66,7 +70,8 @@ class BagOutcome:
 
     def as_dict(self) -> dict:
         return {"release": self.release_id, "name": self.name, "status": self.status,
-                "path": str(self.path), "message": self.message, "files": self.files, "bytes": self.bytes}
+                "path": str(self.path), "message": self.message, "files": self.files, "bytes": self.bytes,
+                "incomplete": list(self.incomplete)}
 
 
 @dataclass

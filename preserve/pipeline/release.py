@@ -24,34 +24,34 @@ from preserve.record import Record, plain, to_json
 from preserve.xml.schemas import get_schema
 
 
-def record_problems(record: Record) -> list[str]:
-    """The JSON Schema problems of a record, one readable line each."""
-    from preserve.validate.schema import validate_record
-
-    return [f"{p.field}: {p.value!r}: {p.expectation}" if p.value else f"{p.field}: {p.expectation}"
-            for p in validate_record(plain(record), record.release_id)]
-
-
 def bag_release(release: Release, out: Path, *, config: CollectionConfig | None = None,
                 options: BagOptions | None = None, record: Record | None = None,
                 progress: ProgressFn | None = None) -> BagOutcome:
     """Describe, check and write one release as a bag at out/<release id>/, atomically.
 
-    A record that fails the metadata schema is not bagged (status "invalid"); an existing bag
-    is kept when identical ("skipped") and replaced only with force ("refused" without). The
-    source is only ever read.
+    A record with a wrong value is not bagged (status "invalid"). A record that lacks what
+    deposit needs is bagged all the same, the outcome's ``incomplete`` saying what it lacks,
+    unless ``options.strict`` (then status "incomplete", not bagged). An existing bag is kept
+    when identical ("skipped") and replaced only with force ("refused" without). The source is
+    only ever read.
     """
     from preserve.describe import describe_release
+    from preserve.validate.deposit import check_record, incomplete_message, problem_line
 
     config = config or CollectionConfig()
     options = options or BagOptions()
     record = record or describe_release(release, config)
     dest = Path(out) / release.id
     outcome = BagOutcome(release.id, release.name, "created", dest, files=len(release.files), bytes=release.size)
-    problems = record_problems(record)
-    if problems:
+    check = check_record(record)
+    outcome.incomplete = [str(m) for m in check.incomplete]
+    if check.errors:
         outcome.status = "invalid"
-        outcome.message = "invalid metadata: " + "; ".join(problems)
+        outcome.message = "invalid metadata: " + "; ".join(map(problem_line, check.errors))
+        return outcome
+    if check.incomplete and options.strict:
+        outcome.status = "incomplete"
+        outcome.message = incomplete_message(check.incomplete)
         return outcome
     metadata = to_json(record)
     if dest.exists():
@@ -62,7 +62,8 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
     sniffed = _HeadIdentification(release) if options.identify == "builtin" else None
     warming = warm_up(options.identify)
     try:
-        _write_bag(release, dest, record, metadata, config, options, created, sniffed, warming, progress)
+        _write_bag(release, dest, record, metadata, config, options, created, sniffed, warming, progress,
+                   outcome.incomplete)
     finally:
         if warming is not None:
             warming.join()  # nothing of it outlives the call (an interrupted run included)
@@ -115,7 +116,7 @@ def _load_for_packaging(identify: Engine) -> None:
 
 def _write_bag(release: Release, dest: Path, record: Record, metadata: dict, config: CollectionConfig,
                options: BagOptions, created: datetime, sniffed: _HeadIdentification | None,
-               warming: threading.Thread | None, progress: ProgressFn | None) -> None:
+               warming: threading.Thread | None, progress: ProgressFn | None, incomplete: Sequence[str]) -> None:
     """Copy, identify, package and write one release's bag at dest (see bag_release)."""
     with BagBuilder(dest, options.algorithms, jobs=options.jobs, fsync=options.fsync,
                     progress=progress, replace=options.force) as bag:
@@ -126,7 +127,7 @@ def _write_bag(release: Release, dest: Path, record: Record, metadata: dict, con
             bag.add_empty_dir(content_path(folder))
         formats = sniffed.formats if sniffed is not None else _identify_copies(bag, release, options)
         package = make_package(package_input(release, record, fixities, formats, config, options, created,
-                                             metadata))
+                                             metadata, incomplete))
         for relpath, data in package.files.items():
             digest = package.sha256.get(relpath)
             bag.add_bytes(relpath, data, constant=relpath.startswith(SCHEMAS_DIR),
@@ -169,8 +170,11 @@ class _HeadIdentification:
 
 def package_input(release: Release, record: Record, fixities: Sequence[Fixity], formats: Sequence[FormatInfo],
                   config: CollectionConfig, options: BagOptions, created: datetime,
-                  dc_json: dict | None = None) -> PackageInput:
-    """Everything the METS/PREMIS builder needs, from the release, its record, fixity and formats."""
+                  dc_json: dict | None = None, incomplete: Sequence[str] = ()) -> PackageInput:
+    """Everything the METS/PREMIS builder needs, from the release, its record, fixity and formats.
+
+    ``incomplete``: what the record lacks for deposit (PREMIS records it in the validation event).
+    """
     contents = [
         ContentFile(relpath=f.relpath, fixity=fx,
                     created=datetime.fromtimestamp(f.mtime_ns / 1e9, tz=timezone.utc), format=fmt)
@@ -184,5 +188,5 @@ def package_input(release: Release, record: Record, fixities: Sequence[Fixity], 
         provenance=provenance,
         validation_problems=[], files=contents, empty_dirs=list(release.empty_dirs), config=config,
         algorithms=options.algorithms, package_type=options.package_type, created=created,
-        identify=options.identify,
+        identify=options.identify, incomplete=tuple(incomplete),
     )

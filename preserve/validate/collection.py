@@ -1,4 +1,4 @@
-"""Check every release record of a collection against the DC schema (`preserve validate`)."""
+"""Check every release record of a collection at both levels (`preserve validate`)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,20 +7,17 @@ from typing import Iterable
 from preserve.describe import describe_collection
 from preserve.intake.config import load_config
 from preserve.intake.releases import discover
-from preserve.record import Record, plain
-from preserve.validate.schema import RecordProblem, validate_record
+from preserve.record import Record
+from preserve.validate.deposit import RecordCheck, check_record
 
 
-def validate_records(records: Iterable[Record]) -> list[RecordProblem]:
-    """Every schema problem of every record, record by record."""
-    problems: list[RecordProblem] = []
-    for record in records:
-        problems.extend(validate_record(plain(record), record.release_id))
-    return problems
+def check_records(records: Iterable[Record]) -> list[RecordCheck]:
+    """Each record's wrong values and what it lacks for deposit, record by record."""
+    return [check_record(record) for record in records]
 
 
-def validate_collection(source: Path) -> list[RecordProblem]:
-    """Every schema problem of the records SOURCE's releases describe to (metadata.csv applied)."""
+def check_collection(source: Path) -> list[RecordCheck]:
+    """The checks of the records SOURCE's releases describe to (metadata.csv applied)."""
     source = Path(source)
     releases = discover(source).releases
-    return validate_records(describe_collection(source, releases, load_config(source)))
+    return check_records(describe_collection(source, releases, load_config(source)))

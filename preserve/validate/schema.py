@@ -1,5 +1,8 @@
-"""Validate plain DC records against schemas/dublin-core.schema.json (Draft 2020-12).
+"""Find the wrong values of plain DC records: schemas/dublin-core.schema.json (Draft 2020-12).
 
+A value the schema rejects (an impossible date, an unknown language code, a type outside the
+DCMI vocabulary, a column that is no Dublin Core element) is wrong, and stops its release. The
+schema requires no element: what deposit needs is checked by :mod:`preserve.validate.deposit`.
 Problems are data: every one is returned as (release, field, value, expectation).
 The schema is read from the installed package, never fetched.
 
@@ -36,7 +39,7 @@ _EDTF_PART = re.compile(r"^([0-9X]{4})(?:-([0-9X]{2})(?:-([0-9X]{2}))?)?[?~%]?$"
 
 @dataclass(frozen=True)
 class RecordProblem:
-    """One way a record falls short of the schema."""
+    """One wrong value of a record (or an element that is no Dublin Core element)."""
 
     release: str
     field: str
@@ -56,6 +59,8 @@ def _real_date(part: str) -> bool:
     y, mo, d = m.groups()
     if not mo or "X" in mo or not d or "X" in d:
         return True
+    if not 1 <= int(mo) <= 12:  # the pattern says so too; both checks see every value
+        return False
     year = int(y) if "X" not in y else 2000  # leap year allows 29 February when the year is unknown
     return 1 <= int(d) <= calendar.monthrange(year, int(mo))[1]
 
@@ -210,16 +215,12 @@ def _fast_valid(record: dict[str, Any]) -> bool:
 
 
 def is_valid_record(plain: Mapping[str, Any]) -> bool:
-    """Whether a plain record is valid for deposit (jsonschema's answer, mostly decided fast)."""
+    """Whether every value of a plain record is valid (jsonschema's answer, mostly decided fast)."""
     record = dict(plain)
     return _fast_valid(record) or _validator().is_valid(record)
 
 
 def _expectation(error: Any) -> str:
-    if error.validator == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else ""
-        desc = schema()["properties"].get(missing, {}).get("description", "")
-        return f"required for deposit ({desc})" if desc else "required for deposit"
     if error.validator == "additionalProperties":
         return "one of the 15 Dublin Core elements"
     if error.validator == "maxItems":
@@ -237,8 +238,6 @@ def _expectation(error: Any) -> str:
 
 def _field(error: Any) -> tuple[str, str]:
     path = list(error.absolute_path)
-    if error.validator == "required":
-        return (error.message.split("'")[1] if "'" in error.message else "?"), ""
     if error.validator == "additionalProperties":
         extra = [k for k in error.instance if k not in schema()["properties"]]
         return (", ".join(map(str, extra)) or "?"), ""
@@ -249,7 +248,7 @@ def _field(error: Any) -> tuple[str, str]:
 
 
 def validate_record(plain: Mapping[str, list[str]], release_id: str) -> list[RecordProblem]:
-    """Every problem of one plain record (empty list when it is valid for deposit)."""
+    """Every wrong value of one plain record (empty list when all its values are valid)."""
     record = dict(plain)
     if _fast_valid(record):
         return []
@@ -260,7 +259,7 @@ def validate_record(plain: Mapping[str, list[str]], release_id: str) -> list[Rec
             continue
         field, value = _field(error)
         problems.append(RecordProblem(release_id, field, value, _expectation(error)))
-    return problems
+    return list(dict.fromkeys(problems))  # a date both unlike the pattern and not in the calendar: once
 
 
 if __name__ == "__main__":  # python -m preserve.validate.schema: regenerate the shipped compiled check

@@ -35,6 +35,21 @@ def manifest(pkg: Path) -> dict[str, str]:
             for p in sorted(pkg.rglob("*")) if p.is_file()}
 
 
+def test_an_incomplete_record_is_said_in_the_readme_and_premis_and_nowhere_else(tmp_path):
+    """What the record lacks reaches documentation/README.txt and PREMIS; every other file is the same."""
+    missing = ["no rights (set rights in preserve.toml or dc.rights in metadata.csv)"]
+    src = write_release(tmp_path / "src", {"press-release.txt": PRESS_RELEASE.encode()})
+    (tmp_path / "pkg").mkdir()
+    inp = make_input(tmp_path / "pkg", src, ["press-release.txt"])
+    complete, lacking = build_package(inp), build_package(replace(inp, incomplete=missing))
+    readme = lacking["documentation/README.txt"].decode("utf-8")
+    assert "The descriptive record is incomplete for deposit" in readme and f"  {missing[0]}\n" in readme
+    assert "incomplete" not in complete["documentation/README.txt"].decode("utf-8")
+    assert "<premis:eventOutcome>incomplete</premis:eventOutcome>" in lacking["metadata/preservation/premis.xml"].decode()
+    changed = {path for path in complete if complete[path] != lacking[path]}
+    assert changed == {"documentation/README.txt", "metadata/preservation/premis.xml", "METS.xml"}  # METS: their sizes
+
+
 def test_content_path():
     assert content_path("a/b c.txt") == "representations/rep1/data/a/b c.txt"
 

@@ -14,7 +14,7 @@ from lxml import etree
 from preserve.fixity import ALGORITHMS
 from preserve.formats import Identifier
 from preserve.package.model import content_path
-from preserve.package.premis import build_premis_xml, count, format_counts
+from preserve.package.premis import build_premis_xml, count, format_counts, validation_outcome
 from preserve.package.xmltext import xml_text
 from preserve.xml.safe import parse_xml
 from preserve.xml.schemas import validate
@@ -193,6 +193,33 @@ def test_validation_failure_and_aip(tmp_path):
 
 
 AWKWARD_TOOL = Identifier("tool <&>", "1\r", "detail ]]> \x02")
+MISSING = ["no type (set dc.type in metadata.csv)",
+           "no rights (set rights in preserve.toml or dc.rights in metadata.csv) <&>"]
+
+
+def _without_validation_outcome(data: bytes) -> bytes:
+    """The PREMIS bytes with the validation event's outcome information cut out."""
+    text = data.decode("utf-8")
+    start = text.index("<premis:eventType>validation</premis:eventType>")
+    head, tail = text[:start], text[start:]
+    cut = tail[tail.index("<premis:eventOutcomeInformation>"):tail.index("</premis:eventOutcomeInformation>")]
+    return (head + tail.replace(cut, "", 1)).encode("utf-8")
+
+
+def test_an_incomplete_record_changes_only_the_validation_outcome():
+    """Outcome "incomplete" with a note per missing element; every other byte is the complete record's."""
+    inp = replace(awkward_input(), validation_problems=[])
+    locations = [content_path(cf.relpath) for cf in inp.files]
+    complete = build_premis_xml(inp, locations, AWKWARD_TOOL)
+    lacking = build_premis_xml(replace(inp, incomplete=MISSING), locations, AWKWARD_TOOL)
+    assert validate(lacking, "premis") == []
+    ev = parse_xml(lacking).getroot().xpath("p:event[p:eventType='validation']", namespaces=P)[0]
+    assert values(ev, ".//p:eventOutcome") == ["incomplete"]
+    assert values(ev, ".//p:eventOutcomeDetailNote") == MISSING
+    assert lacking != complete and _without_validation_outcome(lacking) == _without_validation_outcome(complete)
+    assert "incomplete" not in complete.decode("utf-8")
+    assert validation_outcome([], []) == "success" and validation_outcome(["x"], MISSING) == "failure"
+
 
 
 @pytest.mark.parametrize("inp", [awkward_input(), replace(awkward_input(), files=[], empty_dirs=[]),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import bagit
@@ -104,7 +105,7 @@ def test_interruption_mid_bag_leaves_nothing_and_rerun_completes(collection: Pat
     result = bag_collection(collection, out, BagOptions(jobs=1))  # the fault is injected here
     assert [o.status for o in result.outcomes] == ["created", "failed", "created"]
     assert "No space left" in result.outcomes[1].message
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".preserve.lock")) == ["alpha", "gamma"]
+    assert sorted(p.name for p in out.iterdir()) == ["alpha", "gamma"]
     monkeypatch.setattr(preserve.bag.writer, "copy_and_hash_many", real)
     result = bag_collection(collection, out)
     assert [o.status for o in result.outcomes] == ["skipped", "created", "skipped"]
@@ -130,12 +131,36 @@ def test_collection_config_goes_to_bag_info(collection: Path, tmp_path: Path) ->
         assert line in info
 
 
-def test_invalid_record_is_not_bagged_and_the_others_are(collection: Path, tmp_path: Path) -> None:
+def test_incomplete_records_are_bagged_and_only_bags_are_in_out(collection: Path, tmp_path: Path) -> None:
     (collection / "metadata.csv").unlink()  # beta is binary: no language or type without a curator
+    (collection / "preserve.toml").write_text('language = "en"\n', encoding="utf-8")  # and no rights
+    out = tmp_path / "bags"
+    result = bag_collection(collection, out)
+    assert [(o.release_id, o.status) for o in result.outcomes] == [
+        ("alpha", "created"), ("beta", "created"), ("gamma", "created")]
+    assert result.exit_code == 0
+    lacking = {o.release_id: [m.split(" (")[0] for m in o.incomplete] for o in result.outcomes}
+    assert lacking["alpha"] == lacking["gamma"] == ["no rights"]
+    assert {"no type", "no rights"} <= set(lacking["beta"])
+    assert sorted(os.listdir(out)) == ["alpha", "beta", "gamma"]  # no lock file, nothing else
+    assert all(verify_bag(out / name).ok for name in os.listdir(out))
+
+
+def test_strict_bags_only_complete_records(collection: Path, tmp_path: Path) -> None:
+    (collection / "metadata.csv").unlink()
+    result = bag_collection(collection, tmp_path / "bags", BagOptions(strict=True))
+    status = {o.release_id: o for o in result.outcomes}
+    assert status["beta"].status == "incomplete" and "no type" in status["beta"].message
+    assert status["alpha"].status == status["gamma"].status == "created"
+    assert result.exit_code == 1
+    assert sorted(os.listdir(tmp_path / "bags")) == ["alpha", "gamma"]
+
+
+def test_a_wrong_value_stops_its_release_only(collection: Path, tmp_path: Path) -> None:
+    (collection / "metadata.csv").write_text("filename,dc.date\nbeta.txt,2017-13-01\n", encoding="utf-8")
     result = bag_collection(collection, tmp_path / "bags")
     status = {o.release_id: o for o in result.outcomes}
-    assert status["beta"].status == "invalid"
-    assert "language" in status["beta"].message and "type" in status["beta"].message
+    assert status["beta"].status == "invalid" and "date: '2017-13-01'" in status["beta"].message
     assert status["alpha"].status == status["gamma"].status == "created"
     assert result.exit_code == 1
     assert not (tmp_path / "bags" / "beta").exists()

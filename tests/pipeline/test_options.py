@@ -40,12 +40,21 @@ def test_only_bags_in_place_are_ok_and_refusals_exit_2() -> None:
     assert [s for s in statuses if _outcome(s).ok] == list(BAGGED) == ["created", "replaced", "skipped"]
     assert CollectionResult([_outcome(s) for s in BAGGED]).exit_code == 0
     assert CollectionResult([_outcome("created"), _outcome("invalid")]).exit_code == 1
+    assert CollectionResult([_outcome("created"), _outcome("incomplete")]).exit_code == 1
     assert CollectionResult([_outcome("failed"), _outcome("refused")]).exit_code == 2
     assert CollectionResult().exit_code == 0
 
 
+def test_a_bagged_release_incomplete_for_deposit_is_ok() -> None:
+    lacking = BagOutcome("r", "r.txt", "created", Path("out/r"), incomplete=["no rights (set rights ...)"])
+    assert lacking.ok and CollectionResult([lacking]).exit_code == 0
+    assert not BagOptions().strict and BagOptions(strict=True).strict
+
+
 def test_result_as_dict() -> None:
     result = CollectionResult([_outcome("skipped")], ["skipped a link"])
+    result.outcomes[0].incomplete = ["no rights (set rights in preserve.toml or dc.rights in metadata.csv)"]
     assert result.as_dict() == {"ok": True, "warnings": ["skipped a link"], "bags": [
         {"release": "r", "name": "r.txt", "status": "skipped", "path": str(Path("out/r")), "message": "",
-         "files": 2, "bytes": 10}]}
+         "files": 2, "bytes": 10,
+         "incomplete": ["no rights (set rights in preserve.toml or dc.rights in metadata.csv)"]}]}

@@ -1,6 +1,7 @@
 """Bagging one release: the statuses bag_release returns, identification from the copy, the warm-up."""
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 
 import preserve.pipeline.release as bag_release_module
 from preserve import formats
+from preserve.describe import describe_release
 from preserve.pipeline.options import BagOptions
 from preserve.pipeline.release import bag_release, warm_up
 from preserve.intake.config import load_config
@@ -39,12 +41,53 @@ def test_statuses_of_one_release(collection: Path, tmp_path: Path) -> None:
     assert (out / "alpha" / "data" / content_path("alpha.txt")).read_text().startswith("Alpha release, changed")
 
 
-def test_an_invalid_record_is_not_bagged(collection: Path, tmp_path: Path) -> None:
-    """beta is binary: without the curator's sheet its record lacks language and type."""
+def _premis_validation(bag: Path) -> str:
+    premis = (bag / "data" / "metadata" / "preservation" / "premis.xml").read_text(encoding="utf-8")
+    return premis[premis.index("<premis:eventType>validation"):].split("</premis:event>")[0]
+
+
+def test_an_incomplete_record_is_bagged_and_says_what_it_lacks(collection: Path, tmp_path: Path) -> None:
+    """beta is binary: without the curator's sheet its record has no type, so also needs a language."""
     outcome = bag_release(_release(collection, "beta"), tmp_path, config=load_config(collection))
-    assert outcome.status == "invalid" and not outcome.ok
-    assert outcome.message.startswith("invalid metadata: ") and "language" in outcome.message
-    assert not (tmp_path / "beta").exists()
+    assert (outcome.status, outcome.ok, outcome.message) == ("created", True, "")
+    assert "no type (set dc.type in metadata.csv)" in outcome.incomplete
+    assert "no rights" not in " ".join(outcome.incomplete)  # preserve.toml gives it
+    assert verify_bag(tmp_path / "beta").ok
+    event = _premis_validation(tmp_path / "beta")
+    assert "<premis:eventOutcome>incomplete</premis:eventOutcome>" in event
+    notes = re.findall(r"<premis:eventOutcomeDetailNote>(.*?)</premis:eventOutcomeDetailNote>", event)
+    assert notes == outcome.incomplete
+    readme = (tmp_path / "beta" / "data" / "documentation" / "README.txt").read_text(encoding="utf-8")
+    assert "incomplete for deposit" in readme and all(m in readme for m in outcome.incomplete)
+
+
+def test_strict_refuses_an_incomplete_record_and_writes_nothing(collection: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bags"
+    out.mkdir()
+    outcome = bag_release(_release(collection, "beta"), out, config=load_config(collection),
+                          options=BagOptions(strict=True))
+    assert (outcome.status, outcome.ok) == ("incomplete", False)
+    assert outcome.message == "incomplete for deposit: " + "; ".join(outcome.incomplete)
+    assert list(out.iterdir()) == []
+
+
+def test_a_complete_record_validates_with_success(collection: Path, tmp_path: Path) -> None:
+    outcome = bag_release(_release(collection, "alpha"), tmp_path, config=load_config(collection),
+                          options=BagOptions(strict=True))
+    assert (outcome.status, outcome.incomplete) == ("created", [])
+    event = _premis_validation(tmp_path / "alpha")
+    assert "<premis:eventOutcome>success</premis:eventOutcome>" in event and "record is valid" in event
+    readme = (tmp_path / "alpha" / "data" / "documentation" / "README.txt").read_text(encoding="utf-8")
+    assert "incomplete" not in readme
+
+
+def test_a_wrong_value_is_not_bagged(collection: Path, tmp_path: Path) -> None:
+    release = _release(collection, "alpha")
+    record = describe_release(release, load_config(collection), {"date": ["2017-02-30"]})
+    outcome = bag_release(release, tmp_path, config=load_config(collection), record=record)
+    assert (outcome.status, outcome.ok) == ("invalid", False)
+    assert outcome.message.startswith("invalid metadata: date: '2017-02-30': ")
+    assert not (tmp_path / "alpha").exists()
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
