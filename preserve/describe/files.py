@@ -106,8 +106,9 @@ def _add_type(draft: Draft, kind: Kind, mime: str) -> None:
         draft.add("type", Value(dcmi, f"inferred: from format {mime}"))
     else:
         draft.notes.append(f"type: no DCMI Type follows from {mime}; set dc.type in metadata.csv")
-    if kind in ("image", "media", "dataset") and "title" not in draft.elements:
-        draft.notes.append(f"title: no title in the file's own metadata ({kind}); give one in metadata.csv")
+    if "title" not in draft.elements:
+        where = "metadata or text" if kind in ("pdf", "office", "rtf", "message") else "metadata"
+        draft.notes.append(f"title: none in the {kind} file's own {where}; give one in metadata.csv")
 
 
 def _describe_binary(data: bytes, name: str, size: int | None = None) -> tuple[Draft, str]:

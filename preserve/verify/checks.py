@@ -49,7 +49,12 @@ class BagReport:
 
 
 def find_bags(paths: Sequence[Path]) -> list[Path]:
-    """Expand each PATH: a bag itself, or a folder whose (non-hidden) sub-folders are bags."""
+    """Expand each PATH: a bag itself, or a folder whose (non-hidden) sub-folders are bags.
+
+    A folder is a bag when it holds bagit.txt, or a data/ folder that is not itself a bag (a
+    bag that lost its declaration is still verified, and reported; a bag named ``data`` in a
+    folder of bags is one of its bags).
+    """
     bags: list[Path] = []
     for path in paths:
         path = Path(path)
@@ -57,7 +62,7 @@ def find_bags(paths: Sequence[Path]) -> list[Path]:
             raise InputError(f"{path}: no such bag or folder")
         if not path.is_dir():
             raise InputError(f"{path}: not a folder; give a bag or a folder of bags")
-        if (path / "bagit.txt").exists() or (path / "data").is_dir():
+        if (path / "bagit.txt").exists() or ((path / "data").is_dir() and not (path / "data" / "bagit.txt").exists()):
             bags.append(path)
             continue
         subs = sorted(Path(e.path) for e in os.scandir(path)

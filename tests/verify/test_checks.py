@@ -288,3 +288,15 @@ def test_fixity_problems_come_grouped_by_algorithms_in_manifest_order(tmp_path: 
     ]
     assert set(digests["data/b.txt"]) == {"md5", "sha256"} and set(digests["data/a.txt"]) == {"sha256"}
     assert digests["data/a.txt"]["sha256"] == hashlib.sha256(b"A").hexdigest()
+
+
+def test_a_bag_named_data_in_a_folder_of_bags_is_one_of_its_bags(tmp_path: Path) -> None:
+    from preserve.verify.checks import find_bags
+
+    for name in ("data", "other"):
+        (tmp_path / name / "data").mkdir(parents=True)
+        (tmp_path / name / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    assert find_bags([tmp_path]) == [tmp_path / "data", tmp_path / "other"]
+    lost = tmp_path / "lost"
+    (lost / "data").mkdir(parents=True)  # a bag whose bagit.txt is gone is still a bag to verify
+    assert find_bags([lost]) == [lost]
