@@ -1,8 +1,9 @@
 """Describe tabular and structured data (CSV, TSV, JSON) by its shape: columns or keys, rows read.
 
-- CSV and TSV (RFC 4180): the dialect is sniffed on the first 64 KiB, the encoding detected
-  there (:mod:`preserve.describe.encoding`); rows are counted up to ``limits.max_bytes``, a line
-  longer than MAX_LINE_CHARS or the time bound stops the count with a note.
+- CSV and TSV (RFC 4180): the encoding is detected on the first 64 KiB
+  (:mod:`preserve.describe.encoding`), the delimiter and the header row on its first lines;
+  rows are counted up to ``limits.max_bytes``; a line longer than MAX_LINE_CHARS or the time
+  bound stops the count with a note.
 - JSON (RFC 8259): a top-level array is read one element at a time, a top-level object one
   member at a time, so memory holds one record however large the file; the keys of the
   records (or of the object) are the columns.
@@ -28,7 +29,7 @@ from typing import Any, Iterator, Literal
 from preserve.describe.embedded import DEFAULT_LIMITS, Limits
 from preserve.describe.encoding import decode
 from preserve.describe.text import Draft
-from preserve.fixity import open_for_reading
+from preserve.fixity import open_for_reading, read_head
 from preserve.record import Value
 
 SNIFF_BYTES = 64 << 10
@@ -52,7 +53,6 @@ type kind category class status flag note notes comment comments description des
 source url link email phone address lat lon lng long latitude longitude x y z field column col
 data item items entry record other misc unknown start end from to min max mean avg
 """.split())
-_WORD = re.compile(r"[^\W\d_]{3,}")
 _DELIMITERS = (",", ";", "\t", "|")
 _QUOTED = re.compile(r'"[^"]*"')
 _LETTER = re.compile(r"[^\W\d_]")
@@ -78,7 +78,7 @@ def describe_dataset(path: Path, name: str, *, limits: Limits = DEFAULT_LIMITS, 
     kind: DataKind = "JSON" if name.lower().endswith((".json", ".geojson")) else \
         "TSV" if name.lower().endswith((".tsv", ".tab")) else "CSV"
     try:
-        head = _read_head(path)
+        head = read_head(path, SNIFF_BYTES)
         decoded = decode(head if len(head) < SNIFF_BYTES else _whole_lines(head))
         if decoded is None:
             raise ValueError("its first bytes are not text")
@@ -124,7 +124,7 @@ def subjects(columns: list[str]) -> list[tuple[str, str]]:
             continue
         if any(p in _IDENTIFIER for p in parts):  # station_id, iso_code: an identifier
             continue
-        if not any(_WORD.fullmatch(p) and p not in _GENERIC for p in parts):  # name, total_value, x: no topic
+        if not any(len(p) >= 3 and p not in _GENERIC for p in parts):  # name, total_value, x: no topic
             continue
         if any(words == s for _, s in out):
             continue
@@ -134,24 +134,12 @@ def subjects(columns: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _read_head(path: Path) -> bytes:
-    """The first SNIFF_BYTES of the file."""
-    fd = open_for_reading(path)
-    try:
-        return os.read(fd, SNIFF_BYTES)
-    finally:
-        os.close(fd)
-
-
 def _whole_lines(head: bytes) -> bytes:
     """The sample cut after its last whole line, so no character is cut (UTF-16 lines end in two bytes)."""
-    if head.startswith(codecs.BOM_UTF16_LE):
-        end = head.rfind(b"\n\x00") + 2
-    elif head.startswith(codecs.BOM_UTF16_BE):
-        end = head.rfind(b"\x00\n") + 2
-    else:
-        end = head.rfind(b"\n") + 1
-    return head[:end] if end > 2 else head
+    newline = b"\n\x00" if head.startswith(codecs.BOM_UTF16_LE) else \
+        b"\x00\n" if head.startswith(codecs.BOM_UTF16_BE) else b"\n"
+    end = head.rfind(newline) + len(newline)
+    return head[:end] if end > len(newline) else head
 
 
 def _text_chunks(path: Path, encoding: str, limits: Limits) -> Iterator[str | None]:
@@ -225,10 +213,6 @@ class _LineReader:
             yield carry
 
 
-class _Dialect(csv.excel):
-    """RFC 4180 quoting with the delimiter found in the sample."""
-
-
 def _dialect(sample: str, kind: DataKind) -> tuple[type[csv.Dialect], str]:
     """The delimiter that splits the sample's first lines into the same number of fields.
 
@@ -246,9 +230,14 @@ def _dialect(sample: str, kind: DataKind) -> tuple[type[csv.Dialect], str]:
         if score > best_score or (score == best_score and score and delimiter == default):
             best, best_score = delimiter, score
     if best_score * 10 < len(lines) * 9:  # fewer than 9 lines in 10 agree
-        return type("_Dialect", (_Dialect,), {"delimiter": default}), \
-            f"delimiter {default!r} (the {kind} default; no delimiter splits the lines consistently)"
-    return type("_Dialect", (_Dialect,), {"delimiter": best}), f"delimiter {best!r} (sniffed)"
+        return _rfc4180(default), f"delimiter {default!r} (the {kind} default; no delimiter splits the lines " \
+                                  "consistently)"
+    return _rfc4180(best), f"delimiter {best!r} (sniffed)"
+
+
+def _rfc4180(delimiter: str) -> type[csv.Dialect]:
+    """RFC 4180 quoting (csv.excel) with the given delimiter."""
+    return type("Delimited", (csv.excel,), {"delimiter": delimiter})
 
 
 def _sample_lines(sample: str) -> list[str]:
