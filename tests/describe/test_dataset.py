@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from helpers.media_files import RAINFALL_HEADER, peak_memory, within, write_json_records, write_table
+from helpers.bounds import peak_memory, within
+from helpers.media_files import RAINFALL_HEADER, write_json_records, write_table
 from preserve.describe.dataset import MAX_SUBJECTS, describe_dataset, subjects
 from preserve.describe.embedded import Limits
 

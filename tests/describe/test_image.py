@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from helpers.media_files import (exif_bytes, peak_memory, png_claiming_size, raw_exif, sparse_file, within,
-                                 write_gif, write_jpeg, write_png, write_tiff, write_webp, xmp_packet)
+from helpers.bounds import peak_memory, within
+from helpers.media_files import (exif_bytes, png_claiming_size, raw_exif, sparse_file, write_gif, write_jpeg,
+                                 write_png, write_tiff, write_webp, xmp_packet)
 from preserve.describe.embedded import Limits
 from preserve.describe.image import describe_image
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from helpers.media_files import (id3_frame, id3v2_tag, peak_memory, sparse_file, within, write_flac, write_m4a,
-                                 write_mp3, write_wav)
+from helpers.bounds import peak_memory, within
+from helpers.media_files import id3_frame, id3v2_tag, sparse_file, write_flac, write_m4a, write_mp3, write_wav
 from preserve.describe.embedded import Limits
 from preserve.describe.media import _ISO639_2, BoundedFile, ReadBound, describe_media, language_code
 from preserve.schemas import __file__ as _schemas

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from helpers.media_files import make_message, peak_memory, within, write_eml, write_mbox
+from helpers.bounds import peak_memory, within
+from helpers.media_files import make_message, write_eml, write_mbox
 from preserve.describe.embedded import Limits
 from preserve.describe.message import describe_message
 

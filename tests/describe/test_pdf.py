@@ -1,14 +1,12 @@
 """describe_pdf: embedded metadata (information dictionary, XMP) and page text, within its bounds."""
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from helpers.bounds import within
 from helpers.pdfs import (assemble, pdf_bytes, write_broken_xref_pdf, write_deep_pdf, write_garbage_pdf,
                           write_looping_pdf, write_many_pages_pdf, write_pdf, write_truncated_pdf, xmp_packet)
 from preserve.describe import pdf as pdf_module
@@ -36,26 +34,6 @@ The river monitoring network sampled forty sites along the valley this quarter. 
 Sampling resumes in the spring with two new sites upstream."""
 
 TIMEOUT = 60.0
-
-
-def within(seconds: float, fn: Callable[..., Draft], *args: Any, **kwargs: Any) -> Draft:
-    """fn(*args, **kwargs), failing the test if it does not return in time (a hang) or raises."""
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["result"] = fn(*args, **kwargs)
-        except BaseException as exc:  # handed to the test below
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        pytest.fail(f"describe_pdf did not return within {seconds} s")
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
 
 
 def values(draft: Draft, element: str) -> list[str]:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import csv
 import json
 import struct
-import threading
 import wave
 from email.message import EmailMessage
 from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence, TypeVar
+from typing import Any, Iterable, Mapping, Sequence, TypeVar
 
 T = TypeVar("T")
 
@@ -342,39 +341,3 @@ def write_json_records(path: Path, header: Sequence[str] = RAINFALL_HEADER,
     """A JSON array of objects, one per row, keyed by the header."""
     path.write_text(json.dumps([dict(zip(header, row)) for row in rows], indent=1), encoding="utf-8")
     return path
-
-
-# ------------------------------------------------------------------------------- bounds
-def within(seconds: float, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """fn(*args, **kwargs), failing the test if it takes longer than ``seconds`` (a hang, not a
-    speed measure: the bound is generous) or raises."""
-    import pytest
-
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["result"] = fn(*args, **kwargs)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test below
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    if thread.is_alive():
-        pytest.fail(f"{getattr(fn, '__name__', fn)} did not finish within {seconds} s")
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
-
-
-def peak_memory(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T, int]:
-    """fn's result and the peak of Python memory allocated while it ran (tracemalloc), in bytes."""
-    import tracemalloc
-
-    tracemalloc.start()
-    try:
-        result = fn(*args, **kwargs)
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
