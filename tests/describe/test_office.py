@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import struct
-import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -10,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from helpers.bounds import peak_memory, within
 from helpers.office_files import (BODY, HEADLINE, SILENT_BODY, core_xml, document_xml, large_paragraphs, provenance,
-                                  rewrite_member, run_bounded, values, write_docx, write_fodt, write_large_docx,
+                                  rewrite_member, values, write_docx, write_fodt, write_large_docx,
                                   write_lying_size_docx, write_odp, write_ods, write_odt, write_pptx,
                                   write_traversal_docx, write_xlsx, write_zip_bomb_docx)
 from preserve.describe import ooxml
@@ -28,17 +28,12 @@ CLEAN_CORE = {"title": "Rural water funding statement", "creator": "Water Coalit
 
 def described(path: Path, name: str | None = None, **kwargs) -> Draft:
     """describe_office under a timeout that fails the test."""
-    return run_bounded(describe_office, path, name or path.name, seconds=60, **kwargs)
+    return within(60, describe_office, path, name or path.name, **kwargs)
 
 
 def described_with_peak(path: Path) -> tuple[Draft, int]:
     """describe_office and the peak of Python memory it allocated (lxml's own is not counted)."""
-    tracemalloc.start()
-    try:
-        draft = described(path)
-        return draft, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return peak_memory(described, path)
 
 
 # --- DOCX ----------------------------------------------------------------------------------------

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.office_files import (BODY, HEADLINE, SILENT_BODY, large_paragraphs, provenance, rtf_document,
-                                  run_bounded, values, write_rtf)
+from helpers.bounds import within
+from helpers.office_files import (BODY, HEADLINE, SILENT_BODY, large_paragraphs, provenance, rtf_document, values,
+                                  write_rtf)
 from preserve.describe.embedded import Limits
 from preserve.describe.rtf import describe_rtf, read_rtf, rtf_text
 from preserve.describe.text import Draft
@@ -20,7 +21,7 @@ INFO = {"title": "Rural water funding statement", "author": "Water Coalition", "
 
 
 def described(path: Path, **kwargs) -> Draft:
-    return run_bounded(describe_rtf, path, path.name, seconds=60, **kwargs)
+    return within(60, describe_rtf, path, path.name, **kwargs)
 
 
 def test_info_group_values_win_with_their_provenance(tmp_path):

@@ -16,13 +16,12 @@ lead's intake test imports them from one place; the hostile variants sit at the 
 """
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import random
 import struct
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 #: a short invented release: a headline, a date line, an issuer in its opening and its "About" block
@@ -552,14 +551,6 @@ def write_large_docx(path: Path, *, size: int = 1 << 20, headline: str = "Coalit
         chars = int(chars * size / actual)
     return path
 
-
-def run_bounded(fn: Callable[..., Any], *args: Any, seconds: float = 60, **kwargs: Any) -> Any:
-    """fn(*args, **kwargs), or TimeoutError after ``seconds`` (the test fails; the thread is left behind)."""
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(fn, *args, **kwargs).result(timeout=seconds)
-    finally:
-        pool.shutdown(wait=False)
 
 
 def values(draft: Any, element: str) -> list[str]:
