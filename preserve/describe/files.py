@@ -81,7 +81,10 @@ def describe_file(f: ReleaseFile, config: CollectionConfig | None = None) -> tup
         data, note = read_document(f)
         draft, fmt, encoding = describe_bytes(data, f.relpath, config)
         return draft, fmt, encoding, [note] if note else []
-    if kind == "binary" or not _has_describer(kind):  # TRANSITION: remove once every describer exists
+    if kind == "office":
+        mime, how = _office_format(f, mime, how)
+        kind = "office" if mime is not None else "binary"
+    if kind == "binary":
         draft, fmt = _describe_binary(head, f.relpath, f.size)
         return draft, fmt, None, []
     context = dict(config_language=config.language, address_country=_address_country(config.address))
@@ -92,11 +95,14 @@ def describe_file(f: ReleaseFile, config: CollectionConfig | None = None) -> tup
     return draft, fmt, None, []
 
 
-def _has_describer(kind: Kind) -> bool:  # TRANSITION
-    import importlib.util
-    module = {"pdf": "pdf", "office": "office", "rtf": "rtf", "message": "message", "image": "image",
-              "media": "media", "dataset": "dataset"}.get(kind)
-    return module is not None and importlib.util.find_spec(f"preserve.describe.{module}") is not None
+def _office_format(f: ReleaseFile, mime: str, how: str) -> tuple[str | None, str]:
+    """The MIME type of an Office or OpenDocument file by its content (None: a zip of something else)."""
+    from preserve.describe.office import OFFICE_MIME, office_kind
+
+    kind = office_kind(f.location)
+    if kind is None:
+        return None, how
+    return OFFICE_MIME[kind], how if mime == OFFICE_MIME[kind] else f"{how}: {kind}"
 
 
 def _add_type(draft: Draft, kind: Kind, mime: str) -> None:

@@ -35,6 +35,10 @@ CONTAINER_MIME: dict[str, str] = {
     ".epub": "application/epub+zip",
 }
 _OFFICE_EXT = frozenset(CONTAINER_MIME) - {".epub"}
+#: OpenDocument's single-file XML forms (ODF 1.2 Part 1 §2.1.2), MIME types as LibreOffice names them
+_FLAT_ODF = {".fodt": "application/vnd.oasis.opendocument.text-flat-xml",
+             ".fods": "application/vnd.oasis.opendocument.spreadsheet-flat-xml",
+             ".fodp": "application/vnd.oasis.opendocument.presentation-flat-xml"}
 _MESSAGE_EXT = frozenset({".eml", ".mbox"})
 _DATASET_MIME = {".csv": "text/csv", ".tsv": "text/tab-separated-values", ".tab": "text/tab-separated-values",
                  ".json": "application/json"}
@@ -68,8 +72,8 @@ def kind_of(head: bytes, name: str, is_text: bool) -> tuple[Kind, str, str]:
             return "pdf", mime, "file signature"
         if mime == "application/zip" and ext in _OFFICE_EXT:
             return "office", CONTAINER_MIME[ext], f"file signature (ZIP) and extension {ext}"
-        if mime == "application/zip" and _names_odf(head):
-            return "office", "application/vnd.oasis.opendocument", "file signature (ZIP) and its mimetype member"
+        if mime == "application/zip":  # an Office or OpenDocument container by its content, or a plain zip
+            return "office", mime, "file signature (ZIP) and the container's content"
         if mime == "application/rtf":
             return "rtf", mime, "file signature"
         if mime.startswith("image/"):
@@ -80,6 +84,8 @@ def kind_of(head: bytes, name: str, is_text: bool) -> tuple[Kind, str, str]:
     if ext in _MESSAGE_EXT or (is_text and _MESSAGE_START.match(head)):
         return "message", "message/rfc822" if ext != ".mbox" else "application/mbox", \
             f"extension {ext}" if ext in _MESSAGE_EXT else "RFC 5322 header fields"
+    if ext in _FLAT_ODF and is_text:
+        return "office", _FLAT_ODF[ext], f"extension {ext} and XML content"
     if ext in _DATASET_MIME and is_text:
         return "dataset", _DATASET_MIME[ext], f"extension {ext} and text content"
     if is_text:
@@ -92,11 +98,6 @@ def kind_of(head: bytes, name: str, is_text: bool) -> tuple[Kind, str, str]:
     if guessed and not guessed.startswith("text/"):
         return "binary", guessed, f"file extension {ext}"
     return "binary", "application/octet-stream", "unknown signature and extension"
-
-
-def _names_odf(head: bytes) -> bool:
-    """Whether a ZIP's first member is an OpenDocument ``mimetype`` (ODF 1.2 Part 3 §3.3)."""
-    return head[30:38] == b"mimetype" and b"application/vnd.oasis.opendocument" in head[38:120]
 
 
 def dcmi_type(mime: str) -> DcmiType | None:

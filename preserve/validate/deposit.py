@@ -93,8 +93,33 @@ class RecordCheck:
         return not self.errors and not self.incomplete
 
 
+#: provenances of values a person gave: their wrong values stop a release
+PERSON_GIVEN = frozenset({"curator sheet", "collection config"})
+
+
+def drop_wrong_extracted(record: Record) -> list[str]:
+    """Remove from record every extracted value the schema rejects; a note for each (returned too).
+
+    Only a person's wrong value stops a release: a value preserve drafted from a document (an
+    HTML lang attribute that is no ISO 639-1 code, an embedded date that does not exist) is
+    dropped, and the element is then as if the document were silent.
+    """
+    dropped: list[str] = []
+    for problem in validate_record(plain(record), record.release_id):
+        values = record.elements.get(problem.field, [])
+        bad = [v for v in values if v.value == problem.value and v.provenance not in PERSON_GIVEN]
+        for v in bad:
+            values.remove(v)
+            dropped.append(f"{problem.field}: {v.provenance} value {v.value!r} dropped: not {problem.expectation}")
+        if not values and problem.field in record.elements:
+            del record.elements[problem.field]
+    record.notes.extend(dropped)
+    return dropped
+
+
 def check_record(record: Record) -> RecordCheck:
-    """Check one record at both levels."""
+    """Check one record at both levels, after dropping its wrong extracted values (drop_wrong_extracted)."""
+    drop_wrong_extracted(record)
     return RecordCheck(record.release_id, tuple(validate_record(plain(record), record.release_id)),
                        tuple(missing_for_deposit(record)))
 

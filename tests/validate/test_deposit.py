@@ -74,3 +74,17 @@ def test_wrong_values_and_missing_elements_are_two_levels():
     assert [(p.field, p.value) for p in check.errors] == [("date", "2016-02-30"), ("language", "english")]
     assert [m.element for m in check.incomplete] == ["rights"]  # a language is there, only wrong
     assert not check.complete
+
+
+def test_a_wrong_extracted_value_is_dropped_with_a_note_but_a_curator_s_stops_the_release() -> None:
+    from preserve.record import Record, Value
+    from preserve.validate.deposit import check_record
+
+    record = Record(release_id="r", release_name="r.html")
+    record.elements = {"title": [Value("Harbour news", "html <title>")],
+                       "language": [Value("xx", "html lang attribute")],
+                       "date": [Value("2016-02-30", "curator sheet")]}
+    check = check_record(record)
+    assert "language" not in record.elements
+    assert any(n.startswith("language: html lang attribute value 'xx' dropped") for n in record.notes)
+    assert [p.field for p in check.errors] == ["date"]  # the person's value stays, and stops the release
