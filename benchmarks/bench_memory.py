@@ -9,7 +9,10 @@ Each run is a fresh subprocess; its peak RSS comes from os.wait4 (ru_maxrss of t
 
 --layout folder (default): a folder release with a short main text and the large payload.bin.
 --layout single: the large file is the release itself (its main document), described through
-metadata.csv. Exits 1 when any peak reaches --limit (default 200 MiB).
+metadata.csv. --layout pdf: the release is a PDF of that size (one page of text and a large
+stream), described by the PDF describer. --layout video: the release is an MP4 of that size (an
+ftyp header, the rest sparse), described from its tags. Exits 1 when any peak reaches --limit
+(default 200 MiB).
 """
 from __future__ import annotations
 
@@ -40,10 +43,47 @@ def human(n: int) -> str:
     return f"{n} B"
 
 
+def write_large_pdf(path: Path, size: int) -> None:
+    """A PDF of about ``size`` bytes: one page of text and one large (sparse) stream object."""
+    text = b"BT /F1 12 Tf 72 720 Td (Memory benchmark: a large PDF) Tj ET"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 5 0 R >> >> >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(text), text),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    big = max(size - 1024, 0)
+    with open(path, "wb") as f:
+        f.write(b"%PDF-1.7\n")
+        offsets = []
+        for number, body in enumerate(objects, 1):
+            offsets.append(f.tell())
+            f.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+        offsets.append(f.tell())
+        f.write(b"6 0 obj\n<< /Length %d >>\nstream\n" % big)
+        f.seek(big, os.SEEK_CUR)  # a hole: no disk for the stream's bytes
+        f.write(b"\nendstream\nendobj\n")
+        xref = f.tell()
+        f.write(b"xref\n0 7\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets))
+        f.write(b"trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref)
+
+
+def write_large_video(path: Path, size: int) -> None:
+    """An MP4 of ``size`` bytes: its ftyp box, then a hole (sparse)."""
+    with open(path, "wb") as f:
+        f.write(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2")
+        f.truncate(size)
+
+
 def make_source(root: Path, size: int, layout: str) -> Path:
     src = root / "src"
     src.mkdir()
     (src / "preserve.toml").write_text(RIGHTS, encoding="utf-8")
+    if layout == "pdf":
+        write_large_pdf(src / "report.pdf", size)
+        return src
+    if layout == "video":
+        write_large_video(src / "interview.mp4", size)
+        return src
     if layout == "folder":
         (src / "release").mkdir()
         (src / "release" / "main.txt").write_text(MAIN, encoding="utf-8")
@@ -73,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10M,100M,1G,10G", help="comma-separated sizes (K, M, G suffixes)")
     parser.add_argument("--dir", default=tempfile.gettempdir(), help="where to make the sources and bags")
-    parser.add_argument("--layout", choices=("folder", "single"), default="folder")
+    parser.add_argument("--layout", choices=("folder", "single", "pdf", "video"), default="folder")
     parser.add_argument("--limit", default="200M", help="peak RSS that fails the benchmark")
     parser.add_argument("--no-verify", action="store_true", help="measure bag only")
     opts = parser.parse_args(argv)
