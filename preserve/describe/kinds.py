@@ -14,6 +14,7 @@ knows implies no type: the record says so and the curator supplies dc.type.
 from __future__ import annotations
 
 import re
+from importlib import import_module
 from pathlib import Path
 from typing import Any, Callable, Literal
 
@@ -122,30 +123,24 @@ def dcmi_type(mime: str) -> DcmiType | None:
 Describer = Callable[..., Draft]
 
 
+#: each kind's describer: (module, function), imported when a release first holds such a file
+DESCRIBERS: dict[Kind, tuple[str, str]] = {
+    "pdf": ("preserve.describe.pdf", "describe_pdf"),
+    "office": ("preserve.describe.office", "describe_office"),
+    "rtf": ("preserve.describe.rtf", "describe_rtf"),
+    "message": ("preserve.describe.message", "describe_message"),
+    "image": ("preserve.describe.image", "describe_image"),
+    "media": ("preserve.describe.media", "describe_media"),
+    "dataset": ("preserve.describe.dataset", "describe_dataset"),
+}
+
+
 def describer(kind: Kind) -> Describer | None:
     """The describer of a kind of binary document (imported on first use), None for text and binary."""
-    if kind == "pdf":
-        from preserve.describe.pdf import describe_pdf
-        return describe_pdf
-    if kind == "office":
-        from preserve.describe.office import describe_office
-        return describe_office
-    if kind == "rtf":
-        from preserve.describe.rtf import describe_rtf
-        return describe_rtf
-    if kind == "message":
-        from preserve.describe.message import describe_message
-        return describe_message
-    if kind == "image":
-        from preserve.describe.image import describe_image
-        return describe_image
-    if kind == "media":
-        from preserve.describe.media import describe_media
-        return describe_media
-    if kind == "dataset":
-        from preserve.describe.dataset import describe_dataset
-        return describe_dataset
-    return None
+    if kind not in DESCRIBERS:
+        return None
+    module, function = DESCRIBERS[kind]
+    return getattr(import_module(module), function)
 
 
 def describe_with(kind: Kind, path: Path, name: str, *, limits: Limits = DEFAULT_LIMITS, **context: Any) -> Draft:

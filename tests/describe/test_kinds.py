@@ -92,3 +92,10 @@ def test_the_report_is_chosen_over_its_cover_letter_and_a_lone_eml_is_a_document
     assert main is not None and main.relpath == "annual-report.pdf" and "accompanying" in how
     main, how = choose_main(releases["mail"], None)
     assert main is not None and main.relpath == "release.eml" and how == "the only document in the folder"
+
+
+def test_every_kind_s_describer_exists() -> None:
+    from preserve.describe.kinds import DESCRIBERS, describer
+
+    assert all(callable(describer(kind)) for kind in DESCRIBERS)
+    assert describer("text") is None and describer("binary") is None
