@@ -244,7 +244,7 @@ def _draft_title(draft: Draft, head: Header) -> None:
 
 
 def _draft_language(draft: Draft, all_text: str, config_language: str | None) -> str | None:
-    """The detected language (else the collection's) as language; returns the detected code."""
+    """The detected language, else the collection's, else ``und`` (undetermined); returns the detected code."""
     det = detect(all_text)
     if not all_text.strip():
         return det.code
@@ -252,8 +252,10 @@ def _draft_language(draft: Draft, all_text: str, config_language: str | None) ->
         draft.add("language", Value(det.code, "inferred: language detection", det.reason))
     elif config_language:
         draft.add("language", Value(config_language, "collection config", f"detection: {det.reason}"))
-    else:
-        draft.notes.append(f"language: not detected ({det.reason}) and no language in preserve.toml")
+    else:  # ISO 639-2 "und": the text has a language that could not be determined
+        draft.add("language", Value("und", "inferred: language detection",
+                                    f"undetermined: {det.reason}; give dc.language in metadata.csv if known"))
+        draft.notes.append(f"language: undetermined ({det.reason}) and no language in preserve.toml: und")
     return det.code
 
 
