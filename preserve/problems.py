@@ -1,12 +1,18 @@
-"""A problem found in a bag: a stable code, the path it concerns and a human message.
+"""A problem found in a bag: a stable code, its severity, the path it concerns and a human message.
 
 ``CODES`` is the one list of every code ``preserve verify`` can report, each with a one-line
 meaning; ``schemas/verify-report.schema.json`` and ``docs/verify.md`` enumerate the same codes
-(a test keeps them in step).
+(a test keeps them in step). ``SEVERITY`` names the codes that are not errors: ``warning``, the
+bag is valid but a SHOULD of the specification is broken or something deserves a look;
+``info``, a fact worth recording. Every other code is an ``error``: the bag is not valid or not
+complete.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
 
 CODES: dict[str, str] = {
     # the bag declaration and bag-info.txt
@@ -69,15 +75,30 @@ CODES: dict[str, str] = {
 }
 
 
+#: the codes that are not errors, with their severity (every code not named here is an error)
+SEVERITY: dict[str, Severity] = {
+}
+
+
+def severity_of(code: str) -> Severity:
+    """The severity of a code: SEVERITY's, else error."""
+    return SEVERITY.get(code, "error")
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One defect. ``code`` is stable (one of ``CODES``, documented in schemas/verify-report.schema.json)."""
+    """One finding. ``code`` is stable (one of ``CODES``, documented in schemas/verify-report.schema.json);
+    its severity follows from the code (``severity_of``)."""
 
     code: str
     path: str
     message: str
     expected: str | None = None
     actual: str | None = None
+    severity: Severity = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "severity", severity_of(self.code))
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}

@@ -40,7 +40,8 @@ class BagReport:
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        """True when no problem is an error (warnings and infos leave a bag valid)."""
+        return not any(p.severity == "error" for p in self.problems)
 
     def as_dict(self) -> dict:
         return {"path": str(self.path), "ok": self.ok, "bagit_version": self.version,
