@@ -15,45 +15,39 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Literal, Sequence
 
-_EN_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
-}
-_AR_MONTHS = {
-    "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "ابريل": 4, "إبريل": 4, "مايو": 5,
-    "يونيو": 6, "يوليو": 7, "أغسطس": 8, "اغسطس": 8, "سبتمبر": 9, "أكتوبر": 10, "اكتوبر": 10,
-    "نوفمبر": 11, "ديسمبر": 12,
-    "كانون الثاني": 1, "شباط": 2, "آذار": 3, "اذار": 3, "نيسان": 4, "أيار": 5, "ايار": 5,
-    "حزيران": 6, "تموز": 7, "آب": 8, "اب": 8, "أيلول": 9, "ايلول": 9, "تشرين الأول": 10,
-    "تشرين الاول": 10, "تشرين الثاني": 11, "كانون الأول": 12, "كانون الاول": 12,
-}
-MONTHS = {**_EN_MONTHS, **_AR_MONTHS}
-WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thu": 3, "thurs": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5,
-    "sunday": 6, "sun": 6,
-    "الاثنين": 0, "الإثنين": 0, "الثلاثاء": 1, "الأربعاء": 2, "الاربعاء": 2, "الخميس": 3,
-    "الجمعة": 4, "السبت": 5, "الأحد": 6, "الاحد": 6,
-}
-_MONTH_WORDS = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
-_WEEKDAY_WORDS = "|".join(sorted((re.escape(w) for w in WEEKDAYS), key=len, reverse=True))
-_ORD = r"(?:st|nd|rd|th)?"
+from preserve.describe import months as M
+
 _YEAR = r"(1[5-9]\d\d|2\d\d\d)"
-#: how a date is written: ISO 2016-11-04, numeric 04/11/2016, day-month (4 November 2016),
-#: month-day (November 4, 2016) or month-year (November 2016)
+#: a run of letters that may be a month name; which month (if any) is looked up in months.py
+_WORD = r"[^\W\d_]{2,}"
+#: what may follow a day number: English and Romance ordinals (4th, 1er, 1º), the German dot (3.)
+_DAY_MARK = r"(?:st|nd|rd|th|er|re|e|º|°|ª|\.)?"
+#: how a date is written: ISO 2016-11-04, numeric 04/11/2016, day-month (4 November 2016,
+#: 3. Juli 2018, 1 de julio de 2015), month-day (November 4, 2016) or month-year (November 2016)
 DateForm = Literal["iso", "numeric", "dmy", "mdy", "my"]
 #: the order of day and month an ambiguous numeric date is read in
 DateOrder = Literal["day-first", "month-first"]
-_PATTERNS: tuple[tuple[DateForm, re.Pattern[str]], ...] = (
-    ("iso", re.compile(r"(?<![\d/.-])" + _YEAR + r"-(\d\d)-(\d\d)(?![\d/-])")),
-    ("numeric", re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2" + _YEAR + r"(?![\d/-]|\.\d)")),
-    ("dmy", re.compile(r"(?<![\w\d])(\d{1,2})" + _ORD + r"(?:\s+of)?\s+(" + _MONTH_WORDS + r")\.?(?![\w])(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
-    ("mdy", re.compile(r"(?<![\w])(" + _MONTH_WORDS + r")\.?\s+(\d{1,2})" + _ORD + r"(?![\w\d])(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
-    ("my", re.compile(r"(?<![\w])(" + _MONTH_WORDS + r")\.?,?\s+" + _YEAR + r"(?!\d)", re.I)),
-)
-_WEEKDAY_BEFORE = re.compile(r"(?<![\w])(" + _WEEKDAY_WORDS + r")\.?,?\s*(?:the\s+)?$", re.I)
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[tuple[DateForm, re.Pattern[str]], ...]:
+    """The date patterns, compiled once: a month is any word (looked up after matching), or
+    one of the few month names of two words ("كانون الثاني"), tried first."""
+    multi = "|".join(re.escape(m).replace("\\ ", r"[ \u00a0]") for m in M.multiword_months())
+    month = f"({multi}|{_WORD})" if multi else f"({_WORD})"
+    year_after = r"(?:,?\s+(?:de\s+|del\s+)?" + _YEAR + r"(?!\d))?"
+    return (
+        ("iso", re.compile(r"(?<![\d/.-])" + _YEAR + r"-(\d\d)-(\d\d)(?![\d/-])")),
+        ("numeric", re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2" + _YEAR + r"(?![\d/-]|\.\d)")),
+        ("dmy", re.compile(r"(?<![\w.,/-])(\d{1,2})" + _DAY_MARK + r"(?:\s*(?:of|de|di)\s+|\s*d['’]|\s+|(?<=\.))"
+                           + month + r"[.׳]?(?![\w])" + year_after, re.I)),
+        ("mdy", re.compile(r"(?<![\w])" + month + r"\.?\s+(\d{1,2})(?:st|nd|rd|th|º|°)?(?![\w\d])"
+                           + r"(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
+        ("my", re.compile(r"(?<![\w])" + month + r"\.?,?\s+(?:de\s+|del\s+)?" + _YEAR + r"(?!\d)", re.I)),
+    )
+
+
+_WEEKDAY_BEFORE = re.compile(r"(?<![\w])([^\W\d_]{3,})\.?,?\s*(?:the\s+|den\s+|le\s+|el\s+)?$", re.I)
 _ANY_DIGIT = re.compile(r"\d")
 _TO_ASCII_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 #: countries (ISO 3166 codes) that write numeric dates month-first; the rest write them day-first
@@ -97,10 +91,30 @@ def _valid(year: int | None, month: int, day: int | None) -> bool:
     return 1 <= day <= calendar.monthrange(year or 2000, month)[1]
 
 
-def _month(word: str) -> int | None:
+def _month(word: str, has_year: bool) -> int | None:
+    """The month a word names, if it surely names one here.
+
+    English names read as always ("4 Nov"); another language's name needs a year beside it
+    unless it is written in full and at least four letters long, because short foreign names
+    are English words too ("set", "Mac").
+    """
     if word == "may":  # the modal verb, not the month
         return None
-    return MONTHS.get(word.lower().rstrip("."), MONTHS.get(word))
+    key = " ".join(word.lower().rstrip(".׳").split())
+    hit = M.month_table().get(key)
+    if hit is None and key[:1] in "בל" and len(key) > 3:  # Hebrew "ביולי": in July
+        hit = M.month_table().get(key[1:])
+    if hit is None:
+        return None
+    month, width = hit
+    if has_year or key in M.ENGLISH_MONTHS or (width == "wide" and len(key) >= 4):
+        return month
+    return None
+
+
+def _weekday(word: str) -> int | None:
+    """The weekday (Monday 0) a word names, in any language of months.py, else None."""
+    return M.weekday_table().get(word.lower())
 
 
 _ASCII_DIGITS = "0123456789"
@@ -134,15 +148,15 @@ def _scan_dates(text: str) -> tuple[FoundDate, ...]:
     norm = text.translate(_TO_ASCII_DIGITS)
     taken: list[tuple[int, int]] = []
     found: list[FoundDate] = []
-    for kind, pattern in _PATTERNS:
+    for kind, pattern in _patterns():
         for m in pattern.finditer(norm):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             fd = _build(kind, m, 0)
             if fd is None:
                 continue
-            wd = _WEEKDAY_BEFORE.search(norm, 0, m.start())
-            if wd and fd.day is not None:
+            wd = _WEEKDAY_BEFORE.search(norm, max(0, m.start() - 40), m.start())
+            if wd and fd.day is not None and _weekday(wd.group(1)) is not None:
                 fd = replace(fd, weekday=wd.group(1))
             taken.append((m.start(), m.end()))
             found.append(fd)
@@ -167,14 +181,14 @@ def _build(kind: DateForm, m: re.Match[str], line: int) -> FoundDate | None:
             return FoundDate(y, a, b, line, m.start(), m.end(), raw, kind)
         return None
     if kind == "dmy":
-        mo = _month(g[1])
         d, y = int(g[0]), int(g[2]) if g[2] else None
+        mo = _month(g[1], y is not None)
     elif kind == "mdy":
-        mo = _month(g[0])
         d, y = int(g[1]), int(g[2]) if g[2] else None
+        mo = _month(g[0], y is not None)
     else:
-        mo = _month(g[0])
         d, y = None, int(g[1])
+        mo = _month(g[0], True)
     if mo is None or not _valid(y, mo, d):
         return None
     return FoundDate(y, mo, d, line, m.start(), m.end(), raw, kind)
@@ -258,7 +272,7 @@ def _by_weekday(found: FoundDate) -> Resolution | None:
     if not found.weekday:
         return None
     assert found.year is not None
-    wd = WEEKDAYS[found.weekday.lower()] if found.weekday.lower() in WEEKDAYS else WEEKDAYS.get(found.weekday)
+    wd = _weekday(found.weekday)
     hits = [k for k, (mo, d) in _readings(found).items() if dt.date(found.year, mo, d).weekday() == wd]
     if len(hits) != 1:
         return None
