@@ -4,6 +4,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+import pytest
 from hypothesis import given, strategies as st
 
 from preserve.describe import dates as D
@@ -118,3 +119,64 @@ def test_each_kind_of_evidence_answers_only_when_it_settles_the_order():
     assert D._by_locale(found, None) is None
     assert D._by_locale(found, (False, "publisher in US")).value == "2016-04-11"
     assert D._year_only(found).value == "2016"
+
+
+# --- month names in many languages (CLDR via Babel), abbreviations, connectors ---------------------
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Berlin, 3. Juli 2018", "2018-07-03"),
+    ("le 25 septembre 2016", "2016-09-25"),
+    ("1er juillet 2015", "2015-07-01"),
+    ("1 de julio de 2015", "2015-07-01"),
+    ("1º de julho de 2015", "2015-07-01"),
+    ("12 maggio 2020", "2020-05-12"),
+    ("29 januari 2002", "2002-01-29"),
+    ("12 мая 2020 г.", "2020-05-12"),
+    ("12 Μαΐου 2020", "2020-05-12"),
+    ("15 كانون الثاني 2019", "2019-01-15"),
+    ("3 تشرين الأول 2017", "2017-10-03"),
+    ("25 ביולי 2006", "2006-07-25"),
+    ("27 Sep 2016", "2016-09-27"),
+    ("Juni 2016", "2016-06"),
+    ("junio de 2016", "2016-06"),
+])
+def test_month_names_in_many_languages(text, want):
+    found = D.find_dates(text)
+    assert [f.edtf() for f in found] == [want]
+    assert D.resolve(found[0], []).value == want
+
+
+def test_a_weekday_in_another_language_is_kept_as_evidence():
+    f = D.find_dates("Miércoles 1 Julio 2015")[0]
+    assert (f.edtf(), f.weekday) == ("2015-07-01", "Miércoles")
+    g = D.find_dates("Dienstag, den 3. Juli 2018")[0]
+    assert g.weekday == "Dienstag"
+    res = D.resolve(D.find_dates("mercredi 04/11/2015")[0], [])
+    assert res.value == "2015-11-04" and "mercredi" in res.note
+
+
+def test_short_foreign_month_names_need_a_year():
+    # "set" (Italian/Portuguese September) and "Mac" (Malay March) are English words too
+    assert D.find_dates("we ran 5 set of tests") == []
+    assert D.find_dates("Mac 5 updates") == []
+    assert [f.edtf() for f in D.find_dates("5 set 2016")] == ["2016-09-05"]
+    # a full name of four letters or more reads without a year, as English ones do
+    assert [f.edtf() for f in D.find_dates("am 3. Juli")] == ["XXXX-07-03"]
+
+
+def test_a_name_that_means_different_months_in_two_languages_is_not_read():
+    # "listopad" is November in Polish and Czech but October in Croatian
+    assert D.find_dates("5 listopad 2019") == []
+
+
+def test_words_that_are_no_month_leave_the_date_beside_them_alone():
+    assert [f.raw for f in D.find_dates("10 and 5 June 2016")] == ["5 June 2016"]
+    assert D.find_dates("Session 43, paragraph 2021") == []
+
+
+def test_a_date_followed_by_a_time_or_in_parentheses_is_read():
+    assert [f.raw for f in D.find_dates("12/12/2016 - 13:20")] == ["12/12/2016"]
+    assert [f.edtf() for f in D.find_dates("2016-11-04T10:00")] == ["2016-11-04"]
+    assert [f.edtf() for f in D.find_dates("RIVERTON (December 16, 2013) - The")] == ["2013-12-16"]
+    assert [f.edtf() for f in D.find_dates("Lindenau, 22.05.2014.")] == ["2014-05-22"]
