@@ -72,11 +72,29 @@ CODES: dict[str, str] = {
     "dc-malformed": "the Dublin Core record (dc.xml or dc.json) is not well-formed, unsafe or unreadable",
     "dc-invalid": "the Dublin Core record breaks the XML schema or the project's metadata schema",
     "check-failed": "a check could not be completed (an internal error, reported instead of crashing)",
+    # BagIt versions and leniencies (RFC 8493 and the 0.93-0.97 drafts)
+    "baginfo-repeated": "Bagging-Date, Bag-Size, Bag-Count or Bag-Group-Identifier appears more than once (RFC 8493 §2.2.2: SHOULD NOT)",
+    "manifest-path-noncanonical": "a manifest path has './' segments; read as the relative path inside the bag it names (RFC 8493 §2.1.3)",
+    "manifest-duplicate-same-digest": "a pre-1.0 manifest lists the same path twice with the same digest ('exactly once' is BagIt 1.0 wording)",
+    "manifest-binary-marker": "a manifest line carries md5sum's '*' binary-mode marker before the path; read past it",
+    "manifest-names-collide": "a manifest lists two names that differ only in letter case or Unicode normalisation, with the same digest; one file holds both",
+    "fetch-complete": "fetch.txt lists files to download, and every one is present (nothing fetched; an archival copy should not depend on the network)",
+    "fetch-malformed": "a fetch.txt line is not 'url length filepath', or its path is outside data/",
+    "payload-system-file-missing": "a listed operating-system file (.DS_Store, Thumbs.db, desktop.ini, ._*) is not in the bag",
+    "tagmanifest-incomplete": "a BagIt 1.0 tag manifest does not list a payload manifest (RFC 8493 §2.2.1: MUST)",
 }
 
 
 #: the codes that are not errors, with their severity (every code not named here is an error)
 SEVERITY: dict[str, Severity] = {
+    "baginfo-repeated": "warning",
+    "manifest-path-noncanonical": "warning",
+    "manifest-duplicate-same-digest": "warning",
+    "manifest-binary-marker": "warning",
+    "manifest-names-collide": "warning",
+    "fetch-complete": "warning",
+    "payload-system-file-missing": "warning",
+    "tagfile-unlisted": "warning",  # RFC 8493 §2.2.1: other tag files SHOULD be listed
 }
 
 

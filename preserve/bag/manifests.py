@@ -32,6 +32,11 @@ _MANIFEST_NAME = re.compile(r"^(tag)?manifest-([A-Za-z0-9_-]+)\.txt$")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
+def _ascii_compatible(codec: str) -> bool:
+    """True when the codec writes the line end and ASCII as single bytes (UTF-8, ISO-8859-x...)."""
+    return "\n a".encode(codec) == b"\n a"
+
+
 class BadLine(Enum):
     """Why a manifest line could not be read as text."""
 
@@ -79,8 +84,9 @@ def _whole_manifest(view: BagView, name: str) -> list[str] | None:
         return None
     if len(data) >= MAX_LINE_BYTES and max(map(len, data.split(b"\n"))) >= MAX_LINE_BYTES:
         return None
+    codec = view.codec if view.codec != "utf-8" else "utf-8-sig" if data.startswith(_UTF8_BOM) else "utf-8"
     try:
-        text = data.decode("utf-8-sig" if data.startswith(_UTF8_BOM) else "utf-8")
+        text = data.decode(codec)
     except UnicodeDecodeError:
         return None
     lines = text.split("\n")
@@ -104,6 +110,11 @@ def _manifest_lines(view: BagView, name: str) -> Iterator[tuple[int, str | BadLi
     try:
         if os.fstat(fd).st_size > MAX_MANIFEST_BYTES:
             view.add("tagfile-too-large", name, f"not read: larger than {MAX_MANIFEST_BYTES} bytes")
+            return
+        if not _ascii_compatible(view.codec):
+            # lines of UTF-16 or UTF-32 cannot be split as bytes: such a manifest is read whole or not at all
+            view.add("manifest-malformed", name, f"not valid {view.encoding}, or larger than "
+                     f"{WHOLE_MANIFEST_BYTES} bytes in it")
             return
         with os.fdopen(fd, "rb", closefd=False) as f:
             yield from _lines_of(f, view, name)
@@ -131,10 +142,10 @@ def _lines_of(f, view: BagView, name: str) -> Iterator[tuple[int, str | BadLine]
                 read += len(raw)
             yield number, BadLine.TOO_LONG
             continue
-        if number == 1 and raw.startswith(_UTF8_BOM):
+        if number == 1 and raw.startswith(_UTF8_BOM) and view.codec == "utf-8":
             raw = raw[len(_UTF8_BOM):]
         try:
-            yield number, raw.decode("utf-8")
+            yield number, raw.decode(view.codec)
         except UnicodeDecodeError:
             yield number, BadLine.NOT_UTF8
 
@@ -147,6 +158,7 @@ class _ManifestReader:
         self.kept: dict[str, str] = {}
         self.seen: dict[str, int] = {}  # path -> line number
         self.bad_lines = 0
+        self.markers: list[int] = []  # lines with md5sum's '*' binary-mode marker
 
     def read(self) -> Manifest:
         lines = _whole_manifest(self.view, self.name)
@@ -157,6 +169,9 @@ class _ManifestReader:
         elif self.bad_lines > MAX_LINE_PROBLEMS:
             self.view.add("manifest-problems-truncated", self.name, f"{self.bad_lines - MAX_LINE_PROBLEMS} more bad "
                           f"lines not reported (first {MAX_LINE_PROBLEMS} shown)")
+        if self.markers:
+            self.view.add("manifest-binary-marker", self.name, f"{len(self.markers)} line(s) carry md5sum's '*' "
+                          f"binary-mode marker before the path (first: line {self.markers[0]}); read past it")
         return Manifest(self.name, self.algorithm, self.kept)
 
     def read_lines(self) -> int:
@@ -172,7 +187,7 @@ class _ManifestReader:
             if text is BadLine.TOO_LONG:
                 self.report("manifest-malformed", number, f"line longer than {MAX_LINE_BYTES} bytes")
             elif text is BadLine.NOT_UTF8:
-                self.report("manifest-malformed", number, "line is not valid UTF-8")
+                self.report("manifest-malformed", number, f"line is not valid {self.view.encoding or 'UTF-8'}")
             else:
                 batch.append(text[:-1] if text.endswith("\n") else text)
                 numbers.append(number)
@@ -219,15 +234,20 @@ class _ManifestReader:
         if plain is not None:
             entries = list(zip(*plain, range(1, len(batch) + 1)))
         else:
-            entries, line_problems = tagfiles.parse_manifest("\n".join(batch), self.algorithm)
+            entries, line_problems = tagfiles.parse_manifest("\n".join(batch), self.algorithm, keep_duplicates=True)
             for lp in line_problems:
-                code = "manifest-duplicate" if lp.kind == "duplicate" else "manifest-malformed"
-                self.report(code, numbers[lp.line - 1], lp.message)
+                if lp.kind == "marker":
+                    # RFC 8493 §2.1.3: 'checksum filepath', one or more whitespace between; md5sum's
+                    # '*' (binary mode) is not part of the path: read past it, with a warning
+                    self.markers.append(numbers[lp.line - 1])
+                else:
+                    self.report("manifest-malformed", numbers[lp.line - 1], lp.message)
         seen, kept = self.seen, self.kept
         for digest, path, line in entries:
             number = numbers[line - 1]
+            path = self.normalised(path, number)
             if path in seen:
-                self.report("manifest-duplicate", number, f"path listed twice (also line {seen[path]}): {path!r}")
+                self.duplicate(path, digest, number)
                 continue
             seen[path] = number
             if not safe_relpath(path):
@@ -236,6 +256,37 @@ class _ManifestReader:
                 self.report("manifest-unsafe-path", number, f"payload path outside data/: {path!r}")
             else:
                 kept[path] = digest
+
+
+    def normalised(self, path: str, number: int) -> str:
+        """path without its '.' segments ('./data/x' is 'data/x'), with a warning when it had some.
+
+        RFC 8493 §2.1.3: the filepath is relative to the base directory; a './' keeps it there.
+        A '..' segment is left for safe_relpath to refuse.
+        """
+        if "./" not in path or "\\" in path:
+            return path
+        parts = path.split("/")
+        if "." not in parts or not all(parts):
+            return path
+        clean = "/".join(part for part in parts if part != ".")
+        if clean:
+            self.view.add("manifest-path-noncanonical", f"{self.name}:{number}",
+                          f"path {path!r} read as {clean!r} (a relative path inside the bag)")
+        return clean or path
+
+    def duplicate(self, path: str, digest: str, number: int) -> None:
+        """A path listed again: an error in BagIt 1.0, a warning before when the digest agrees.
+
+        RFC 8493 §2.1.3: every payload file MUST be listed "exactly once"; the 0.97 draft reads
+        "at least once", so a repeat with the same digest says nothing false about the file.
+        """
+        first = self.seen[path]
+        if not self.view.strict and self.kept.get(path) == digest:
+            self.view.add("manifest-duplicate-same-digest", f"{self.name}:{number}",
+                          f"path listed twice with the same digest (also line {first}): {path!r}")
+        else:
+            self.report("manifest-duplicate", number, f"path listed twice (also line {first}): {path!r}")
 
 
 _LOWER_HEX = b"0123456789abcdef"
@@ -270,7 +321,7 @@ def _plain_columns(lines: list[str], algorithm: str) -> tuple[list[str], list[st
         digests = list(map(str.lower, digests))
     joined = "\n" + "\n".join(paths)
     if "\n*" in joined:
-        paths = [path[1:] if path[0] == "*" else path for path in paths]  # md5sum binary-mode marker
+        return None  # md5sum's binary-mode marker: the full parser reports it
     if "%" in joined:
         paths = [tagfiles.decode_path(path) if "%" in path else path for path in paths]
     if len(set(paths)) != len(paths):

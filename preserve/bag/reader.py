@@ -7,6 +7,7 @@ The manifests are read by :mod:`preserve.bag.manifests`.
 """
 from __future__ import annotations
 
+import codecs
 import os
 import stat
 from pathlib import Path
@@ -21,8 +22,10 @@ __all__ = ["BagView", "Manifest", "TooLarge", "payload_bytes", "read_bag", "read
            "safe_relpath"]
 
 MAX_TAG_BYTES = 1 << 20
-#: bag-info.txt labels that may appear once only (RFC 8493 §2.2.2)
-SINGLE_INFO_LABELS = ("Payload-Oxum", "Bagging-Date", "Bag-Size", "Bag-Group-Identifier", "Bag-Count")
+#: bag-info.txt labels that MUST NOT be repeated, and those that SHOULD NOT be (RFC 8493 §2.2.2)
+MUST_NOT_REPEAT = ("Payload-Oxum",)
+SHOULD_NOT_REPEAT = ("Bagging-Date", "Bag-Size", "Bag-Group-Identifier", "Bag-Count")
+_UTF8_BOM = b"\xef\xbb\xbf"
 
 
 class TooLarge(OSError):
@@ -50,9 +53,7 @@ def read_bag(root: Path) -> BagView:
     _list_files(view)
     _read_declaration(view)
     _read_info(view)
-    if "fetch.txt" in view.tag_files:
-        view.add("fetch-unsupported", "fetch.txt",
-                 "lists files to download; fetching is not supported (nothing fetched)")
+    _read_fetch(view)
     if "data" not in view.dirs:
         view.add("payload-dir-missing", "data", "the payload folder data/ is missing or not a real folder")
     view.manifests = read_manifests(view, tag=False)
@@ -90,61 +91,121 @@ def _list_files(view: BagView) -> None:
                 view.add("special-file", rel, "is a special file (FIFO, socket or device); not opened")
 
 
-def _read_text(view: BagView, name: str, limit: int = MAX_TAG_BYTES) -> str | None:
-    """A tag file's text (UTF-8, a BOM dropped); None, with a problem noted, when it cannot be read."""
+def _read_raw(view: BagView, name: str, limit: int = MAX_TAG_BYTES) -> bytes | None:
+    """A tag file's bytes; None, with a problem noted, when it cannot be read."""
     if name not in view.tag_files:  # absent, or a link/special file already reported by _list_files
         return None
     try:
-        raw = read_small(view.root / name, limit)
+        return read_small(view.root / name, limit)
     except FileNotFoundError:
         return None
     except TooLarge as exc:
         view.add("tagfile-too-large", name, f"not read: {exc}")
-        return None
     except OSError as exc:
         view.add("tagfile-unreadable", name, f"cannot be read: {exc.strerror or exc}")
+    return None
+
+
+def _read_text(view: BagView, name: str, limit: int = MAX_TAG_BYTES) -> str | None:
+    """A tag file's text in the bag's declared encoding (a BOM dropped); None when unreadable."""
+    raw = _read_raw(view, name, limit)
+    if raw is None:
         return None
+    codec = "utf-8-sig" if view.codec == "utf-8" else view.codec
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode(codec)
     except UnicodeDecodeError:
-        view.add("tagfile-encoding", name, "not valid UTF-8")
-        return raw.decode("utf-8", "replace")
+        view.add("tagfile-encoding", name, f"not valid {view.encoding or 'UTF-8'}")
+        return raw.decode(codec, "replace")
+
+
+def text_codec(name: str) -> str | None:
+    """Python's codec for an encoding name (any IANA name Python knows), None if it knows none."""
+    try:
+        b"".decode(name)  # LookupError also for a codec that is not a text encoding (base64, rot13)
+        return codecs.lookup(name).name
+    except (LookupError, ValueError):
+        return None
 
 
 def _read_declaration(view: BagView) -> None:
     """Read bagit.txt (RFC 8493 §2.1.1) into the view's version and encoding."""
-    text = _read_text(view, "bagit.txt")
-    if text is None:
+    raw = _read_raw(view, "bagit.txt")
+    if raw is None:
         if not any(p.path == "bagit.txt" for p in view.problems):
             view.add("bagit-missing", "bagit.txt", "the bag declaration is missing")
         return
-    fields, line_problems = tagfiles.parse_tag_lines(text)
+    if raw.startswith(_UTF8_BOM):
+        # RFC 8493 §2.1.1: "The bag declaration MUST be encoded in UTF-8 and MUST NOT contain a
+        # byte-order mark (BOM)"; the conformance suite holds 0.97 bags to it as well.
+        view.add("bagit-malformed", "bagit.txt", "begins with a byte-order mark (RFC 8493 §2.1.1: MUST NOT)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        view.add("tagfile-encoding", "bagit.txt", "not valid UTF-8 (RFC 8493 §2.1.1: MUST be UTF-8)")
+        text = raw.decode("utf-8-sig", "replace")
+    fields, line_problems = tagfiles.parse_tag_lines(text, loose_colon=True)
     values = tagfiles.as_mapping(fields)
     view.version = values.get("BagIt-Version")
     view.encoding = values.get("Tag-File-Character-Encoding")
+    if view.strict and not line_problems:
+        # RFC 8493 §2.1.1: exactly "BagIt-Version: M.N", no whitespace before the colon
+        line_problems = tagfiles.parse_tag_lines(text)[1]
     if line_problems or view.version is None or view.encoding is None:
         view.add("bagit-malformed", "bagit.txt",
-                 "must hold 'BagIt-Version' and 'Tag-File-Character-Encoding' lines")
+                 "must hold 'BagIt-Version: M.N' and 'Tag-File-Character-Encoding: ENCODING' lines")
     elif view.version not in tagfiles.SUPPORTED_VERSIONS:
         view.add("bagit-version-unsupported", "bagit.txt",
                  f"BagIt-Version {view.version} is not supported",
                  expected=" or ".join(tagfiles.SUPPORTED_VERSIONS), actual=view.version)
-    elif view.encoding.upper().replace("-", "") != "UTF8":
-        view.add("bagit-encoding-unsupported", "bagit.txt",
-                 f"tag files in {view.encoding} are not supported", expected="UTF-8", actual=view.encoding)
+    if view.encoding is not None:
+        # §2.1.1: the tag files' encoding SHOULD be UTF-8 but MAY be another IANA-registered one
+        codec = text_codec(view.encoding)
+        if codec is None:
+            view.add("bagit-encoding-unsupported", "bagit.txt",
+                     f"Tag-File-Character-Encoding {view.encoding!r} is not an encoding this tool knows; "
+                     "the tag files are read as UTF-8", actual=view.encoding)
+        else:
+            view.codec = "utf-8" if codec == "utf-8" else codec
 
 
 def _read_info(view: BagView) -> None:
-    """Read bag-info.txt (RFC 8493 §2.2.2) into the view's info fields."""
-    text = _read_text(view, "bag-info.txt")
+    """Read bag-info.txt (RFC 8493 §2.2.2; package-info.txt before 0.96) into the view's info fields."""
+    if "bag-info.txt" not in view.tag_files and "package-info.txt" in view.tag_files:
+        view.info_name = "package-info.txt"  # its name in BagIt 0.93 to 0.95
+    name = view.info_name
+    text = _read_text(view, name)
     if text is None:
         return
-    view.info, line_problems = tagfiles.parse_tag_lines(text)
+    view.info, line_problems = tagfiles.parse_tag_lines(text, loose_colon=not view.strict)
     for lp in line_problems:
-        view.add("baginfo-malformed", f"bag-info.txt:{lp.line}", lp.message)
-    for label in SINGLE_INFO_LABELS:
+        view.add("baginfo-malformed", f"{name}:{lp.line}", lp.message)
+    for label in MUST_NOT_REPEAT:
         if len(tagfiles.field_values(view.info, label)) > 1:
-            view.add("baginfo-malformed", "bag-info.txt", f"{label} appears more than once (RFC 8493 §2.2.2)")
+            view.add("baginfo-malformed", name, f"{label} appears more than once (RFC 8493 §2.2.2: MUST NOT be repeated)")
+    for label in SHOULD_NOT_REPEAT:
+        if len(tagfiles.field_values(view.info, label)) > 1:
+            view.add("baginfo-repeated", name, f"{label} appears more than once (RFC 8493 §2.2.2: SHOULD NOT be repeated)")
+
+
+def _read_fetch(view: BagView) -> None:
+    """Read fetch.txt (RFC 8493 §2.2.3: 'url length filepath' lines) into view.fetch; never fetches."""
+    text = _read_text(view, "fetch.txt")
+    if text is None:
+        return
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.split(None, 2)
+        length_ok = len(parts) == 3 and (parts[1] == "-" or parts[1].isdigit())
+        path = tagfiles.decode_path(parts[2].strip()) if length_ok else ""
+        if not length_ok:
+            view.add("fetch-malformed", f"fetch.txt:{number}", f"not a 'url length filepath' line: {line[:80]!r}")
+        elif not safe_relpath(path) or not path.startswith("data/"):
+            # §2.2.3: the filepath is relative to the bag and MUST be inside the payload directory
+            view.add("fetch-malformed", f"fetch.txt:{number}", f"path outside data/ or escaping the bag: {path!r}")
+        else:
+            view.fetch.setdefault(path, number)
 
 
 def read_bag_info(bag: Path) -> list[tuple[str, str]]:

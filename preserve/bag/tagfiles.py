@@ -66,16 +66,22 @@ def payload_oxum(total_bytes: int, file_count: int) -> str:
 class LineProblem:
     """A defect in a tag file: its 1-based line number, what is wrong, and its kind.
 
-    ``kind`` is "duplicate" for a manifest path listed again, else "malformed".
+    ``kind`` is "duplicate" for a manifest path listed again, "marker" for md5sum's binary-mode
+    ``*`` before a path (the entry is kept), else "malformed".
     """
 
     line: int
     message: str
-    kind: Literal["malformed", "duplicate"] = "malformed"
+    kind: Literal["malformed", "duplicate", "marker"] = "malformed"
 
 
-def parse_tag_lines(text: str) -> tuple[list[tuple[str, str]], list[LineProblem]]:
-    """Parse ``Label: value`` lines with indented continuation lines (bagit.txt, bag-info.txt)."""
+def parse_tag_lines(text: str, loose_colon: bool = False) -> tuple[list[tuple[str, str]], list[LineProblem]]:
+    """Parse ``Label: value`` lines with indented continuation lines (bagit.txt, bag-info.txt).
+
+    ``loose_colon`` accepts whitespace between the label and the colon: before 1.0 the drafts
+    read "a label, a colon, and a value, each separated by optional whitespace"; RFC 8493
+    §2.2.2 removed the whitespace before the colon.
+    """
     fields: list[tuple[str, str]] = []
     problems: list[LineProblem] = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -89,6 +95,8 @@ def parse_tag_lines(text: str) -> tuple[list[tuple[str, str]], list[LineProblem]
             fields[-1] = (label, f"{value} {line.strip()}")
             continue
         label, sep, value = line.partition(":")
+        if loose_colon:
+            label = label.rstrip(" \t")
         if not sep or not label.strip() or label != label.strip():
             problems.append(LineProblem(number, f"not a 'Label: value' line: {line[:80]!r}"))
             continue
@@ -96,11 +104,14 @@ def parse_tag_lines(text: str) -> tuple[list[tuple[str, str]], list[LineProblem]
     return fields, problems
 
 
-def parse_manifest(text: str, algorithm: str | None = None) -> tuple[list[tuple[str, str, int]], list[LineProblem]]:
+def parse_manifest(text: str, algorithm: str | None = None,
+                   keep_duplicates: bool = False) -> tuple[list[tuple[str, str, int]], list[LineProblem]]:
     """Parse manifest text into (digest, decoded path, line) triples and problems.
 
     A line must be ``<hex digest><whitespace><path>``; the digest length must suit the
-    algorithm when it is known. Duplicated paths are reported.
+    algorithm when it is known. Duplicated paths are reported (and kept when keep_duplicates,
+    for the caller to judge by the bag's version); md5sum's binary-mode ``*`` is reported
+    (kind "marker") and dropped from the path.
     """
     entries: list[tuple[str, str, int]] = []
     problems: list[LineProblem] = []
@@ -117,15 +128,16 @@ def parse_manifest(text: str, algorithm: str | None = None) -> tuple[list[tuple[
         digest, raw_path = match.group(1), match.group(2)
         if raw_path.startswith("*"):
             raw_path = raw_path[1:]  # md5sum binary-mode marker, written by some tools
+            problems.append(LineProblem(number, "md5sum binary-mode marker '*' before the path", "marker"))
         if not _HEX.match(digest) or (expected and len(digest) != expected):
             message = f"not a valid {algorithm or ''} digest: {digest[:80]!r}".replace("  ", " ")
             problems.append(LineProblem(number, message))
             continue
         path = decode_path(raw_path)
-        if path in seen:
+        if path in seen and not keep_duplicates:
             problems.append(LineProblem(number, f"path listed twice (also line {seen[path]}): {path!r}", "duplicate"))
             continue
-        seen[path] = number
+        seen.setdefault(path, number)
         entries.append((digest.lower(), path, number))
     return entries, problems
 

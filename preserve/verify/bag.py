@@ -6,6 +6,7 @@ Each check takes the :class:`~preserve.bag.reader.BagView` of one bag and return
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import unicodedata
 from pathlib import Path
@@ -31,7 +32,7 @@ def check_completeness(view: BagView) -> list[Problem]:
     normalisation is reported once as such; renames by content are found by :func:`find_renames`.
     """
     return [*_check_manifests(view), *_check_payload_names(view), *_check_empty_dirs(view),
-            *_check_tag_names(view)]
+            *_check_tag_names(view), *_check_fetch(view)]
 
 
 def _check_manifests(view: BagView) -> list[Problem]:
@@ -68,13 +69,45 @@ def _check_missing_payload(view: BagView, missing: list[str], unlisted: set[str]
     explained: set[str] = set()
     for path in missing:
         variant = _name_variant(path, unlisted - explained)
-        if variant:
+        twin = _listed_twin(view, path)
+        if twin:
+            problems.append(Problem("manifest-names-collide", path, f"listed beside {twin!r}, a name that differs "
+                                    "only in case or Unicode normalisation, with the same digest; only that one is "
+                                    "on disk (one file on a case-insensitive or normalising file system)"))
+        elif path in view.fetch:
+            problems.append(Problem("payload-missing", path, f"listed in fetch.txt (line {view.fetch[path]}) "
+                                    "to be downloaded, and not in the bag: nothing is fetched"))
+        elif _is_system_file(path) and not variant:
+            problems.append(Problem("payload-system-file-missing", path, "an operating system's own file, listed "
+                                    "but not in the bag (tools and copies drop these)"))
+        elif variant:
             code, other = variant
             explained.add(other)
             problems.append(Problem(code, path, f"listed file is now named {other!r}", expected=path, actual=other))
         elif not view.blocked(path):
             problems.append(Problem("payload-missing", path, "listed in the manifest but not in the bag"))
     return problems, explained
+
+
+#: files an operating system writes by itself; copies and archivers routinely drop them
+_SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".directory", "icon\r"})
+
+
+def _is_system_file(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.lower() in _SYSTEM_FILES or name.startswith("._")
+
+
+def _listed_twin(view: BagView, missing: str) -> str | None:
+    """A present, listed name equal to missing but for case or normalisation, with the same digests."""
+    key = unicodedata.normalize("NFC", missing).casefold()
+    for m in view.manifests[:1]:
+        for other in m.entries:
+            if (other != missing and other in view.payload
+                    and unicodedata.normalize("NFC", other).casefold() == key
+                    and all(n.entries.get(other) == n.entries.get(missing) for n in view.manifests)):
+                return other
+    return None
 
 
 def _name_variant(missing: str, candidates: set[str]) -> tuple[str, str] | None:
@@ -114,7 +147,9 @@ def _check_tag_names(view: BagView) -> list[Problem]:
     """Tag files against the tag manifests, as the payload against the manifests.
 
     A BagIt 1.0 bag must have a tag manifest; older versions need not. A tag manifest that
-    lists itself is reported and that entry ignored (its digest can never match).
+    lists itself is reported and that entry ignored (its digest can never match). RFC 8493
+    §2.2.1: a tag manifest MUST list every payload manifest and SHOULD list the other tag
+    files (a warning); the drafts before 1.0 let any tag file go unlisted.
     """
     if not view.tag_manifests:
         if view.version == tagfiles.BAGIT_VERSION:
@@ -126,7 +161,13 @@ def _check_tag_names(view: BagView) -> list[Problem]:
     present = {p for p in view.tag_files if not _is_tagmanifest(p)}
     problems += [Problem("tagfile-missing", path, "listed in the tag manifest but not in the bag")
                  for path in sorted(listed - set(view.tag_files) - set(view.payload)) if not view.blocked(path)]
-    problems += [Problem("tagfile-unlisted", path, "tag file in no tag manifest") for path in sorted(present - listed)]
+    for path in sorted(present - listed):
+        if path.startswith("manifest-") and "/" not in path and view.strict:
+            problems.append(Problem("tagmanifest-incomplete", path, "payload manifest in no tag manifest "
+                                    "(RFC 8493 §2.2.1: a tag manifest MUST list every payload manifest)"))
+        elif view.strict:
+            problems.append(Problem("tagfile-unlisted", path, "tag file in no tag manifest "
+                                    "(RFC 8493 §2.2.1: SHOULD be listed)"))
     problems += _missing_entries(view.tag_manifests, present & listed, "tagmanifest-entry-missing",
                                  "every tag manifest must list every tag file")
     return problems
@@ -134,6 +175,21 @@ def _check_tag_names(view: BagView) -> list[Problem]:
 
 def _is_tagmanifest(name: str) -> bool:
     return name.startswith("tagmanifest-") and name.endswith(".txt") and "/" not in name
+
+
+def _check_fetch(view: BagView) -> list[Problem]:
+    """fetch.txt (RFC 8493 §2.2.3): complete when every file it lists is present (never fetched).
+
+    §3: a bag is complete when every file of the manifests is present; files listed in fetch.txt
+    and already present leave it so. A listed file that is absent makes the bag incomplete.
+    """
+    if "fetch.txt" not in view.tag_files:
+        return []
+    absent = [p for p in view.fetch if p not in view.payload]
+    if absent:
+        return [Problem("fetch-unsupported", "fetch.txt", f"{len(absent)} file(s) listed to be downloaded are not "
+                        f"in the bag (first: {absent[0]!r}); the bag is incomplete and nothing is fetched")]
+    return [Problem("fetch-complete", "fetch.txt", "lists files to download, all present (nothing fetched)")]
 
 
 # --- renames by digest ----------------------------------------------------------------------------
@@ -197,14 +253,37 @@ def check_oxum(view: BagView) -> list[Problem]:
     values = tagfiles.field_values(view.info, "Payload-Oxum")
     if not values:
         return []
-    actual = tagfiles.payload_oxum(sum(view.payload.values()), len(view.payload))
-    octets, dot, count = values[0].partition(".")
-    if not (octets.isdigit() and dot and count.isdigit()):
-        return [Problem("baginfo-malformed", "bag-info.txt", f"Payload-Oxum is not 'octets.count': {values[0]!r}")]
-    if values[0] != actual:
-        return [Problem("payload-oxum-mismatch", "bag-info.txt", "Payload-Oxum does not match the payload",
+    total, count = sum(view.payload.values()), len(view.payload)
+    actual = tagfiles.payload_oxum(total, count)
+    octets, dot, files = values[0].partition(".")
+    if not (octets.isdigit() and dot and files.isdigit()):
+        return [Problem("baginfo-malformed", view.info_name, f"Payload-Oxum is not 'octets.count': {values[0]!r}")]
+    if values[0] != actual and not _oxum_explained(view, int(octets), int(files), total, count):
+        return [Problem("payload-oxum-mismatch", view.info_name, "Payload-Oxum does not match the payload",
                         expected=values[0], actual=actual)]
     return []
+
+
+def _oxum_explained(view: BagView, octets: int, files: int, total: int, count: int) -> bool:
+    """True when the difference is exactly the listed operating-system files that are gone.
+
+    Their sizes are known (0) when their digest is that of empty content; otherwise the
+    declared octets may only exceed what is on disk.
+    """
+    listed = {p for m in view.manifests for p in m.entries}
+    gone = [p for p in listed - set(view.payload) if _is_system_file(p)]
+    if not gone or files != count + len(gone):
+        return False
+    empty = {m.algorithm: _empty_digest(m.algorithm) for m in view.manifests}
+    sizes_known = all(m.entries.get(p) in (None, empty[m.algorithm]) for m in view.manifests for p in gone)
+    return octets == total if sizes_known else octets >= total
+
+
+def _empty_digest(algorithm: str) -> str | None:
+    try:
+        return hashlib.new(algorithm, b"").hexdigest()
+    except (ValueError, TypeError):
+        return None
 
 
 def check_fixity(view: BagView, *, jobs: int | None = None, progress: ProgressFn | None = None,

@@ -65,7 +65,8 @@ def test_links_and_special_files_are_reported_never_opened(tmp_path: Path) -> No
     (None, "bagit-missing"),
     ("BagIt-Version: 1.0\n", "bagit-malformed"),
     ("BagIt-Version: 2.0\nTag-File-Character-Encoding: UTF-8\n", "bagit-version-unsupported"),
-    ("BagIt-Version: 0.97\nTag-File-Character-Encoding: ISO-8859-1\n", "bagit-encoding-unsupported"),
+    ("BagIt-Version: 0.97\nTag-File-Character-Encoding: KLINGON-7\n", "bagit-encoding-unsupported"),
+    ("\ufeffBagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", "bagit-malformed"),
 ])
 def test_a_bad_declaration_is_one_problem(tmp_path: Path, declaration: str | None, code: str) -> None:
     assert _codes(_bag(tmp_path / "bag", declaration)) == {(code, "bagit.txt")}
@@ -76,13 +77,16 @@ def test_bag_info_problems(tmp_path: Path) -> None:
     assert _codes(bag) == {("baginfo-malformed", "bag-info.txt:3"), ("baginfo-malformed", "bag-info.txt")}
 
 
-def test_fetch_txt_and_a_missing_payload_folder_are_reported(tmp_path: Path) -> None:
+def test_fetch_txt_is_read_and_a_missing_payload_folder_reported(tmp_path: Path) -> None:
     bag = tmp_path / "bag"
     bag.mkdir()
     (bag / "bagit.txt").write_text(DECLARATION)
-    (bag / "fetch.txt").write_text("http://example.org/x 1 data/x\n")
+    (bag / "fetch.txt").write_text("http://example.org/x 1 data/x\nhttp://example.org/y - ../y\nnot a line\n")
     (bag / "data").write_text("a file, not the payload folder")
-    assert _codes(bag) == {("fetch-unsupported", "fetch.txt"), ("payload-dir-missing", "data")}
+    view = read_bag(bag)
+    assert view.fetch == {"data/x": 1}
+    assert {(p.code, p.path) for p in view.problems} == {
+        ("payload-dir-missing", "data"), ("fetch-malformed", "fetch.txt:2"), ("fetch-malformed", "fetch.txt:3")}
 
 
 def test_a_tag_file_that_is_not_utf8_is_reported_and_read_with_replacements(tmp_path: Path) -> None:
