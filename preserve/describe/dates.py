@@ -39,6 +39,8 @@ def _patterns() -> tuple[tuple[DateForm, re.Pattern[str]], ...]:
     return (
         ("iso", re.compile(r"(?<![\d/.-])" + _YEAR + r"-(\d\d)-(\d\d)(?![\d/-])")),
         ("numeric", re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2" + _YEAR + r"(?![\d/-]|\.\d)")),
+        # a two-digit year (2.4.75): dots or slashes only, never after a letter (v1.2.10)
+        ("numeric", re.compile(r"(?<![\w/.-])(\d{1,2})([/.])(\d{1,2})\2(\d\d)(?![\w/-]|\.\d)")),
         ("dmy", re.compile(r"(?<![\w.,/-])(\d{1,2})" + _DAY_MARK + r"(?:\s*(?:of|de|di)\s+|\s*d['’]|\s+|(?<=\.))"
                            + month + r"[.׳]?(?![\w])" + year_after, re.I)),
         ("mdy", re.compile(r"(?<![\w])" + month + r"\.?\s+(\d{1,2})(?:st|nd|rd|th|º|°)?(?![\w\d])"
@@ -68,6 +70,7 @@ class FoundDate:
     kind: DateForm
     alt: tuple[int, int] | None = None  # (month, day) of the other reading of an ambiguous numeric date
     weekday: str | None = None
+    short_year: int | None = None  # the two digits of a year written without its century (2.4.75)
 
     @property
     def ambiguous(self) -> bool:
@@ -170,15 +173,16 @@ def _build(kind: DateForm, m: re.Match[str], line: int) -> FoundDate | None:
         y, mo, d = int(g[0]), int(g[1]), int(g[2])
         return FoundDate(y, mo, d, line, m.start(), m.end(), raw, kind) if _valid(y, mo, d) else None
     if kind == "numeric":
-        a, b, y = int(g[0]), int(g[2]), int(g[3])
+        a, b = int(g[0]), int(g[2])
+        y, short = (int(g[3]), None) if len(g[3]) == 4 else (None, int(g[3]))
         day_first = _valid(y, b, a)
         month_first = _valid(y, a, b)
         if day_first and month_first and a != b:
-            return FoundDate(y, b, a, line, m.start(), m.end(), raw, kind, alt=(a, b))
+            return FoundDate(y, b, a, line, m.start(), m.end(), raw, kind, alt=(a, b), short_year=short)
         if day_first:
-            return FoundDate(y, b, a, line, m.start(), m.end(), raw, kind)
+            return FoundDate(y, b, a, line, m.start(), m.end(), raw, kind, short_year=short)
         if month_first:
-            return FoundDate(y, a, b, line, m.start(), m.end(), raw, kind)
+            return FoundDate(y, a, b, line, m.start(), m.end(), raw, kind, short_year=short)
         return None
     if kind == "dmy":
         d, y = int(g[0]), int(g[2]) if g[2] else None
@@ -233,10 +237,32 @@ def resolve(found: FoundDate, others: Sequence[FoundDate], locale: tuple[bool, s
     other numeric dates, month-named dates nearby in time, the locale; without any, only the
     year is kept.
     """
+    if found.short_year is not None and found.year is None:
+        return _resolve_short_year(found, others, locale)
     if not found.ambiguous:
         return Resolution(found.edtf(), _unambiguous_note(found))
     return (_by_weekday(found) or _by_other_numeric_dates(found, others) or _by_nearby_dates(found, others)
             or _by_locale(found, locale) or _year_only(found))
+
+
+def _resolve_short_year(found: FoundDate, others: Sequence[FoundDate],
+                        locale: tuple[bool, str] | None) -> Resolution:
+    """A date with a two-digit year: the century only from the text's other dates with a full
+    year ending in the same two digits, all in one century; else no year is invented (XXXX)."""
+    yy = found.short_year
+    witnesses = [o for o in others if o.year is not None and o.year % 100 == yy and o is not found]
+    centuries = {o.year // 100 for o in witnesses if o.year is not None}
+    full = replace(found, year=centuries.pop() * 100 + yy, short_year=None) if len(centuries) == 1 else found
+    if full.year is not None and all(_valid(full.year, mo, d) for mo, d in _readings_of(full)):
+        w = witnesses[0]
+        res = resolve(full, others, locale)
+        why = f"century of {found.raw!r} from the text's date {w.raw!r} (line {w.line})"
+        return Resolution(res.value, f"{why}; {res.note}" if res.note else why)
+    why = f"two-digit year in {found.raw!r} and no full year ending in {yy:02d} in the text; no century invented"
+    if found.ambiguous:
+        return Resolution(None, f"{why}; day and month could swap, so nothing is kept")
+    note = _unambiguous_note(replace(found, year=2000))
+    return Resolution(found.edtf(), f"{why} (EDTF XXXX)" + (f"; {note}" if note else ""))
 
 
 def _unambiguous_note(found: FoundDate) -> str | None:
@@ -252,6 +278,11 @@ def _unambiguous_note(found: FoundDate) -> str | None:
     elif found.day is None:
         note = f"month only in {found.raw!r}; no day invented"
     return note
+
+
+def _readings_of(found: FoundDate) -> list[tuple[int, int]]:
+    """The (month, day) of every reading of a found date with a day: one, or two if ambiguous."""
+    return [(found.month, found.day)] + ([found.alt] if found.alt else [])  # type: ignore[list-item]
 
 
 def _readings(found: FoundDate) -> dict[bool, tuple[int, int]]:
@@ -284,6 +315,7 @@ def _by_weekday(found: FoundDate) -> Resolution | None:
 def _by_other_numeric_dates(found: FoundDate, others: Sequence[FoundDate]) -> Resolution | None:
     """The order of the text's other numeric dates, when they all show the same one."""
     numeric = [o for o in others if o.kind == "numeric" and not o.ambiguous and o is not found
+               and o.short_year is None  # a two-digit "date" may be a version or section number
                and _parts(o.raw)[0] != _parts(o.raw)[1]]
     orders = {_parts(o.raw)[0] > 12 for o in numeric}
     if len(orders) != 1:

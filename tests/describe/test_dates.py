@@ -180,3 +180,28 @@ def test_a_date_followed_by_a_time_or_in_parentheses_is_read():
     assert [f.edtf() for f in D.find_dates("2016-11-04T10:00")] == ["2016-11-04"]
     assert [f.edtf() for f in D.find_dates("RIVERTON (December 16, 2013) - The")] == ["2013-12-16"]
     assert [f.edtf() for f in D.find_dates("Lindenau, 22.05.2014.")] == ["2014-05-22"]
+
+
+def test_a_two_digit_year_takes_its_century_only_from_the_text():
+    short = D.find_dates("Eastbrook, 22.4.75")[0]
+    assert (short.year, short.short_year, short.edtf()) == (None, 75, "XXXX-04-22")
+    res = D.resolve(short, D.find_dates("founded on 1 March 1975", line=8))
+    assert res.value == "1975-04-22" and "'1 March 1975' (line 8)" in res.note
+    alone = D.resolve(short, [])
+    assert alone.value == "XXXX-04-22" and "no century invented" in alone.note
+    # 1975 and 2075 both end in 75: no century
+    assert D.resolve(short, D.find_dates("1 May 1975 and 1 May 2075")).value == "XXXX-04-22"
+
+
+def test_a_two_digit_year_with_swappable_day_and_month_keeps_nothing_without_a_century():
+    found = D.find_dates("2/4/75")[0]
+    assert found.ambiguous
+    res = D.resolve(found, [])
+    assert res.value is None and "could swap" in res.note
+
+
+def test_version_numbers_are_no_dates_and_no_evidence():
+    assert D.find_dates("release v1.2.10 is out") == []
+    section = D.find_dates("see 13.2.10")[0]  # reads as a date, but may be a section number
+    ambiguous = D.find_dates("04/11/2016")[0]
+    assert D._by_other_numeric_dates(ambiguous, [section]) is None
