@@ -1,5 +1,6 @@
-"""Describe HTML: <title>, <meta name=date|author|description|keywords>, <html lang>, then
-the text of block elements (numbered by their source line) as plain text."""
+"""Describe HTML: title, dates and publisher from the page's own markup (<meta>, Open Graph,
+JSON-LD, <title> with the site name removed, the headline, <time datetime>), <html lang>, then
+the main content (page furniture dropped) as lines for the text analysis."""
 from __future__ import annotations
 
 import re
@@ -9,18 +10,29 @@ import lxml.html
 from lxml import etree
 
 from preserve.record import Value
-from preserve.describe import dates as D
+from preserve.describe import htmlmeta as M
+from preserve.describe.embedded import embedded_date
 from preserve.describe.lines import Line, strip_markup
 from preserve.describe.text import Draft, analyse
 
-_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "td", "th", "blockquote", "pre",
-           "dt", "dd", "address", "figcaption", "caption", "div", "section", "article", "header",
-           "footer", "main"}
-_META_ELEMENTS = {"date": "date", "dc.date": "date", "dcterms.date": "date", "dc.date.issued": "date",
-         "article:published_time": "date", "author": "creator", "dc.creator": "creator",
-         "dcterms.creator": "creator", "description": "description", "dc.description": "description",
-         "keywords": "subject", "dc.subject": "subject", "dc.language": "language",
-         "dc.publisher": "publisher", "dc.rights": "rights", "dc.coverage": "coverage"}
+_BLOCKS = {"h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "ul", "ol", "dl", "td", "th", "tr", "table",
+           "blockquote", "pre", "dt", "dd", "address", "figcaption", "caption", "div", "section",
+           "article", "header", "footer", "main", "nav", "aside", "figure", "form", "hr", "body",
+           "center", "fieldset", "legend", "details", "summary", "time"}
+_HEADINGS = ("h1", "h2", "h3")
+_FURNITURE_TAGS = ("nav", "aside", "form", "button", "select", "menu", "dialog")
+_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar",
+                    "dialog", "alertdialog"}
+#: class and id words of page furniture (menus, breadcrumbs, footers, sharing, cookie banners)
+_FURNITURE_WORDS = {"nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs", "footer",
+                    "sidebar", "cookie", "cookies", "share", "sharing", "social", "skip", "masthead",
+                    "banner", "toolbar", "pagination", "related", "comments", "subscribe", "newsletter",
+                    "topnav", "megamenu", "offcanvas", "dropdown", "gdpr", "consent", "breadcrumbsa",
+                    "topbar", "topbara", "utility", "search"}
+_META_ELEMENTS = {"author": "creator", "dc.creator": "creator", "dcterms.creator": "creator",
+                  "description": "description", "dc.description": "description", "og:description": "description",
+                  "keywords": "subject", "dc.subject": "subject", "dc.language": "language",
+                  "dc.publisher": "publisher", "dc.rights": "rights", "dc.coverage": "coverage"}
 
 
 def parse(text: str) -> Any | None:
@@ -34,29 +46,204 @@ def parse(text: str) -> Any | None:
         return None
 
 
+def _words(el: Any) -> set[str]:
+    return set(re.split(r"[\W_]+", f"{el.get('class') or ''} {el.get('id') or ''}".lower())) - {""}
+
+
+def _is_furniture(el: Any) -> bool:
+    """Navigation, banners, footers, forms, cookie and sharing boxes: not the page's content."""
+    if el.tag in _FURNITURE_TAGS or (el.get("role") or "").lower() in _FURNITURE_ROLES:
+        return True
+    if el.tag in ("header", "footer") and not any(a.tag in ("article", "main") for a in el.iterancestors()):
+        return True
+    if el.get("aria-hidden") == "true" or el.get("hidden") is not None:
+        return True
+    return bool(_words(el) & _FURNITURE_WORDS) and el.tag not in ("body", "html", "main", "article")
+
+
+def main_content(doc: Any) -> Any:
+    """The page's main content: <main> or role=main, else the one <article>, else <body>."""
+    for path in ("//main", "//*[@role='main']", "//article"):
+        found = doc.xpath(path)
+        if len(found) == 1 and len(found[0].text_content().strip()) >= 200:
+            return found[0]
+    body = doc.find(".//body")
+    return body if body is not None else doc
+
+
+def _drop(doc: Any) -> None:
+    """Remove script, style and page furniture from the tree (their tails kept)."""
+    for bad in doc.xpath("//script|//style|//noscript|//template|//head|//iframe|//svg"):
+        bad.drop_tree()
+    for el in list(doc.iter()):
+        if isinstance(el.tag, str) and el.getparent() is not None and _is_furniture(el):
+            el.drop_tree()
+
+
+def block_lines(root: Any) -> list[Line]:
+    """Text of root, one line per block element and per <br>, blocks separated by blank lines.
+
+    Inline text inside a block is joined with spaces, so words on either side of a tag or a
+    line break in the markup are never glued together.
+    """
+    lines: list[Line] = []
+    buf: list[str] = []
+    number = [root.sourceline or 0]
+    heading = [False]
+
+    def flush(blank: bool) -> None:
+        text = re.sub(r"\s+", " ", " ".join(buf)).strip()
+        buf.clear()
+        if text:
+            lines.append(Line(number[0], ("# " + text) if heading[0] else text, text))
+        if blank and lines and lines[-1].text:
+            lines.append(Line(number[0], "", ""))
+
+    for event, el in etree.iterwalk(root, events=("start", "end")):
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if event == "start":
+            if tag in _BLOCKS or tag == "br":
+                flush(tag != "br")
+                number[0] = el.sourceline or number[0]
+                heading[0] = tag in _HEADINGS or (heading[0] and tag == "br")
+            if tag and el.text:
+                buf.append(el.text)
+        else:
+            if tag in _BLOCKS:
+                flush(True)
+                heading[0] = False
+            if el is not root and el.tail:
+                buf.append(el.tail)
+    flush(True)
+    return lines
+
+
+def body_lines(doc: Any) -> list[Line]:
+    """The main content's lines (furniture dropped), numbered by their source line."""
+    _drop(doc)
+    return block_lines(main_content(doc))
+
+
+def _heading_lines(el: Any) -> list[str]:
+    """A heading's lines as set by <br>, each with inline text joined by spaces."""
+    return [l.text for l in block_lines(el) if l.text]
+
+
+def _headings(root: Any) -> list[list[str]]:
+    return [ls for el in root.iter(*_HEADINGS) if (ls := _heading_lines(el))][:50]
+
+
+def choose_title(page: M.PageMeta, headings: list[list[str]], notes: list[str]) -> Value | None:
+    """The headline: <title> without the site name (found by agreement with og:title, JSON-LD
+    headline or a heading, or a known site name), else og:title or JSON-LD headline, else h1."""
+    sources: list[tuple[str, str]] = []
+    if og := page.first("og:title", "twitter:title"):
+        sources.append((og[1], f"html meta {og[0]}"))
+    if headline := M.jsonld_value(page, "headline"):
+        sources.append((headline, "html JSON-LD headline"))
+    heads = [(ls[0], "html heading") for ls in headings]
+    title = page.title
+    if title:
+        split = M.split_title(title, [v for v, _ in sources] + [h for h, _ in heads])
+        if split:
+            head, sites = split
+            where = next((w for v, w in sources + heads if M._norm(v) == M._norm(head)), "html heading")
+            return _title_proper(Value(head, where, f"<title> {title!r} less the site name {' | '.join(sites)!r}"),
+                                 headings)
+        stripped = M.strip_site(title, _site_names(page))
+        if stripped:
+            return Value(stripped[0], "html <title>", f"site name {stripped[1]!r} removed")
+        if any(M._norm(title) == M._norm(v) for v, _ in sources + heads) or not sources:
+            return _title_proper(Value(title, "html <title>"), headings)
+        notes.append(f"title: <title> {title!r} agrees with no other statement of the title; og:title or JSON-LD used")
+    if sources:
+        return _title_proper(Value(sources[0][0], sources[0][1]), headings)
+    return None
+
+
+def _title_proper(value: Value, headings: list[list[str]]) -> Value:
+    """The title proper when a heading sets the title over several lines (<br>) and the chosen
+    title begins with its first line: the other lines are a subtitle (ISBD 1.3, other title information)."""
+    t = M._norm(value.value)
+    for lines in headings:
+        first = M._norm(lines[0])
+        if len(lines) > 1 and len(first) >= 3 and t.startswith(first) and t != first:
+            return Value(lines[0], "html heading", f"first line of a heading set over {len(lines)} lines; "
+                         f"the rest is a subtitle ({value.provenance} {value.value!r})")
+    return value
+
+
+def _site_names(page: M.PageMeta) -> list[str]:
+    names = [M.jsonld_publisher(page), *page.meta.get("og:site_name", []), *page.meta.get("application-name", [])]
+    return [n for n in names if n]
+
+
+def choose_publisher(page: M.PageMeta, title_value: Value | None) -> Value | None:
+    """The organisation publishing the page: JSON-LD publisher, else the outermost site name in
+    <title> (a site section such as og:site_name sits inside it), else og:site_name; never a bare domain."""
+    pub = M.jsonld_publisher(page)
+    if pub and not M.is_domain(pub):
+        return Value(pub, "html JSON-LD publisher", "publisher of the page")
+    site = (page.first("og:site_name") or ("", ""))[1]
+    if page.title:
+        heads = [title_value.value] if title_value else []
+        split = M.split_title(page.title, heads)
+        for seg in reversed(split[1] if split else []):
+            if not M.is_domain(seg) and re.search(r"[^\W\d_]", seg):
+                note = "site name in <title>" + (f"; og:site_name {site!r} is a part of it" if site and
+                                                 M._norm(site) != M._norm(seg) else "")
+                return Value(seg, "html <title>", note)
+    if site and not M.is_domain(site):
+        return Value(site, "html meta og:site_name", "the site publishing the page")
+    return None
+
+
+def choose_date(page: M.PageMeta, content: Any, notes: list[str]) -> Value | None:
+    """The publication date from meta or JSON-LD, else a datePublished element or the first
+    <time datetime> of the main content (before its first paragraph)."""
+    stated = M.published_date(page)
+    if stated and (v := embedded_date(stated[0], stated[1], notes)):
+        return v
+    for el in content.xpath(".//*[@itemprop='datePublished']")[:3]:
+        raw = el.get("datetime") or el.get("content") or strip_markup(el.text_content())
+        if raw and (v := embedded_date(raw, "html itemprop datePublished", notes)):
+            return v
+    for el in content.iter("time", "p"):
+        if el.tag == "p" and len(el.text_content().strip()) > 80:
+            break
+        if el.tag == "time" and el.get("datetime"):
+            return embedded_date(el.get("datetime"), "html <time datetime>", notes)
+    return None
+
+
 def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str]]:
-    """DC values from <title>, <meta> and <html lang>."""
+    """DC values from the page's markup: title, date, publisher, <meta> elements and <html lang>.
+
+    Reads the head first, then drops the page furniture from the tree (see body_lines)."""
+    page = M.read_meta(doc)
     out: dict[str, list[Value]] = {}
-    notes: list[str] = []
-    title = doc.find(".//title")
-    if title is not None and (t := strip_markup(title.text_content())):
-        out["title"] = [Value(t, "html <title>")]
-    for meta in doc.iter("meta"):
-        name = (meta.get("name") or meta.get("property") or "").strip().lower()
-        element = _META_ELEMENTS.get(name)
-        content = (meta.get("content") or "").strip()
-        if not element or not content:
+    notes = page.notes
+    _drop(doc)
+    content = main_content(doc)
+    title = choose_title(page, _headings(content), notes)
+    if title:
+        out["title"] = [title]
+    date = choose_date(page, content, notes)
+    if date:
+        out["date"] = [date]
+    pub = choose_publisher(page, title)
+    if pub:
+        out["creator"] = [pub]
+    for key, values in page.meta.items():
+        element = _META_ELEMENTS.get(key)
+        if not element or (element == "description" and "description" in out):
             continue
-        values = [v.strip() for v in content.split(",")] if element in ("subject", "creator") and ";" not in content \
-            else [v.strip() for v in content.split(";")] if element in ("subject", "creator") else [content]
-        for v in filter(None, values):
-            note = None
-            if element == "date":
-                parsed = D.metadata_date(v, f"html meta {name!r}", notes)
-                if parsed is None:
-                    continue
-                v, note = parsed
-            out.setdefault(element, []).append(Value(v, f"html meta ({name})", note))
+        for content_value in values[:1] if element == "description" else values:
+            sep = ";" if ";" in content_value else ","
+            items = [v.strip() for v in content_value.split(sep)] if element in ("subject", "creator") else [content_value]
+            for v in filter(None, items):
+                if not any(M._norm(v) == M._norm(o.value) for o in out.get(element, [])):
+                    out.setdefault(element, []).append(Value(v, f"html meta {key}"))
     lang = (doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip()
     if lang and "language" not in out:
         code = lang.split("-")[0].lower()
@@ -65,35 +252,15 @@ def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str]]:
     return out, notes
 
 
-def body_lines(doc: Any) -> list[Line]:
-    """One line per innermost block element, numbered by its source line."""
-    for bad in doc.xpath("//script|//style|//noscript|//template|//head"):
-        bad.drop_tree()
-    lines: list[Line] = []
-    for el in doc.iter():
-        if not isinstance(el.tag, str) or el.tag not in _BLOCKS:
-            continue
-        if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el.iterdescendants()):
-            continue
-        text = re.sub(r"\s+", " ", el.text_content()).strip()
-        if not text:
-            continue
-        raw = ("# " + text) if el.tag in ("h1", "h2", "h3") else text
-        n = el.sourceline or 0
-        lines.append(Line(n, raw, text))
-        lines.append(Line(n, "", ""))
-    return lines
-
-
 def describe_html(text: str, **context: Any) -> Draft:
-    """Head metadata wins; body text fills the rest."""
+    """The page's markup wins; the main content's text fills the rest."""
     doc = parse(text)
     if doc is None:
         draft = Draft()
         draft.notes.append("html: no parsable content")
         return draft
     known, notes = head_values(doc)
-    draft = analyse(body_lines(doc), title_known="title" in known, date_known="date" in known,
+    draft = analyse(block_lines(main_content(doc)), title_known="title" in known, date_known="date" in known,
                     description_known="description" in known, creator_known="creator" in known, **context)
     if "language" in known:
         draft.elements["language"] = known.pop("language")
