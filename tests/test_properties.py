@@ -1,9 +1,11 @@
 """Property-based tests (hypothesis) for the parsers and writers."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 import string
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -155,3 +157,36 @@ def test_parse_loose_keeps_precision(year: int, month, day) -> None:
         value = f"{year:04d}-{month:02d}-{day:02d}"
     res = dates.parse_loose(value)
     assert res is not None and res.value == value
+
+
+# --- dates in many languages: read exactly, or not at all; never a wrong component --------------
+FEWER = settings(SETTINGS, max_examples=60)
+_DATES = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2999, 12, 31))
+_LOCALES = ["en", "fr", "de", "es", "it", "pt", "nl", "ru", "uk", "pl", "cs", "sv", "da", "fi", "tr", "el",
+            "ro", "hu", "lt", "ca", "id", "ar", "ar_SY", "ar_DZ", "fa", "he", "sr", "hr", "bg"]
+
+
+@FEWER
+@given(_DATES, st.sampled_from(_LOCALES),
+       st.sampled_from(["long", "medium", "full", "d MMMM y", "d MMM y", "EEEE d MMMM y"]))
+def test_dates_in_any_language_are_read_right_or_not_at_all(day, locale: str, form: str) -> None:
+    babel_dates = pytest.importorskip("babel.dates")
+    text = babel_dates.format_date(day, format=form, locale=locale)
+    for found in dates.find_dates(f"Issued {text}."):
+        assert found.month == day.month, (text, found)
+        assert found.day in (None, day.day), (text, found)
+        assert found.year in (None, day.year), (text, found)
+        res = dates.resolve(found, [])
+        if res.value and "X" not in res.value:
+            assert day.isoformat().startswith(res.value), (text, res)
+
+
+@FEWER
+@given(_DATES,
+       # not Polish: "listopada" is November there but October in Croatian, so it is never read
+       st.sampled_from(["en", "fr", "de", "es", "it", "pt", "nl", "ru", "sv", "tr", "el", "ar", "ar_SY"]))
+def test_day_month_year_with_a_full_month_name_is_read_in_the_main_languages(day, locale: str) -> None:
+    babel_dates = pytest.importorskip("babel.dates")
+    text = babel_dates.format_date(day, format="d MMMM y", locale=locale)
+    found = dates.find_dates(f"Issued {text}.")
+    assert [f.edtf() for f in found] == [day.isoformat()], text

@@ -12,6 +12,12 @@ from preserve.describe import dates as D
 dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2099, 12, 31))
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _month_tables_loaded():
+    """Build the CLDR month tables once before any timed (hypothesis) example runs."""
+    D.find_dates("1 May 2000")
+
+
 @given(dates)
 def test_year_less_dates_get_no_year(d):
     text = f"On {d.day} {calendar.month_name[d.month]} we met."
