@@ -122,7 +122,7 @@ def _read_text(view: BagView, name: str, limit: int = MAX_TAG_BYTES) -> str | No
 def text_codec(name: str) -> str | None:
     """Python's codec for an encoding name (any IANA name Python knows), None if it knows none."""
     try:
-        b"".decode(name)  # LookupError also for a codec that is not a text encoding (base64, rot13)
+        b"\n".decode(name, "replace")  # LookupError also for a codec that is not a text encoding (base64)
         return codecs.lookup(name).name
     except (LookupError, ValueError):
         return None

@@ -168,8 +168,12 @@ def _check_tag_names(view: BagView) -> list[Problem]:
         elif view.strict:
             problems.append(Problem("tagfile-unlisted", path, "tag file in no tag manifest "
                                     "(RFC 8493 §2.2.1: SHOULD be listed)"))
-    problems += _missing_entries(view.tag_manifests, present & listed, "tagmanifest-entry-missing",
-                                 "every tag manifest must list every tag file")
+    for p in _missing_entries(view.tag_manifests, present & listed, "tagmanifest-entry-missing",
+                              "every tag manifest should list every tag file"):
+        if view.strict and p.path.startswith("manifest-") and "/" not in p.path:
+            p = Problem("tagmanifest-incomplete", p.path, p.message.replace(
+                "should list every tag file", "RFC 8493 §2.2.1: MUST list every payload manifest"))
+        problems.append(p)
     return problems
 
 
