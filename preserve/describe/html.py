@@ -83,8 +83,8 @@ def _drop(doc: Any) -> None:
 def block_lines(root: Any) -> list[Line]:
     """Text of root, one line per block element and per <br>, blocks separated by blank lines.
 
-    Inline text inside a block is joined with spaces, so words on either side of a tag or a
-    line break in the markup are never glued together.
+    Inline text is joined as written (a drop capital stays in its word); a block boundary or a
+    <br> always separates, so words on either side of one are never glued together.
     """
     lines: list[Line] = []
     buf: list[str] = []
@@ -92,7 +92,7 @@ def block_lines(root: Any) -> list[Line]:
     heading = [False]
 
     def flush(blank: bool) -> None:
-        text = re.sub(r"\s+", " ", " ".join(buf)).strip()
+        text = re.sub(r"\s+", " ", "".join(buf)).strip()
         buf.clear()
         if text:
             lines.append(Line(number[0], ("# " + text) if heading[0] else text, text))
