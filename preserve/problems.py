@@ -72,6 +72,12 @@ CODES: dict[str, str] = {
     "dc-malformed": "the Dublin Core record (dc.xml or dc.json) is not well-formed, unsafe or unreadable",
     "dc-invalid": "the Dublin Core record breaks the XML schema or the project's metadata schema",
     "check-failed": "a check could not be completed (an internal error, reported instead of crashing)",
+    # METS, PREMIS and DC of other tools and versions
+    "mets-file-no-location": "a file in a METS that claims an E-ARK (DILCIS) profile has no FLocat (CSIP76)",
+    "mets-file-unlocated": "a file in a METS has neither FLocat nor FContent (METS 1.12 allows it): its content cannot be checked",
+    "mets-href-external": "a METS points to locations outside the package (URLs): not checked, never fetched",
+    "mets-checksum-absent": "a METS that claims no E-ARK profile lists files without CHECKSUM or PREMIS fixity (optional in METS 1.12): their content was not checked",
+    "metadata-schema-not-checked": "a PREMIS or DC record is a version whose schema preserve does not ship (PREMIS 2.x, a DC root other than oai_dc): checked for integrity and well-formedness only",
     # BagIt versions and leniencies (RFC 8493 and the 0.93-0.97 drafts)
     "baginfo-repeated": "Bagging-Date, Bag-Size, Bag-Count or Bag-Group-Identifier appears more than once (RFC 8493 §2.2.2: SHOULD NOT)",
     "manifest-path-noncanonical": "a manifest path has './' segments; read as the relative path inside the bag it names (RFC 8493 §2.1.3)",
@@ -87,6 +93,11 @@ CODES: dict[str, str] = {
 
 #: the codes that are not errors, with their severity (every code not named here is an error)
 SEVERITY: dict[str, Severity] = {
+    "mets-file-unlocated": "warning",
+    "mets-checksum-unsupported": "warning",
+    "mets-href-external": "info",
+    "mets-checksum-absent": "info",
+    "metadata-schema-not-checked": "info",
     "baginfo-repeated": "warning",
     "manifest-path-noncanonical": "warning",
     "manifest-duplicate-same-digest": "warning",

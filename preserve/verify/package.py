@@ -1,10 +1,15 @@
 """METS checks for ``preserve verify``: read-only, never follows symlinks, never opens FIFOs.
 
 For a package folder (a bag's ``data/``): the root METS is well-formed (safely parsed) and
-schema-valid; every file and metadata record it lists is present with the listed SIZE and
-CHECKSUM; every content file under ``representations/`` is listed; each representation METS
-passes the same checks; the DC and PREMIS records it references are schema-valid.
-Each problem is ``(code, path, message)``; paths are prefixed with ``prefix`` (``data/``).
+valid against METS 1.12; every ``file`` (each of its ``FLocat``), ``mdRef`` and ``mptr`` it
+holds points to a file present with the listed SIZE and CHECKSUM (or, lacking a CHECKSUM, the
+PREMIS fixity its ADMID links to); every content file under ``representations/`` is listed;
+each METS an ``mptr`` points to, and each representation METS, passes the same checks. The
+PREMIS and DC records it references or wraps are well-formed, and schema-valid when they are
+a version preserve ships (PREMIS 3, oai_dc); others (PREMIS 2.x, other DC roots) get an info
+saying their schema was not checked. E-ARK CSIP rules (a CHECKSUM on every file and mdRef, an
+FLocat in every file) apply to a METS that claims a DILCIS profile; plain METS 1.12 makes them
+optional. Each problem is ``(code, path, message)``; paths are prefixed with ``prefix``.
 A file counts as present only when it is a regular file reached through real folders.
 """
 from __future__ import annotations
@@ -12,49 +17,51 @@ from __future__ import annotations
 import os
 import re
 import stat
-from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Literal, Mapping
+from typing import Mapping
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
 from preserve.fixity import KNOWN_DIGESTS, copy_and_hash
-from preserve.fixity.algorithms import ALGORITHMS, algorithm_key
 from preserve.xml.safe import XMLParseError, parse_xml, parse_xml_file, read_xml_file
 from preserve.xml.schemas import NS_METS, NS_XLINK, certainly_valid, validate
+from preserve.verify.metsdoc import (SHIPPED_ROOTS, MetsDocument, RecordKind, claims_csip, describe_root,
+                                     hashlib_name, is_external, local_name, premis_fixity)
 
 Problem = tuple[str, str, str]
 """(code, path, message): the code one of :data:`preserve.problems.CODES`."""
 M = f"{{{NS_METS}}}"
-FILE, MDREF, FLOCAT, MPTR = M + "file", M + "mdRef", M + "FLocat", M + "mptr"
+FILE, MDREF, FLOCAT, MPTR, FCONTENT, MDWRAP = (M + t for t in ("file", "mdRef", "FLocat", "mptr", "FContent", "mdWrap"))
 HREF = f"{{{NS_XLINK}}}href"
 METS_NAME = "METS.xml"
-#: the metadata records a METS mdRef may point to whose schema is checked, by their MDTYPE
-RecordKind = Literal["premis", "dc"]
+#: the metadata records a METS mdRef or mdWrap may hold whose schema is checked, by their MDTYPE
+#: (METS 1.12 MDTYPE values; PREMIS:OBJECT, PREMIS:EVENT ... count as PREMIS)
 RECORD_KINDS: dict[str, RecordKind] = {"PREMIS": "premis", "DC": "dc"}
 #: an href, joined to the folder of its METS, that needs no decoding or normalising (what preserve
 #: writes for plain names): names of these characters joined by single "/", none "." or ".." (so
 #: no scheme, query, fragment or percent-escape, and safe_relpath holds)
 _PLAIN_PATH = re.compile(r"(?:(?!\.\.?/)[A-Za-z0-9_.~-]+/)*(?!\.\.?\Z)[A-Za-z0-9_.~-]+")
+_EXTERNAL = object()  # an href to a location outside the package (a URL): never fetched
 
 
-def check_mets(data_dir: Path, prefix: str = "data/", files: Mapping[str, int] | None = None) -> list[Problem]:
-    """Every METS problem of the package at data_dir (empty list: all good).
+def check_mets(data_dir: Path, prefix: str = "data/", files: Mapping[str, int] | None = None,
+               mets_name: str = METS_NAME) -> list[Problem]:
+    """Every METS problem of the package at data_dir whose root METS is mets_name (empty list: all good).
 
     ``files``, from a walk of the package that followed no link, maps ``prefix + path`` of
     every regular file to its size: listed files are looked up there (an lstat only for a
     name it lacks) and the content files are taken from it instead of a second walk.
     """
     package = _Package(os.fspath(data_dir), prefix, files or {})
-    listed = package.check_one("", root=True)
+    listed = package.check_one(mets_name)
     if listed is None:
         return package.problems
     content = package.listed_content() if files is not None else _content_files(Path(data_dir))
     for rel in content:  # a representation METS that no mptr points to is checked too
         parts = rel.split("/")
         if len(parts) == 3 and parts[2] == METS_NAME and rel not in package.checked:
-            listed |= package.check_one(rel[: -len(METS_NAME)], root=False) or set()
+            listed |= package.check_one(rel) or set()
     for rel in content:
         if rel not in listed:
             package.problems.append(("mets-file-unlisted", prefix + rel,
@@ -74,15 +81,15 @@ class _Package:
         self.checked: set[str] = set()  # the METS files checked, data_dir-relative
         self.real_dirs: set[str] = set()  # parent folders found to be real folders (lstat once per folder)
 
-    def check_one(self, base: str, root: bool) -> set[str] | None:
-        """Check the METS at base/METS.xml; return the data_dir-relative paths it lists."""
-        mets_rel = base + METS_NAME
+    def check_one(self, mets_rel: str) -> set[str] | None:
+        """Check the METS at mets_rel, and every METS its mptrs point to; return the paths they list."""
         if mets_rel in self.checked:
             return set()
         self.checked.add(mets_rel)
+        base = mets_rel[: mets_rel.rfind("/") + 1]
         shown = self.prefix + mets_rel
         if self.size(mets_rel) is None:
-            self.problems.append(("mets-missing", shown, "METS.xml is missing or not a regular file"))
+            self.problems.append(("mets-missing", shown, "METS document is missing or not a regular file"))
             return None
         try:
             tree = parse_xml_file(os.path.join(self.root, mets_rel))
@@ -91,39 +98,60 @@ class _Package:
             return None
         for message in validate(tree, "mets"):
             self.problems.append(("mets-invalid", shown, message))
-        listed = self.check_listed(tree, base, shown)
-        if root:
-            for mptr in tree.iter(MPTR):
-                rel = _resolve(mptr.get(HREF), base)
-                if rel is None or not rel.endswith("/" + METS_NAME):
-                    self.problems.append(("mets-bad-href", shown,
-                                          f"line {mptr.sourceline}: mptr {mptr.get(HREF)!r} is not a METS.xml "
-                                          "inside the package"))
-                    continue
-                listed |= self.check_one(rel[: -len(METS_NAME)], root=False) or set()
+        doc = MetsDocument(shown, claims_csip(tree.getroot()), premis_fixity(tree))
+        listed = self.check_listed(tree, base, doc)
+        self.check_wrapped(tree, doc)
+        # METS 1.12 mptr: a pointer to another METS document, in a root or a representation METS alike
+        for mptr in tree.iter(MPTR):
+            rel = self.locate(mptr, base, doc)
+            if rel is not None and rel is not _EXTERNAL:
+                listed.add(rel)
+                listed |= self.check_one(rel) or set()
+        self.problems.extend(doc.summary())
         return listed
 
-    def check_listed(self, tree: etree._ElementTree, base: str, shown: str) -> set[str]:
-        """Check every file and metadata record one METS lists; return their paths."""
+    def locate(self, el: etree._Element, base: str, doc: MetsDocument):
+        """The package path an FLocat, mdRef or mptr points to; _EXTERNAL or None (reported) otherwise."""
+        href = el.get(HREF)
+        rel = _resolve(href, base)
+        if rel is None and is_external(href):
+            doc.external.append(href or "")
+            return _EXTERNAL
+        if rel is None:
+            self.problems.append(("mets-bad-href", doc.shown, f"line {el.sourceline}: {local_name(el.tag)} href "
+                                  f"{href!r} does not point inside the package"))
+        return rel
+
+    def check_listed(self, tree: etree._ElementTree, base: str, doc: MetsDocument) -> set[str]:
+        """Check every file (each of its FLocats) and metadata record one METS lists; return their paths."""
         listed: set[str] = set()
         for el in tree.iter(FILE, MDREF):
             is_ref = el.tag == MDREF
-            target = el if is_ref else _first_child(el, FLOCAT)
-            if target is None:
+            targets = [el] if is_ref else [child for child in el if child.tag == FLOCAT]
+            if not targets:
+                self.report_unlocated(el, doc)
                 continue
-            rel = _resolve(target.get(HREF), base)
-            if rel is None:
-                self.problems.append(("mets-bad-href", shown,
-                                      f"line {target.sourceline}: href {target.get(HREF)!r} does not point "
-                                      "inside the package"))
-                continue
-            listed.add(rel)
-            kind = RECORD_KINDS.get(el.get("MDTYPE", "")) if is_ref else None
-            if self.check_file(rel, el) and kind:
-                self.check_record(rel, kind)
+            kind = RECORD_KINDS.get(el.get("MDTYPE", "").split(":")[0]) if is_ref else None
+            for target in targets:
+                rel = self.locate(target, base, doc)
+                if rel is None or rel is _EXTERNAL:
+                    continue
+                listed.add(rel)
+                if self.check_file(rel, el, doc) and kind:
+                    self.check_record(rel, kind, doc)
         return listed
 
-    def check_file(self, rel: str, el: etree._Element) -> bool:
+    def report_unlocated(self, el: etree._Element, doc: MetsDocument) -> None:
+        """A file with no FLocat: CSIP76 requires one; METS 1.12 allows FContent, or nested files instead."""
+        where = f"line {el.sourceline}: file {el.get('ID') or ''!r}"
+        if doc.csip:
+            self.problems.append(("mets-file-no-location", doc.shown,
+                                  f"{where} has no FLocat (E-ARK CSIP76: each file MUST have one)"))
+        elif _first_child(el, FCONTENT) is None and _first_child(el, FILE) is None:
+            self.problems.append(("mets-file-unlocated", doc.shown, f"{where} has neither FLocat nor "
+                                  "FContent (METS 1.12): its content cannot be checked"))
+
+    def check_file(self, rel: str, el: etree._Element, doc: MetsDocument) -> bool:
         """SIZE and CHECKSUM of one listed file; False when it is missing or not a regular file."""
         shown = self.prefix + rel
         size = self.files.get(shown)
@@ -137,24 +165,35 @@ class _Package:
         if listed_size is not None and listed_size != str(size):
             self.problems.append(("mets-size-mismatch", shown, f"METS says {listed_size} bytes, file has {size}"))
         checksum, ctype = el.get("CHECKSUM"), el.get("CHECKSUMTYPE")
-        if not checksum or not ctype:
-            self.problems.append(("mets-checksum-missing", shown,
-                                  f"line {el.sourceline}: no CHECKSUM/CHECKSUMTYPE"))
-            return True
-        algorithm = hashlib_name(ctype)
-        if algorithm is None:
-            self.problems.append(("mets-checksum-unsupported", shown, f"CHECKSUMTYPE {ctype!r} is not supported"))
-            return True
-        digest = self.digest(rel, algorithm)
-        if digest is not None and digest != checksum and digest != checksum.strip().lower():
-            self.problems.append(("mets-checksum-mismatch", shown,
-                                  f"{ctype} in METS is {checksum}, file has {digest}"))
+        if checksum and ctype:
+            self.compare(rel, ctype, checksum, f"{ctype} in METS")
+        elif doc.csip:
+            self.problems.append(("mets-checksum-missing", shown, f"line {el.sourceline}: no CHECKSUM/CHECKSUMTYPE "
+                                  "(E-ARK CSIP71-72 for a file, CSIP29-30 and CSIP43-44 for an mdRef: MUST)"))
+        else:  # METS 1.12 makes CHECKSUM optional; a PREMIS fixity the file's ADMID links to may stand in
+            fixities = [fx for amd in (el.get("ADMID") or "").split() for fx in doc.fixity.get(amd, ())]
+            if not fixities:
+                doc.unsummed += 1
+            for ctype, checksum, where in fixities[:1]:
+                self.compare(rel, ctype, checksum, f"{ctype} in the PREMIS fixity of {where}")
         return True
 
-    def check_record(self, rel: str, kind: RecordKind) -> None:
-        """A PREMIS or DC record: well-formed (safely parsed) and schema-valid.
+    def compare(self, rel: str, ctype: str, checksum: str, said: str) -> None:
+        """One listed digest against the file's."""
+        shown = self.prefix + rel
+        algorithm = hashlib_name(ctype)
+        if algorithm is None:
+            self.problems.append(("mets-checksum-unsupported", shown, f"CHECKSUMTYPE {ctype!r} is not supported; "
+                                  "the file's content is not checked against it"))
+            return
+        digest = self.digest(rel, algorithm)
+        if digest is not None and digest != checksum and digest != checksum.strip().lower():
+            self.problems.append(("mets-checksum-mismatch", shown, f"{said} is {checksum}, file has {digest}"))
 
-        One that certainly is, is passed by a streaming validation (no tree); any other is
+    def check_record(self, rel: str, kind: RecordKind, doc: MetsDocument) -> None:
+        """A PREMIS or DC record: well-formed (safely parsed), and schema-valid if its version is shipped.
+
+        One that certainly is valid is passed by a streaming validation (no tree); any other is
         parsed into a tree and validated, which reports its exact problems.
         """
         shown = self.prefix + rel
@@ -166,8 +205,24 @@ class _Package:
         except XMLParseError as exc:
             self.problems.append((f"{kind}-malformed", shown, exc.message))
             return
-        for message in validate(tree, kind):
+        self.check_schema(tree.getroot(), kind, shown, doc)
+
+    def check_schema(self, root: etree._Element, kind: RecordKind, shown: str, doc: MetsDocument) -> None:
+        """Validate a record whose version preserve ships; note any other as not checked."""
+        if root.tag != SHIPPED_ROOTS[kind]:
+            doc.unchecked[(shown, kind, describe_root(root))] += 1
+            return
+        for message in validate(root, kind):
             self.problems.append((f"{kind}-invalid", shown, message))
+
+    def check_wrapped(self, tree: etree._ElementTree, doc: MetsDocument) -> None:
+        """PREMIS and DC records wrapped in the METS itself (mdWrap/xmlData): schema-checked like files."""
+        for wrap in tree.iter(MDWRAP):
+            kind = RECORD_KINDS.get(wrap.get("MDTYPE", "").split(":")[0])
+            data = _first_child(wrap, M + "xmlData") if kind else None
+            for record in data if data is not None else ():
+                if isinstance(record.tag, str):  # not a comment or processing instruction
+                    self.check_schema(record, kind, doc.shown, doc)
 
     def size(self, rel: str) -> int | None:
         """Size of the regular file at rel reached through real folders only; None otherwise."""
@@ -198,16 +253,6 @@ class _Package:
         """Regular files under representations/ (data_dir-relative), from the caller's walk."""
         start, cut = self.prefix + "representations/", len(self.prefix)
         return sorted(path[cut:] for path in self.files if path.startswith(start))
-
-
-@lru_cache(maxsize=64)
-def hashlib_name(checksum_type: str) -> str | None:
-    """hashlib's name for a METS CHECKSUMTYPE ('SHA-256' -> 'sha256'); None if preserve cannot compute it.
-
-    Spelled as preserve spells algorithm names everywhere (:func:`preserve.fixity.algorithms.algorithm_key`).
-    """
-    key = algorithm_key(checksum_type)
-    return key if key in ALGORITHMS else None
 
 
 def _first_child(el: etree._Element, tag: str) -> etree._Element | None:
