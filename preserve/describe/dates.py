@@ -253,7 +253,7 @@ def _resolve_short_year(found: FoundDate, others: Sequence[FoundDate],
     witnesses = [o for o in others if o.year is not None and o.year % 100 == yy and o is not found]
     centuries = {o.year // 100 for o in witnesses if o.year is not None}
     full = replace(found, year=centuries.pop() * 100 + yy, short_year=None) if len(centuries) == 1 else found
-    if full.year is not None and all(_valid(full.year, mo, d) for mo, d in _readings_of(full)):
+    if full.year is not None and all(_valid(full.year, mo, d) for mo, d in ((full.month, full.day), full.alt or (1, 1))):
         w = witnesses[0]
         res = resolve(full, others, locale)
         why = f"century of {found.raw!r} from the text's date {w.raw!r} (line {w.line})"
@@ -278,11 +278,6 @@ def _unambiguous_note(found: FoundDate) -> str | None:
     elif found.day is None:
         note = f"month only in {found.raw!r}; no day invented"
     return note
-
-
-def _readings_of(found: FoundDate) -> list[tuple[int, int]]:
-    """The (month, day) of every reading of a found date with a day: one, or two if ambiguous."""
-    return [(found.month, found.day)] + ([found.alt] if found.alt else [])  # type: ignore[list-item]
 
 
 def _readings(found: FoundDate) -> dict[bool, tuple[int, int]]:
