@@ -67,9 +67,10 @@ def _check_missing_payload(view: BagView, missing: list[str], unlisted: set[str]
     """
     problems: list[Problem] = []
     explained: set[str] = set()
+    folded = _folded_present(view) if missing else {}
     for path in missing:
         variant = _name_variant(path, unlisted - explained)
-        twin = _listed_twin(view, path)
+        twin = _listed_twin(view, path, folded)
         if twin:
             problems.append(Problem("manifest-names-collide", path, f"listed beside {twin!r}, a name that differs "
                                     "only in case or Unicode normalisation, with the same digest; only that one is "
@@ -98,15 +99,30 @@ def _is_system_file(path: str) -> bool:
     return name.lower() in _SYSTEM_FILES or name.startswith("._")
 
 
-def _listed_twin(view: BagView, missing: str) -> str | None:
-    """A present, listed name equal to missing but for case or normalisation, with the same digests."""
-    key = unicodedata.normalize("NFC", missing).casefold()
+def _fold(name: str) -> str:
+    """A name as a case-insensitive, normalising file system (macOS, Windows) compares it."""
+    return unicodedata.normalize("NFC", name).casefold()
+
+
+def _folded_present(view: BagView) -> dict[str, list[str]]:
+    """Folded name -> the listed names present on disk that fold to it (built once per bag)."""
+    folded: dict[str, list[str]] = {}
     for m in view.manifests[:1]:
-        for other in m.entries:
-            if (other != missing and other in view.payload
-                    and unicodedata.normalize("NFC", other).casefold() == key
-                    and all(n.entries.get(other) == n.entries.get(missing) for n in view.manifests)):
-                return other
+        for name in m.entries:
+            if name in view.payload:
+                folded.setdefault(_fold(name), []).append(name)
+    return folded
+
+
+def _listed_twin(view: BagView, missing: str, folded: dict[str, list[str]]) -> str | None:
+    """A present, listed name equal to missing but for case or normalisation, with the same digests.
+
+    On a file system that folds case or normalises names, both entries name one file: the bag
+    was whole where it was made, so this is a warning, not a missing file.
+    """
+    for other in folded.get(_fold(missing), ()):
+        if other != missing and all(m.entries.get(other) == m.entries.get(missing) for m in view.manifests):
+            return other
     return None
 
 
