@@ -198,6 +198,31 @@ def choose_publisher(page: M.PageMeta, title_value: Value | None) -> Value | Non
     return None
 
 
+def spelled_domain(page: M.PageMeta, lines: list[Line]) -> Value | None:
+    """The organisation whose name a domain-only site name spells ("example-trust.org" and a
+    line "The Example Trust"), from a short line near the top of the main content."""
+    sites = [*page.meta.get("og:site_name", []), *_title_segments(page.title)]
+    domains = sorted({site for site in sites if M.is_domain(site)})
+    labels = {lab.replace("-", "") for d in domains for lab in re.sub(r"^www\.", "", d.lower()).split(".")[:-1]
+              if len(lab) >= 2}
+    if not labels:
+        return None
+    for line in [l for l in lines if l.text][:40]:
+        words = re.findall(r"[^\W\d_]+", line.text.casefold())
+        if not 1 <= len(words) <= 8:
+            continue
+        # a short first word is an article in most languages ("The", "La", "Die")
+        spelled = {"".join(words), "".join(words[1:]) if len(words[0]) <= 3 else "",
+                   "".join(w[0] for w in words), "".join(w[0] for w in words if len(w) > 3)}
+        if spelled & labels:
+            return Value(line.text, f"text line {line.number}", f"spells the site's domain name {domains[0]!r}")
+    return None
+
+
+def _title_segments(title: str) -> list[str]:
+    return [p.strip() for p in M.SEPARATOR.split(title)] if title else []
+
+
 def choose_date(page: M.PageMeta, content: Any, notes: list[str]) -> Value | None:
     """The publication date from meta or JSON-LD, else a datePublished element or the first
     <time datetime> of the main content (before its first paragraph)."""
@@ -216,8 +241,9 @@ def choose_date(page: M.PageMeta, content: Any, notes: list[str]) -> Value | Non
     return None
 
 
-def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str]]:
-    """DC values from the page's markup: title, date, publisher, <meta> elements and <html lang>.
+def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str], list[Line]]:
+    """DC values from the page's markup (title, date, publisher, <meta> elements, <html lang>),
+    notes, and the main content's lines.
 
     Reads the head first, then drops the page furniture from the tree (see body_lines)."""
     page = M.read_meta(doc)
@@ -231,7 +257,8 @@ def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str]]:
     date = choose_date(page, content, notes)
     if date:
         out["date"] = [date]
-    pub = choose_publisher(page, title)
+    lines = block_lines(content)
+    pub = choose_publisher(page, title) or spelled_domain(page, lines)
     if pub:
         out["creator"] = [pub]
     for key, values in page.meta.items():
@@ -249,7 +276,7 @@ def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str]]:
         code = lang.split("-")[0].lower()
         if re.fullmatch(r"[a-z]{2}", code):
             out["language"] = [Value(code, "html lang attribute", f"lang={lang!r}")]
-    return out, notes
+    return out, notes, lines
 
 
 def describe_html(text: str, **context: Any) -> Draft:
@@ -259,8 +286,8 @@ def describe_html(text: str, **context: Any) -> Draft:
         draft = Draft()
         draft.notes.append("html: no parsable content")
         return draft
-    known, notes = head_values(doc)
-    draft = analyse(block_lines(main_content(doc)), title_known="title" in known, date_known="date" in known,
+    known, notes, lines = head_values(doc)
+    draft = analyse(lines, title_known="title" in known, date_known="date" in known,
                     description_known="description" in known, creator_known="creator" in known, **context)
     if "language" in known:
         draft.elements["language"] = known.pop("language")

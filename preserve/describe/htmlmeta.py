@@ -15,7 +15,7 @@ MAX_JSONLD_NODES = 2_000
 MAX_META = 2_000
 
 #: separators between a page's headline and its site's name in <title> ("X | Site", "Site - X", "X：Site")
-_SEPARATOR = re.compile(r"\s+[|–—‹›«»·•:~-]\s+|\s*[|｜：]\s*|\s+::\s+|\s+-\s+")
+SEPARATOR = re.compile(r"\s+[|–—‹›«»·•:~-]\s+|\s*[|｜：]\s*|\s+::\s+|\s+-\s+")
 _DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)*\.[a-z]{2,12}$", re.I)
 _PUBLISHED = ("article:published_time", "og:published_time", "datepublished", "dc.date.issued",
               "dcterms.issued", "dc.date", "dcterms.date", "date", "pubdate", "publishdate",
@@ -143,7 +143,7 @@ def split_title(title: str, headlines: list[str]) -> tuple[str, list[str]] | Non
     The headline part is found by comparing with the page's other statements of its title
     (og:title, JSON-LD headline, h1), never by a list of site names.
     """
-    parts = _SEPARATOR.split(title)
+    parts = SEPARATOR.split(title)
     if len(parts) < 2:
         return None
     wanted = {_norm(h) for h in headlines if h}
@@ -170,7 +170,7 @@ def strip_site(title: str, sites: list[str]) -> tuple[str, str] | None:
     for site in sites:
         if not site or _norm(site) == _norm(title):
             continue
-        for m in _SEPARATOR.finditer(title):
+        for m in SEPARATOR.finditer(title):
             left, right = title[: m.start()].strip(), title[m.end():].strip()
             if _norm(right) == _norm(site) and left:
                 return left, right

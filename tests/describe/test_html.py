@@ -140,3 +140,17 @@ def test_no_markup_metadata_leaves_the_text_analysis():
 def test_empty_page_gives_a_note():
     d = describe_html("   ")
     assert d.notes == ["html: no parsable content"]
+
+
+def test_a_domain_site_name_finds_the_line_that_spells_it():
+    body = ("<div><p>The Harbour Watch</p><p>For Immediate Release</p></div>"
+            "<h1>Boathouse opens</h1>" + BODY)
+    d = describe_html(page("<title>Boathouse opens | harbourwatch.org</title>"
+                           "<meta property='og:site_name' content='harbourwatch.org'>", body))
+    assert first(d, "creator")[0] == "The Harbour Watch"
+    d = describe_html(page("<meta property='og:site_name' content='www.lrwa.example'>",
+                           "<p>Lakeside Rowing Watch Association</p><h1>Boathouse opens</h1>" + BODY))
+    assert first(d, "creator")[0] == "Lakeside Rowing Watch Association"
+    d = describe_html(page("<meta property='og:site_name' content='otherclub.org'>",
+                           "<p>The Harbour Watch</p><h1>Boathouse opens</h1>" + BODY))
+    assert first(d, "creator") is None or first(d, "creator")[0] != "The Harbour Watch"
