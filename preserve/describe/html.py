@@ -54,11 +54,12 @@ def _is_furniture(el: Any) -> bool:
     """Navigation, banners, footers, forms, cookie and sharing boxes: not the page's content."""
     if el.tag in _FURNITURE_TAGS or (el.get("role") or "").lower() in _FURNITURE_ROLES:
         return True
-    if el.tag in ("header", "footer") and not any(a.tag in ("article", "main") for a in el.iterancestors()):
-        return True
     if el.get("aria-hidden") == "true" or el.get("hidden") is not None:
         return True
-    return bool(_words(el) & _FURNITURE_WORDS) and el.tag not in ("body", "html", "main", "article")
+    page_header = el.tag in ("header", "footer") and not any(a.tag in ("article", "main") for a in el.iterancestors())
+    if not page_header and not (_words(el) & _FURNITURE_WORDS and el.tag not in ("body", "html", "main", "article")):
+        return False
+    return next(el.iter("h1"), None) is None  # a banner holding the page's headline is kept
 
 
 def main_content(doc: Any) -> Any:
@@ -251,7 +252,8 @@ def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str], list[Line]
     notes = page.notes
     _drop(doc)
     content = main_content(doc)
-    title = choose_title(page, _headings(content), notes)
+    body = doc.find(".//body")
+    title = choose_title(page, _headings(body if body is not None else doc), notes)
     if title:
         out["title"] = [title]
     date = choose_date(page, content, notes)

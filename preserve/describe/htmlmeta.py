@@ -113,9 +113,15 @@ def jsonld_article(page: PageMeta) -> dict[str, Any] | None:
 
 
 def jsonld_value(page: PageMeta, key: str) -> str:
-    """A property of the main JSON-LD object as text ("" when absent)."""
+    """A property of the main JSON-LD object as text ("" when absent); a reference to
+    another node of the page by its @id is followed."""
     node = jsonld_article(page)
-    return _text(node.get(key)) if node else ""
+    value = node.get(key) if node else None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict) and not value.get("name") and value.get("@id"):
+        value = next((n for n in page.jsonld if n.get("@id") == value["@id"] and n is not value), value)
+    return _text(value)
 
 
 def jsonld_publisher(page: PageMeta) -> str:

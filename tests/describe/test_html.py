@@ -154,3 +154,13 @@ def test_a_domain_site_name_finds_the_line_that_spells_it():
     d = describe_html(page("<meta property='og:site_name' content='otherclub.org'>",
                            "<p>The Harbour Watch</p><h1>Boathouse opens</h1>" + BODY))
     assert first(d, "creator") is None or first(d, "creator")[0] != "The Harbour Watch"
+
+
+def test_jsonld_publisher_by_reference_and_a_page_header_with_the_headline():
+    ld = [{"@type": "Article", "headline": "Boathouse opens", "publisher": {"@id": "#org"}},
+          {"@type": "Organization", "@id": "#org", "name": "Lakeside Rowing Association"}]
+    body = "<header class='page-header'><h1>Boathouse opens</h1></header><header><p>Site search and menu</p></header>" + BODY
+    d = describe_html(page(f"<script type='application/ld+json'>{json.dumps(ld)}</script>", body))
+    assert first(d, "creator") == ("Lakeside Rowing Association", "html JSON-LD publisher")
+    assert first(d, "title") == ("Boathouse opens", "html JSON-LD headline")
+    assert "Site search" not in str(d.elements)
