@@ -78,6 +78,7 @@ def test_verifies_bagit_python_0_97_bags(tmp_path: Path) -> None:
     bagit.make_bag(str(src), checksums=["sha256", "sha512"])
     report = verify_bag(src)
     assert report.ok and report.version == "0.97"
+    assert report.problems == []  # not even a warning
 
 
 def test_find_bags_skips_staging_and_files(bags: Path) -> None:
