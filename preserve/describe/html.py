@@ -76,9 +76,13 @@ def _drop(doc: Any) -> None:
     """Remove script, style and page furniture from the tree (their tails kept)."""
     for bad in doc.xpath("//script|//style|//noscript|//template|//head|//iframe|//svg"):
         bad.drop_tree()
-    for el in list(doc.iter()):
-        if isinstance(el.tag, str) and el.getparent() is not None and _is_furniture(el):
-            el.drop_tree()
+    stack = [doc]
+    while stack:  # furniture is dropped whole, so nothing inside it is looked at again
+        for child in list(stack.pop()):
+            if isinstance(child.tag, str) and _is_furniture(child):
+                child.drop_tree()
+            elif isinstance(child.tag, str):
+                stack.append(child)
 
 
 def block_lines(root: Any) -> list[Line]:
