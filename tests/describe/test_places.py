@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from preserve._runtime import cache
+from preserve.describe import gazetteer as gazetteer_module
 from preserve.describe import places
 
 
@@ -26,7 +27,7 @@ def test_cached_gazetteer_equals_derived_one(fresh, monkeypatch):
     assert places.gazetteer() == derived  # first call derives and stores
     assert len(list(fresh.glob("gazetteer-*.marshal"))) == 1
     places.gazetteer.cache_clear()
-    monkeypatch.setattr(places, "build_gazetteer", lambda: pytest.fail("derived again despite the cache"))
+    monkeypatch.setattr(gazetteer_module, "build_gazetteer", lambda: pytest.fail("derived again despite the cache"))
     again = places.gazetteer()
     assert again == derived
     assert again[0]["United Kingdom"].kind == "country"
