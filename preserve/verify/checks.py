@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal, Sequence, get_args
@@ -85,19 +86,48 @@ MAX_DC_JSON_BYTES = 16 << 20
 
 
 def check_package(view: BagView) -> list[Problem]:
-    """METS, PREMIS and DC of an E-ARK package in data/ (only when data/METS.xml is present).
+    """METS, PREMIS and DC of the package in data/, described by its root METS documents.
 
-    A check that fails unexpectedly becomes a ``check-failed`` problem, never a crash.
+    The root METS is data/METS.xml (E-ARK CSIP), else each METS.<id>.xml at the top of data/
+    (as other tools name it, e.g. Archivematica's METS.<uuid>.xml). A bag without any is fine,
+    unless its bag-info says preserve made it: preserve always writes data/METS.xml, so that
+    METS was lost. A check that fails unexpectedly becomes a ``check-failed`` problem, never a crash.
     """
-    if METS_PATH not in view.payload:  # absent, or a link/special file already reported
+    roots = root_mets_names(view.payload)
+    if not roots:
+        if made_by_preserve(view) and not view.blocked(METS_PATH):
+            return [Problem("mets-missing", METS_PATH, "bag-info.txt names preserve as the Bag-Software-Agent, "
+                            "and every package preserve makes has data/METS.xml: it is missing")]
         return []
     from preserve.verify import package
 
-    try:
-        found = package.check_mets(view.root / "data", prefix="data/", files=view.payload)
-    except Exception as exc:  # noqa: BLE001 - reported, never a traceback
-        return [Problem("check-failed", METS_PATH, f"METS checks stopped: {type(exc).__name__}: {exc}")]
-    return [Problem(code, path, message) for code, path, message in found]
+    problems: list[Problem] = []
+    for name in roots:
+        try:
+            found = package.check_mets(view.root / "data", prefix="data/", files=view.payload, mets_name=name)
+        except Exception as exc:  # noqa: BLE001 - reported, never a traceback
+            found = [("check-failed", "data/" + name, f"METS checks stopped: {type(exc).__name__}: {exc}")]
+        problems += [Problem(code, path, message) for code, path, message in found]
+    return list(dict.fromkeys(problems))
+
+
+#: a root METS as other tools name it at the top of the payload: METS.<identifier>.xml
+_OTHER_ROOT_METS = re.compile(r"data/METS\.[^/]+\.xml", re.IGNORECASE)
+
+
+def root_mets_names(payload: Iterable[str]) -> list[str]:
+    """The data/-relative names of the root METS documents among payload paths (see check_package)."""
+    if METS_PATH in payload:
+        return [METS_PATH[len("data/"):]]
+    return sorted(path[len("data/"):] for path in payload if _OTHER_ROOT_METS.fullmatch(path))
+
+
+def made_by_preserve(view: BagView) -> bool:
+    """True when bag-info.txt's Bag-Software-Agent names preserve (as preserve writes it: 'preserve <version>')."""
+    from preserve import SOFTWARE_NAME
+
+    return any(label.strip().lower() == "bag-software-agent"
+               and value.strip().split(" ")[0].lower() == SOFTWARE_NAME for label, value in view.info)
 
 
 def check_dc_record(view: BagView) -> list[Problem]:

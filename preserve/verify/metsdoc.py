@@ -62,6 +62,24 @@ class MetsDocument:
         return found
 
 
+XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+
+
+def drop_wrapped_types(tree: etree._ElementTree) -> None:
+    """Remove xsi:type from every element wrapped in an xmlData (the tree is changed in place).
+
+    METS 1.12 declares xmlData's content ``processContents="lax"``: a record in a namespace
+    the METS schema does not import (PREMIS 2.x, DC) is not validated with it. But an xsi:type
+    naming a type of that namespace (PREMIS's ``premis:file``) must resolve (XML Schema 1.0,
+    cvc-elt.4.2), and would fail every METS that wraps such a record. Wrapped records are
+    checked against their own schemas instead, before this runs (or noted as not checked).
+    """
+    for data in tree.iter(M + "xmlData"):
+        for el in data.iter():
+            if isinstance(el.tag, str) and XSI_TYPE in el.attrib:
+                del el.attrib[XSI_TYPE]
+
+
 def premis_fixity(tree: etree._ElementTree) -> dict[str, list[tuple[str, str, str]]]:
     """Per ID of an amdSec, techMD or digiprovMD that describes one PREMIS object: its fixity values.
 

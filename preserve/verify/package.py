@@ -27,7 +27,7 @@ from preserve.fixity import KNOWN_DIGESTS, copy_and_hash
 from preserve.xml.safe import XMLParseError, parse_xml, parse_xml_file, read_xml_file
 from preserve.xml.schemas import NS_METS, NS_XLINK, certainly_valid, validate
 from preserve.verify.metsdoc import (SHIPPED_ROOTS, MetsDocument, RecordKind, claims_csip, describe_root,
-                                     hashlib_name, is_external, local_name, premis_fixity)
+                                     drop_wrapped_types, hashlib_name, is_external, local_name, premis_fixity)
 
 Problem = tuple[str, str, str]
 """(code, path, message): the code one of :data:`preserve.problems.CODES`."""
@@ -96,11 +96,12 @@ class _Package:
         except XMLParseError as exc:
             self.problems.append(("mets-malformed", shown, exc.message))
             return None
+        doc = MetsDocument(shown, claims_csip(tree.getroot()), premis_fixity(tree))
+        self.check_wrapped(tree, doc)
+        drop_wrapped_types(tree)
         for message in validate(tree, "mets"):
             self.problems.append(("mets-invalid", shown, message))
-        doc = MetsDocument(shown, claims_csip(tree.getroot()), premis_fixity(tree))
         listed = self.check_listed(tree, base, doc)
-        self.check_wrapped(tree, doc)
         # METS 1.12 mptr: a pointer to another METS document, in a root or a representation METS alike
         for mptr in tree.iter(MPTR):
             rel = self.locate(mptr, base, doc)
