@@ -9,10 +9,9 @@ are not creators.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Literal
-
+from preserve.describe.issuers import issuers
 from preserve.describe.lines import Line, paragraphs
+from preserve.describe.orgnames import Creator, CreatorRule, abbreviations, spelled_out
 
 _CAP = r"[A-Z0-9][\w&'’.-]*"
 _CONNECT = r"(?:of|for|and|the|de|du|des|la|le|al|el|on|in|&|und|y|e)"
@@ -20,7 +19,9 @@ ORG = rf"{_CAP}(?:\s+(?:{_CONNECT}\s+)*{_CAP})*"
 _ORG_RE = re.compile(ORG)
 _SIGNATORIES = re.compile(
     r"^(?:signatories|signatory organi[sz]ations|signed(?:\s+by)?|co-?signed(?:\s+by)?|"
-    r"endorsed\s+by|joint statement by|issued\s+jointly\s+by)\s*:?\s*(.*)$", re.I)
+    r"endorsed\s+by|joint statement by|issued\s+jointly\s+by|(?:premiers?\s+|les\s+)?signataires|"
+    r"(?:erst)?unterzeichner(?:innen)?(?:\s+und\s+unterzeichner)?|unterzeichnende(?:\s+organisationen)?|"
+    r"(?:primeros\s+)?firmantes|(?:primi\s+)?firmatari|ondertekenaars|подписанты)\s*:?\s*(.*)$", re.I)
 _SOURCE = re.compile(r"\((?:source|credit|issued by)\s*:\s*([^)]{2,120})\)", re.I)
 _ABOUT = re.compile(r"^about\s+(?:the\s+)?(" + ORG + r")\s*:?$", re.I)
 _BOILERPLATE = re.compile(
@@ -44,19 +45,7 @@ _NOT_ORGS = frozenset({"He", "She", "It", "They", "We", "This", "That", "These",
 _TRAILING = re.compile(rf"(?:\s+{_CONNECT})+$")
 
 
-#: the rule that found a creator, as its note names it
-CreatorRule = Literal["signatories list", "source credit", "'About' heading",
-                      "boilerplate paragraph ('X is/has ...')", "first-person opening ('Today the X ...')",
-                      "opening ('X today announced ...')", "contact block"]
-
-
-@dataclass(frozen=True)
-class Creator:
-    """An issuing organisation, the line that names it, and the rule that found it."""
-
-    name: str
-    line: int
-    how: CreatorRule
+__all__ = ["Creator", "CreatorRule", "find_creators"]
 
 
 def _clean(name: str) -> str | None:
@@ -116,8 +105,18 @@ def find_creators(lines: list[Line], body_start: int = 0) -> list[Creator]:
         return found
     paras = paragraphs(lines)
     found = [*source_credits(lines), *about_and_boilerplate(lines, paras), *opening(paras, body_start),
-             *contact_block(lines)]
-    return _unique(found)
+             *contact_block(lines), *issuers(lines, body_start)]
+    return _unique(_spelled_out(found, lines))
+
+
+def _spelled_out(found: list[Creator], lines: list[Line]) -> list[Creator]:
+    """Each creator as the text spells it out: "HOT" as "Humanitarian OpenStreetMap Team (HOT)"
+    when the text defines it, "Information Service" as "United Nations Information Service"."""
+    if not found:
+        return found
+    text = "\n".join(l.text for l in lines)
+    defined = abbreviations(text)
+    return [Creator(spelled_out(c.name, text, defined), c.line, c.how) for c in found]
 
 
 def source_credits(lines: list[Line]) -> list[Creator]:
@@ -145,9 +144,12 @@ def about_and_boilerplate(lines: list[Line], paras: list[list[Line]]) -> list[Cr
             continue
         if first.number < (lines[half].number if lines else 0) and first.number != last:
             continue
-        m = _BOILERPLATE.match(first.text)
-        if m and (name := _clean(m.group(1))) and (" " in name or name.isupper() or _ORG_WORD.search(name)):
-            found.append(Creator(name, first.number, "boilerplate paragraph ('X is/has ...')"))
+        for line in para:  # a paragraph's lines each open a sentence in pages saved as text
+            m = _BOILERPLATE.match(line.text)
+            if m and (name := _clean(m.group(1))) and (
+                    name.isupper() or _ORG_WORD.search(name) or (line is first and " " in name)):
+                found.append(Creator(name, line.number, "boilerplate paragraph ('X is/has ...')"))
+                break
     return found
 
 
@@ -191,4 +193,7 @@ def _unique(found: list[Creator]) -> list[Creator]:
         if key not in seen:
             seen.add(key)
             unique.append(c)
-    return unique
+    # a name inside a longer one found too ("CICR" in "Comité ... (CICR)") is that one
+    return [c for c in unique
+            if not any(o is not c and len(o.name) > len(c.name)
+                       and re.search(rf"(?<!\w){re.escape(c.name)}(?!\w)", o.name, re.I) for o in unique)]
