@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,36 @@ def paragraphs(lines: list[Line]) -> list[list[Line]]:
     if cur:
         out.append(cur)
     return out
+
+
+#: the writing systems script_of tells apart
+Script = Literal["latin", "greek", "cyrillic", "hebrew", "arabic", "indic", "thai", "cjk", "hangul"]
+#: (first code point, last code point, script), in order
+_SCRIPT_RANGES: tuple[tuple[int, int, Script], ...] = (
+    (0x0041, 0x024F, "latin"), (0x0370, 0x03FF, "greek"), (0x0400, 0x052F, "cyrillic"),
+    (0x0590, 0x05FF, "hebrew"), (0x0600, 0x06FF, "arabic"), (0x0750, 0x077F, "arabic"),
+    (0x0900, 0x0DFF, "indic"), (0x0E00, 0x0E7F, "thai"), (0x1100, 0x11FF, "hangul"),
+    (0x1E00, 0x1EFF, "latin"), (0x3040, 0x30FF, "cjk"), (0x3400, 0x9FFF, "cjk"),
+    (0xAC00, 0xD7AF, "hangul"), (0xFB50, 0xFDFF, "arabic"), (0xFE70, 0xFEFF, "arabic"))
+
+
+def _script_of_char(c: str) -> Script | None:
+    cp = ord(c)
+    for lo, hi, name in _SCRIPT_RANGES:
+        if lo <= cp <= hi:
+            return name if c.isalpha() else None
+    return None
+
+
+def script_of(text: str, sample: int = 200) -> Script | None:
+    """The writing system most letters of text (its first sample characters) are in, else None."""
+    counts: dict[Script, int] = {}
+    for c in text[:sample]:
+        if c.isalpha() and (name := _script_of_char(c)) is not None:
+            counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None
+
+
+def unspaced(text: str) -> bool:
+    """Whether text is in a script written without spaces between words (Chinese, Japanese, Thai)."""
+    return script_of(text) in ("cjk", "thai")

@@ -12,24 +12,16 @@ from preserve.record import Value
 from preserve.describe import dates as D
 from preserve.describe.keywords import keywords
 from preserve.describe.language import detect
-from preserve.describe.lines import Line, is_heading, paragraphs
+from preserve.describe.header import Header, scan_header
+from preserve.describe.lines import Line, paragraphs
 from preserve.describe.organisations import find_creators
 from preserve.describe.places import covered, mentions
 
 MAX_DESCRIPTION = 300
-HEADER_LINES = 8
-_RELEASE_LABEL = re.compile(
-    r"^(?:press release|news release|media release|press statement|statement|media advisory|"
-    r"for immediate release|immediate release|news|update|joint statement|public statement|"
-    r"embargoed\b.*|embargo\b.*|for release\b.*|communiqué de presse|بيان صحفي|بيان|"
-    r"breaking|announcement|notice|advisory)\s*[:.!–—-]*$", re.I)
 _END_MARK = re.compile(
     r"^(?:#{3}|[-–—\s]*ends[-–—\s]*|-30-|notes? (?:to|for) editors?:?|about\s+\S.*|"
     r"signatories\b.*|for (?:further|more) information\b.*|media (?:contact|enquiries|inquiries)\b.*|"
     r"press (?:contact|enquiries|inquiries)\b.*|contacts?:.*|for media\b.*)$", re.I)
-_DATE_LABEL = re.compile(r"^(?:date|dated|issued|published|released)\s*:\s*", re.I)
-_DATELINE_PREFIX = re.compile(r"^\s*\[([^\]]{3,80})\]\s*|^\s*\(([^)]{3,80})\)\s*")
-_DATELINE_DASH = re.compile(r"^(.{0,60}?)\s*[–—:-]{1,2}\s+")
 _SENTENCE_END = re.compile(r"[.!?]\s")
 _SPACES_AT = re.compile(r"\s*")
 _PERIOD = re.compile(r"\b(?:from|between)\s+(.{4,40}?)\s+(?:to|and|until|till|through)\s+(.{4,40}?)(?=[,.;)]|\s|$)", re.I)
@@ -45,95 +37,6 @@ class Draft:
     def add(self, element: str, value: Value) -> None:
         """Append one value to an element."""
         self.elements.setdefault(element, []).append(value)
-
-
-@dataclass(frozen=True)
-class Header:
-    """The top of a document: headline, date line and its date, and where the body starts."""
-
-    title: Line | None
-    date_line: Line | None
-    date_found: D.FoundDate | None
-    body_start: int  # index into lines of the first body line
-    dateline_cut: int = 0  # characters of dateline to drop from the first body line
-
-
-def _is_date_line(text: str) -> D.FoundDate | None:
-    """The date of a line that holds one date and at most three other words, else None."""
-    found = D.find_dates(text)
-    if len(found) != 1:
-        return None
-    rest = text[: found[0].start] + text[found[0].end:]
-    rest = _DATE_LABEL.sub("", rest.strip(" []()"))
-    rest = re.sub(r"[\s,.:;\[\]()–—|-]+", " ", rest).strip()
-    if found[0].weekday:
-        rest = re.sub(re.escape(found[0].weekday), "", rest, flags=re.I).strip()
-    return found[0] if len(rest.split()) <= 3 else None
-
-
-def _is_title(line: Line, nxt: Line | None) -> bool:
-    """Whether a line reads as a headline: 3-200 characters with a letter, and a Markdown
-    heading, or neither quoted nor ending in punctuation (at most 120 characters unless a
-    blank line follows)."""
-    t = line.text
-    if not 3 <= len(t) <= 200 or len(t.split()) > 30 or not re.search(r"[^\W\d_]", t):
-        return False
-    if is_heading(line.raw):
-        return True
-    if t[0] in "\"“‘'«" or re.search(r"[.,;:]$", t):
-        return False
-    return nxt is None or not nxt.text or len(t) <= 120
-
-
-def scan_header(lines: Sequence[Line]) -> Header:
-    """Find the headline, a date line, and where the body starts, among the first lines."""
-    title = date_line = None
-    found = None
-    seen = 0
-    body = len(lines)
-    for i, line in enumerate(lines):
-        if not line.text:
-            continue
-        seen += 1
-        if seen > HEADER_LINES:
-            body = i
-            break
-        if _RELEASE_LABEL.match(line.text) or re.fullmatch(r"[\W_]+", line.text):
-            continue
-        fd = _is_date_line(line.text)
-        if fd is not None:
-            if found is None:
-                found, date_line = fd, line
-            continue
-        nxt = next((l for l in lines[i + 1:i + 2]), None)
-        if title is None and _is_title(line, nxt):
-            title = line
-            continue
-        body = i
-        break
-    cut = 0
-    if found is None and body < len(lines):
-        first = lines[body]
-        fd, cut = _dateline(first.text)
-        if fd is not None:
-            found, date_line = fd, first
-    return Header(title, date_line, found, body, cut)
-
-
-def _dateline(text: str) -> tuple[D.FoundDate | None, int]:
-    """A dateline at the start of the first body paragraph: '[24 May, Paris] ...', 'PARIS, 3 May 2017 - ...'."""
-    m = _DATELINE_PREFIX.match(text)
-    if m:
-        inner = m.group(1) or m.group(2)
-        found = D.find_dates(inner)
-        if len(found) == 1:
-            return found[0], m.end()
-    m = _DATELINE_DASH.match(text)
-    if m:
-        found = D.find_dates(m.group(1))
-        if len(found) == 1:
-            return found[0], m.end()
-    return None, 0
 
 
 def _boundary(lines: Sequence[Line], start: int) -> int:

@@ -36,7 +36,7 @@ def test_header_skips_labels_and_datelines():
 
 
 def test_bracket_dateline():
-    lines = split_lines("A headline\n\n[3 May 2017, Paris] The body starts here and goes on.")
+    lines = split_lines("A short headline\n\n[3 May 2017, Paris] The body starts here and goes on.")
     draft = analyse(lines)
     assert draft.elements["date"][0].value == "2017-05-03"
     assert draft.elements["description"][0].value.startswith("The body")
