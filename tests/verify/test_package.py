@@ -332,3 +332,127 @@ def test_streamed_records_name_every_id_attribute_of_their_schema():
                             assert el.tag == f"{{{xs}}}attribute" and attr == "type", (name, el.sourceline)
                             found = el.get("name").encode()  # found in data by a substring search:
                             assert any(n in found for n in id_names), (name, el.sourceline, found)
+
+
+# --- METS completeness: every file, each FLocat, every mdRef and mptr, root and representation alike -----
+REP_METS = "representations/rep1/METS.xml"
+TXT_HREF = b'xlink:href="data/release.txt"'
+
+
+def _rewrite(pkg: Path, rel: str, change) -> None:
+    """Change one METS-listed document and give the root METS its new SIZE and CHECKSUM (only it changed)."""
+    import hashlib
+
+    path = pkg / rel
+    old = path.read_bytes()
+    new = change(old)
+    assert new != old
+    path.write_bytes(new)
+    mets = (pkg / "METS.xml").read_bytes()
+    mets = mets.replace(hashlib.sha256(old).hexdigest().encode(), hashlib.sha256(new).hexdigest().encode())
+    mets = mets.replace(f'SIZE="{len(old)}"'.encode(), f'SIZE="{len(new)}"'.encode())
+    (pkg / "METS.xml").write_bytes(mets)
+
+
+def _flocat_of_txt(extra: bytes):
+    """Add FLocat(s) (bytes of XML) after the one of release.txt in the representation METS."""
+    def change(data: bytes) -> bytes:
+        start = data.index(TXT_HREF)
+        end = data.index(b"/>", start) + 2
+        return data[:end] + extra + data[end:]
+    return change
+
+
+def test_every_flocat_of_a_file_is_checked(pkg):
+    _rewrite(pkg, REP_METS, _flocat_of_txt(b'<FLocat LOCTYPE="URL" xlink:type="simple" xlink:href="data/copy.txt"/>'))
+    assert codes(check_mets(pkg)) == [("mets-file-missing", "data/representations/rep1/data/copy.txt")]
+    (pkg / "representations/rep1/data/copy.txt").write_bytes(b"not the same bytes")
+    assert ("mets-checksum-mismatch", "data/representations/rep1/data/copy.txt") in codes(check_mets(pkg))
+    (pkg / "representations/rep1/data/copy.txt").write_bytes((pkg / TXT).read_bytes())
+    assert check_mets(pkg) == []
+
+
+def test_a_file_without_flocat_is_reported(pkg):
+    def drop(data: bytes) -> bytes:
+        start = data.rindex(b"<FLocat", 0, data.index(TXT_HREF))
+        return data[:start] + data[data.index(b"/>", start) + 2:]
+    _rewrite(pkg, REP_METS, drop)
+    found = check_mets(pkg)
+    assert codes(found) == [("mets-file-no-location", "data/" + REP_METS),
+                            ("mets-file-unlisted", "data/" + TXT)]
+    assert "CSIP76" in found[0][2] and found[0][2].startswith("line ")
+
+
+def test_an_mptr_in_a_representation_mets_is_followed(pkg):
+    """METS 1.12 mptr: a representation METS that points to another METS has it checked too."""
+    nested = pkg / "representations/rep1/nested.xml"
+    nested.write_bytes(b"<mets")
+    _rewrite(pkg, REP_METS, _mptr_to(b"nested.xml"))
+    assert codes(check_mets(pkg)) == [("mets-malformed", "data/representations/rep1/nested.xml")]
+    nested.unlink()
+    assert codes(check_mets(pkg)) == [("mets-missing", "data/representations/rep1/nested.xml")]
+
+
+def _mptr_to(href: bytes):
+    """Add a division with an mptr to href inside the root division of a structMap."""
+    import re
+
+    return lambda d: re.sub(rb"</div>(\s*)</structMap>", b'<div LABEL="n"><mptr LOCTYPE="URL" xlink:type="simple" '
+                            b'xlink:href="' + href + rb'"/></div></div>\1</structMap>', d, count=1)
+
+
+def test_an_mptr_escaping_the_package_is_a_bad_href(pkg):
+    _rewrite(pkg, REP_METS, _mptr_to(b"../../../x.xml"))
+    assert codes(check_mets(pkg)) == [("mets-bad-href", "data/" + REP_METS)]
+
+
+def test_a_url_elsewhere_is_noted_never_fetched(pkg):
+    _rewrite(pkg, REP_METS, _flocat_of_txt(
+        b'<FLocat LOCTYPE="URL" xlink:type="simple" xlink:href="https://example.org/mirror/release.txt"/>'))
+    found = check_mets(pkg)
+    assert codes(found) == [("mets-href-external", "data/" + REP_METS)]
+    assert "example.org" in found[0][2]
+
+
+def _foreign(pkg: Path, change) -> None:
+    """Make the representation METS claim no E-ARK profile (a plain METS 1.12 document), then change it."""
+    import re
+
+    _rewrite(pkg, REP_METS, lambda d: change(re.sub(rb' PROFILE="[^"]*"', b"", re.sub(rb' csip:[A-Z]+="[^"]*"', b"", d))))
+
+
+def test_plain_mets_rules_for_a_mets_that_claims_no_profile(pkg):
+    import re
+
+    _foreign(pkg, lambda d: d)
+    assert check_mets(pkg) == []
+    _foreign(pkg, lambda d: re.sub(rb' CHECKSUM="[^"]*" CHECKSUMTYPE="[^"]*"', b"", d))
+    assert codes(check_mets(pkg)) == [("mets-checksum-absent", "data/" + REP_METS)]  # optional in METS 1.12
+
+
+def test_a_file_without_location_in_a_plain_mets_is_a_warning(pkg):
+    from preserve.problems import severity_of
+
+    def drop(data: bytes) -> bytes:
+        start = data.rindex(b"<FLocat", 0, data.index(TXT_HREF))
+        return data[:start] + data[data.index(b"/>", start) + 2:]
+    _foreign(pkg, drop)
+    found = codes(check_mets(pkg))
+    assert ("mets-file-unlocated", "data/" + REP_METS) in found
+    assert severity_of("mets-file-unlocated") == "warning"
+
+
+def test_csip_mets_without_checksum_is_an_error(pkg):
+    import re
+
+    _rewrite(pkg, REP_METS, lambda d: re.sub(rb' CHECKSUM="[^"]*" CHECKSUMTYPE="[^"]*"', b"", d, count=1))
+    [(code, _, message)] = check_mets(pkg)
+    assert code == "mets-checksum-missing" and "CSIP71" in message
+
+
+def test_premis_object_mdtype_is_checked_as_premis(pkg):
+    mets = (pkg / "METS.xml").read_bytes().replace(b'MDTYPE="PREMIS"', b'MDTYPE="PREMIS:OBJECT"')
+    (pkg / "METS.xml").write_bytes(mets)
+    _rewrite(pkg, PREMIS, lambda d: d.replace(b"<premis:eventType>", b"<premis:eventTypo>", 1).replace(
+        b"</premis:eventType>", b"</premis:eventTypo>", 1))
+    assert ("premis-invalid", "data/" + PREMIS) in codes(check_mets(pkg))
