@@ -66,6 +66,7 @@ class Place:
     population: int
 
 
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]{2}")
 _NON_LATIN = re.compile(r"[\u0370-\u1dff\u2c00-\ud7ff\uf900-\uffef]")
 
 
@@ -181,7 +182,7 @@ def build_gazetteer() -> Gazetteer:
                 prev = latin.get(alt)
                 if _good_latin_alternate(alt) and (prev is None or _small_city(prev)):
                     latin[alt] = p  # a large city's exonym outranks a small town's own name
-            elif " " not in alt:
+            elif " " not in alt and (len(alt) >= 3 or _UNSPACED.match(alt)):  # "בו" is also a word
                 prev = other.get(alt)
                 if prev is None or (prev.kind == "city" and prev.population < pop):
                     other[alt] = p
@@ -197,7 +198,7 @@ def build_gazetteer() -> Gazetteer:
 
 
 #: bump when the gazetteer's derivation or cached form changes (it keys the cache file)
-GAZETTEER_FORMAT = 3
+GAZETTEER_FORMAT = 4
 
 
 def _version(package: str) -> str:

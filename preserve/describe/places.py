@@ -62,6 +62,7 @@ class Mention:
     in_title: bool = False
     first_line: int = 0
     title_lead: bool = False  # the title opens with it and a colon or dash ("Ruritania: ...")
+    in_lede: bool = False  # named in the body's first paragraph
     forms: dict[str, int] = field(default_factory=dict)  # each spelling the text uses -> how often
 
     @property
@@ -243,7 +244,11 @@ def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Me
             mm.forms[form] = mm.forms.get(form, 0) + 1
             if lead is not None and start == lead.start(1):
                 mm.title_lead = True
+    lede = True
     for number, text in body:
+        if not text.strip():
+            lede = lede and not any(m.count for m in found.values())  # a blank line after text ends the lede
+            continue
         hits = list(_latin_hits(text)) + list(_other_hits(text))
         for start, place, form in hits:
             if _POSTCODE.search(text, max(0, start - 8), start):
@@ -255,8 +260,10 @@ def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Me
                 mm.first_line = number
             mm.count += 1
             mm.forms[form] = mm.forms.get(form, 0) + 1
+            mm.in_lede = mm.in_lede or lede
             if _after_locative(text, start):
                 mm.locative += 1
+        lede = False if hits or len(text) > 200 else lede
     return found
 
 
@@ -276,4 +283,7 @@ def covered(found: dict[str, Mention], latin_script: bool = True) -> list[Mentio
         keep = [m for m in found.values() if m.locative >= 1]
     if not keep:  # named again and again, though never after a preposition this module knows
         keep = [m for m in found.values() if m.count >= REPEATED]
+    if not keep:  # failing all else, the one place the opening paragraph names (it says where)
+        keep = [m for m in found.values() if m.in_lede]
+        keep = keep if len(keep) == 1 else []
     return sorted(keep, key=lambda m: (-m.in_title, -m.count, m.first_line, m.place.name))
