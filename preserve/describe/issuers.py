@@ -105,6 +105,16 @@ def bylines(lines: list[Line]) -> list[Creator]:
     return found
 
 
+def _split_pair(name: str, typed: bool) -> list[tuple[str, bool]]:
+    """Two typed names joined by a conjunction as two ("A Association and B Foundation"); a
+    name with a conjunction inside stays whole ("Peace and Justice for X")."""
+    m = re.search(r"\s(?:and|et|und|y|e|en)\s+(?=[^\W\d_])", name) if typed else None
+    if m and any(is_type(w) for w, _, _ in words(name[:m.start()])) and name[m.end()].isupper() \
+            and any(is_type(w) for w, _, _ in words(name[m.end():])):
+        return [(name[:m.start()], True), (name[m.end():], True)]
+    return [(name, typed)]
+
+
 def name_list(text: str, start: int = 0) -> list[tuple[str, bool]]:
     """The names of a list from text[start]: "A, B and C" (each with whether it is typed)."""
     out: list[tuple[str, bool]] = []
@@ -113,7 +123,7 @@ def name_list(text: str, start: int = 0) -> list[tuple[str, bool]]:
         hit = name_at(text, pos)
         if not hit:
             break
-        out.append((hit[0], hit[2]))
+        out.extend(_split_pair(hit[0], hit[2]))
         sep = _LIST_SEP.match(text, hit[1])
         if not sep:
             break
@@ -223,8 +233,8 @@ def opening_subjects(lines: list[Line], body_start: int) -> list[Creator]:
     if not units:
         return []
     starts: dict[str, int] = {}  # names that open sentences after an article ("Die X wird ...")
-    for unit in units:
-        for s in _sentences(unit.text):
+    for s in dict.fromkeys(s for unit in units for s in _sentences(unit.text)):
+        if s:
             s = _dateline_cut(s)
             if _subject_start(s):
                 for name, typed in _subjects(s)[:1]:

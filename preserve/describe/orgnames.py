@@ -58,6 +58,11 @@ _TYPE_SUFFIX = re.compile(r"(?:verband|verein|stiftung|ministerium|gesellschaft|
 CONNECT = frozenset("""of for and the on to & de du des la le les l d et pour sur contre al el y del los las
 e di da della delle dei degli per und für der die das zur zum von van voor het en do dos das na no i
 """.split())
+#: English names take no lowercase word after a connective ("Union calls on the city")
+_EN_CONNECT = frozenset("of for and the on to &".split())
+#: adjective (and Russian genitive) endings of Romance, German and Russian names ("Comité international", "Cancillería argentina")
+_ADJECTIVE = re.compile(r"(?:al|ale|ales|aux|el|elle|ien|ienne|ais|aise|ois|oise|ique|in|ine|ain|aine|é|ée|"
+                        r"és|ées|iste|if|ive|o|a|os|as|isch|ische|ischen|ый|ий|ой|ая|ое|и|ы|я)$")
 ARTICLES = frozenset("the a le la les l' l’ die der das el los las il lo gli de het een".split())
 #: capitalised words that are no name: pronouns, sentence adverbs, genre labels
 NOT_NAMES = frozenset("""he she it they we this that these those our its their his her there here what today
@@ -118,13 +123,14 @@ def scan(text: str, toks: list[tuple[str, int, int]], i: int) -> tuple[int, bool
             k = j
             while joined(k) and toks[k][0].casefold() in CONNECT and k - j < 3:
                 k += 1
-            if joined(k) and (_cap(toks[k][0]) or (typed and toks[k][0][0].islower())) \
+            romance = not any(toks[x][0].casefold() in _EN_CONNECT for x in range(j, k))
+            if joined(k) and (_cap(toks[k][0]) or (typed and romance and toks[k][0][0].islower())) \
                     and toks[k][0].casefold() not in CONNECT:
                 typed = typed or is_type(toks[k][0])
                 j = end = k + 1
                 continue
             break
-        if typed and w[0].islower() and joined(j + 1) and (toks[j + 1][0].casefold() in CONNECT or _cap(toks[j + 1][0])):
+        if typed and w[0].islower() and _ADJECTIVE.search(w) and joined(j + 1) and (toks[j + 1][0].casefold() in CONNECT or _cap(toks[j + 1][0])):
             j += 1  # an adjective after the type word: "Comité international de ..."
             continue
         break
