@@ -43,6 +43,8 @@ RECORD_KINDS: dict[str, RecordKind] = {"PREMIS": "premis", "DC": "dc"}
 #: no scheme, query, fragment or percent-escape, and safe_relpath holds)
 _PLAIN_PATH = re.compile(r"(?:(?!\.\.?/)[A-Za-z0-9_.~-]+/)*(?!\.\.?\Z)[A-Za-z0-9_.~-]+")
 _EXTERNAL = object()  # an href to a location outside the package (a URL): never fetched
+#: METS 1.12 LOCTYPE values that name an identifier resolved elsewhere (URL and OTHER may be paths)
+IDENTIFIER_LOCTYPES = frozenset({"ARK", "URN", "PURL", "HANDLE", "DOI"})
 
 
 def check_mets(data_dir: Path, prefix: str = "data/", files: Mapping[str, int] | None = None,
@@ -114,6 +116,9 @@ class _Package:
     def locate(self, el: etree._Element, base: str, doc: MetsDocument):
         """The package path an FLocat, mdRef or mptr points to; _EXTERNAL or None (reported) otherwise."""
         href = el.get(HREF)
+        if el.get("LOCTYPE") in IDENTIFIER_LOCTYPES:  # a persistent identifier, not a path in the package
+            doc.external.append(href or "")
+            return _EXTERNAL
         rel = _resolve(href, base)
         if rel is None and is_external(href):
             doc.external.append(href or "")

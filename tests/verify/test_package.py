@@ -456,3 +456,8 @@ def test_premis_object_mdtype_is_checked_as_premis(pkg):
     _rewrite(pkg, PREMIS, lambda d: d.replace(b"<premis:eventType>", b"<premis:eventTypo>", 1).replace(
         b"</premis:eventType>", b"</premis:eventTypo>", 1))
     assert ("premis-invalid", "data/" + PREMIS) in codes(check_mets(pkg))
+
+
+def test_an_identifier_location_is_noted_not_looked_for(pkg):
+    _rewrite(pkg, REP_METS, _flocat_of_txt(b'<FLocat LOCTYPE="HANDLE" xlink:type="simple" xlink:href="1234/5678"/>'))
+    assert codes(check_mets(pkg)) == [("mets-href-external", "data/" + REP_METS)]
