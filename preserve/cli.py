@@ -154,12 +154,18 @@ def _bag_summary(outcomes: list[BagOutcome], out: Path) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report (schemas/verify-report.schema.json).")
 @click.option("--log", "log", type=click.Path(path_type=Path), default=None,
               help="Append one JSON line per bag to this audit log (outside the bags).")
+@click.option("--strict", is_flag=True,
+              help="Treat warnings as errors: a bag with a warning is damaged (exit 1). Infos stay infos.")
 @click.option("--quiet", "-q", is_flag=True, help="Only damaged bags and the summary line.")
 def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: int | None,
-           as_json: bool, log: Path | None, quiet: bool) -> None:
-    """Verify bags: PATH is a bag or a folder of bags (default: bags/). Never writes into a bag."""
+           as_json: bool, log: Path | None, strict: bool, quiet: bool) -> None:
+    """Verify bags: PATH is a bag or a folder of bags (default: bags/). Never writes into a bag.
+
+    Exit 0 when no bag has an error (warnings and infos are printed), 1 when any has one.
+    """
     from preserve.bag.reader import payload_bytes
-    from preserve.verify.report import append_audit_log, exit_code, format_bag, report_document, summary
+    from preserve.verify.report import (append_audit_log, exit_code, format_bag, report_document, summary,
+                                        warnings_as_errors)
     from preserve.verify.checks import find_bags, verify_many
 
     level: Level = "completeness" if completeness_only else "fast" if fast else "full"
@@ -171,15 +177,17 @@ def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: i
     held: list[str] = []  # per-bag lines wait while a progress bar holds the terminal
     with progress_bar(total, 0, "verifying", not quiet and not as_json) as progress:
         for report in verify_many(bags, level=level, jobs=jobs, progress=progress):
+            if strict:
+                report = warnings_as_errors([report])[0]
             reports.append(report)
             if not as_json and not (quiet and report.ok):
                 held.append(format_bag(report)) if progress else click.echo(format_bag(report))
     for line in held:
         click.echo(line)
     if log is not None:
-        append_audit_log(log, reports, level)
+        append_audit_log(log, reports, level, strict=strict)
     if as_json:
-        click.echo(json.dumps(report_document(reports, level), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(report_document(reports, level, strict=strict), indent=2, ensure_ascii=False))
     else:
         click.echo(summary(reports, level))
     sys.exit(exit_code(reports))

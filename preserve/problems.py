@@ -9,7 +9,7 @@ complete.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -19,20 +19,20 @@ CODES: dict[str, str] = {
     "bagit-missing": "bagit.txt (the bag declaration) is missing",
     "bagit-malformed": "bagit.txt lacks the BagIt-Version or Tag-File-Character-Encoding line, or has a bad line",
     "bagit-version-unsupported": "BagIt-Version is not one this tool reads (0.93 to 0.97, 1.0)",
-    "bagit-encoding-unsupported": "Tag-File-Character-Encoding is not UTF-8",
+    "bagit-encoding-unsupported": "Tag-File-Character-Encoding names an encoding this tool does not read",
     "baginfo-malformed": "bag-info.txt has a line that is not 'Label: value', or a malformed or repeated Payload-Oxum or Preserve-Empty-Directory",
     "payload-oxum-mismatch": "Payload-Oxum (octets.count) differs from the payload on disk",
-    "fetch-unsupported": "fetch.txt is present: the bag is incomplete by design and nothing is fetched",
+    "fetch-unsupported": "fetch.txt lists files to download that are not in the bag: it is incomplete (RFC 8493 §3) and nothing is fetched",
     "empty-directory-missing": "a folder named by Preserve-Empty-Directory in bag-info.txt is gone or not a folder",
     # tag files
     "tagfile-unreadable": "a tag file exists but cannot be read",
     "tagfile-too-large": "a tag file or manifest is larger than the safety limit and was not read",
-    "tagfile-encoding": "a tag file is not valid UTF-8",
+    "tagfile-encoding": "a tag file is not valid in the encoding bagit.txt declares",
     "tagfile-missing": "a file listed in a tag manifest is not in the bag",
-    "tagfile-unlisted": "a tag file (outside data/) is in no tag manifest",
+    "tagfile-unlisted": "a tag file (outside data/) is in no tag manifest (RFC 8493 §2.2.1: SHOULD be listed)",
     "tagfile-checksum-mismatch": "a tag file's digest differs from its tag manifest",
-    "tagmanifest-missing": "a BagIt 1.0 bag has no tag manifest",
-    "tagmanifest-entry-missing": "a tag file listed in one tag manifest is missing from another (each must list every tag file)",
+    "tagmanifest-missing": "a BagIt 1.0 bag has no tag manifest (allowed, RFC 8493 §2.2.1 MAY, but its tag files are then unprotected)",
+    "tagmanifest-entry-missing": "a tag file listed in one tag manifest is missing from another (RFC 8493 §2.2.1: each SHOULD list the same tag files)",
     "tagmanifest-self-listed": "a tag manifest lists itself (its digest can never match); the entry is ignored",
     # manifests
     "manifest-missing": "the bag has no payload manifest",
@@ -93,6 +93,14 @@ CODES: dict[str, str] = {
 
 #: the codes that are not errors, with their severity (every code not named here is an error)
 SEVERITY: dict[str, Severity] = {
+    # RFC 8493 §2.2.1: "A bag MAY contain one or more tag manifests, in which case each tag
+    # manifest SHOULD list the same set of tag files", and SHOULD list the remaining tag files
+    # (only the payload manifests are a MUST: tagmanifest-incomplete stays an error).
+    "tagfile-unlisted": "warning",
+    "tagmanifest-entry-missing": "warning",
+    "tagmanifest-missing": "warning",
+    # a fact about the report itself: the bad lines it counts are errors of their own
+    "manifest-problems-truncated": "info",
     "mets-file-unlocated": "warning",
     "mets-checksum-unsupported": "warning",
     "mets-href-external": "info",
@@ -105,7 +113,6 @@ SEVERITY: dict[str, Severity] = {
     "manifest-names-collide": "warning",
     "fetch-complete": "warning",
     "payload-system-file-missing": "warning",
-    "tagfile-unlisted": "warning",  # RFC 8493 §2.2.1: other tag files SHOULD be listed
 }
 
 
@@ -128,6 +135,12 @@ class Problem:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "severity", severity_of(self.code))
+
+    def with_severity(self, severity: Severity) -> Problem:
+        """The same finding with another severity (``preserve verify --strict`` makes warnings errors)."""
+        other = replace(self)
+        object.__setattr__(other, "severity", severity)
+        return other
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v is not None}

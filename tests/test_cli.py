@@ -61,6 +61,27 @@ def test_verify_reports_failed_line_per_bag(collection: Path, tmp_path: Path) ->
     assert "payload-missing" in res.stdout and "2 intact, 1 damaged" in res.stdout
 
 
+def test_verify_warnings_exit_0_and_strict_makes_them_errors(collection: Path, tmp_path: Path) -> None:
+    preserve("bag", str(collection), "--out", str(tmp_path / "b"), cwd=tmp_path)
+    (tmp_path / "b" / "beta" / "notes.txt").write_text("an unlisted tag file\n")  # RFC 8493 §2.2.1: SHOULD
+    res = preserve("verify", str(tmp_path / "b"), cwd=tmp_path)
+    assert res.returncode == 0, res.stdout
+    assert f"OK     {tmp_path / 'b' / 'beta'}\n    warning tagfile-unlisted: notes.txt: " in res.stdout
+    assert "3 intact (1 with warnings), 0 damaged, 3 bags verified (full)" in res.stdout
+    log = tmp_path / "audit.jsonl"
+    res = preserve("verify", "--strict", "--log", str(log), str(tmp_path / "b"), cwd=tmp_path)
+    assert res.returncode == 1
+    assert f"FAILED {tmp_path / 'b' / 'beta'}\n    error   tagfile-unlisted: notes.txt: " in res.stdout
+    assert "2 intact, 1 damaged, 3 bags verified (full)" in res.stdout
+    beta = [r for r in map(json.loads, log.read_text().splitlines()) if r["bag"].endswith("beta")]
+    assert [(r["result"], r["strict"], [p["severity"] for p in r["problems"]]) for r in beta] == [
+        ("damaged", True, ["error"])]
+    res = preserve("verify", "--json", "--quiet", str(tmp_path / "b"), cwd=tmp_path)
+    doc = json.loads(res.stdout)
+    assert res.returncode == 0 and doc["ok"] and doc["summary"]["with_warnings"] == 1
+    assert [p["severity"] for b in doc["bags"] for p in b["problems"]] == ["warning"]
+
+
 def _bad_inputs(tmp: Path) -> list[tuple[str, list[str], str]]:
     good = tmp / "good"
     good.mkdir()

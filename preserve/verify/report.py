@@ -1,6 +1,8 @@
 """Verification reports: the --json document, the human text, and the audit log outside the bags.
 
 Pure functions over :class:`preserve.verify.checks.BagReport` lists; the CLI prints their results.
+Every problem carries its severity: a bag is intact while none is an error (warnings and infos
+are listed, never hidden), and :func:`warnings_as_errors` turns warnings into errors for ``--strict``.
 The JSON document follows ``schemas/verify-report.schema.json``; the audit log is JSON Lines,
 one object per bag per run, appended (never rewritten) so fixity history can be shown later.
 """
@@ -8,19 +10,21 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal, Sequence
 
 from preserve import SOFTWARE_NAME, __version__
 from preserve.errors import InputError
+from preserve.problems import Problem
 from preserve.verify.checks import BagReport, Level
 
 FORMAT = "preserve-verify-report"
 FORMAT_VERSION = 1
 LOG_FORMAT = "preserve-verify-log"
 
-#: a bag's result in the audit log and the summary: no problem found, or at least one
+#: a bag's result in the audit log and the summary: no error found (warnings allowed), or at least one
 Verdict = Literal["intact", "damaged"]
 
 
@@ -32,41 +36,68 @@ def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def warnings_as_errors(reports: Sequence[BagReport]) -> list[BagReport]:
+    """The reports with every warning made an error (``--strict``); infos stay infos."""
+    return [replace(r, problems=[p.with_severity("error") if p.severity == "warning" else p for p in r.problems])
+            for r in reports]
+
+
 def verdict(report: BagReport) -> Verdict:
-    """'intact' when no problem was found in the bag, else 'damaged'."""
+    """'intact' when no problem of the bag is an error, else 'damaged'."""
     return "intact" if report.ok else "damaged"
 
 
+def has_warnings(report: BagReport) -> bool:
+    """True when an intact bag has at least one warning."""
+    return report.ok and any(p.severity == "warning" for p in report.problems)
+
+
 def exit_code(reports: Sequence[BagReport]) -> int:
-    """0 when every bag is intact, 1 when any is damaged."""
+    """0 when every bag is intact (warnings and infos allowed), 1 when any is damaged."""
     return 0 if all(r.ok for r in reports) else 1
 
 
+def _counts(reports: Sequence[BagReport]) -> dict[str, int]:
+    damaged = sum(not r.ok for r in reports)
+    return {"bags": len(reports), "intact": len(reports) - damaged,
+            "with_warnings": sum(has_warnings(r) for r in reports), "damaged": damaged}
+
+
 def summary(reports: Sequence[BagReport], level: Level) -> str:
-    """The closing line: 'N intact, M damaged, K bags verified (level)'."""
-    damaged = sum(not r.ok for r in reports)
-    return f"{len(reports) - damaged} intact, {damaged} damaged, {len(reports)} bags verified ({level})"
+    """The closing line: 'N intact (M with warnings), K damaged, B bags verified (level)'.
+
+    The part in brackets appears only when some intact bag has a warning.
+    """
+    c = _counts(reports)
+    warned = f" ({c['with_warnings']} with warnings)" if c["with_warnings"] else ""
+    return f"{c['intact']} intact{warned}, {c['damaged']} damaged, {c['bags']} bags verified ({level})"
 
 
-def report_document(reports: Sequence[BagReport], level: Level) -> dict:
+def report_document(reports: Sequence[BagReport], level: Level, *, strict: bool = False) -> dict:
     """The --json document (valid against schemas/verify-report.schema.json)."""
-    damaged = sum(not r.ok for r in reports)
+    c = _counts(reports)
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "tool": _tool(),
         "verified_at": _now(),
         "level": level,
-        "ok": damaged == 0,
-        "summary": {"bags": len(reports), "intact": len(reports) - damaged, "damaged": damaged},
+        "strict": strict,
+        "ok": c["damaged"] == 0,
+        "summary": c,
         "bags": [r.as_dict() for r in reports],
     }
 
 
+def format_problem(problem: Problem) -> str:
+    """One problem as '<severity> <code>: <path>: <message>', the severity padded to one width."""
+    return f"{problem.severity:<7} {problem}"
+
+
 def format_bag(report: BagReport) -> str:
-    """One bag: 'OK     <path>' or 'FAILED <path>', then each problem indented."""
+    """One bag: 'OK     <path>' or 'FAILED <path>', then each problem indented, marked with its severity."""
     lines = [f"{'OK' if report.ok else 'FAILED':6} {report.path}"]
-    lines += [f"    {problem}" for problem in report.problems]
+    lines += [f"    {format_problem(problem)}" for problem in report.problems]
     return "\n".join(lines)
 
 
@@ -75,8 +106,8 @@ def format_text(reports: Sequence[BagReport], level: Level) -> str:
     return "".join(format_bag(r) + "\n" for r in reports) + summary(reports, level) + "\n"
 
 
-def audit_record(report: BagReport, level: Level, when: str | None = None) -> dict:
-    """One audit-log line for one bag."""
+def audit_record(report: BagReport, level: Level, when: str | None = None, *, strict: bool = False) -> dict:
+    """One audit-log line for one bag (each problem with its severity)."""
     return {
         "format": LOG_FORMAT,
         "format_version": FORMAT_VERSION,
@@ -84,6 +115,7 @@ def audit_record(report: BagReport, level: Level, when: str | None = None) -> di
         "tool": _tool(),
         "bag": str(Path(report.path).resolve()),
         "level": level,
+        "strict": strict,
         "result": verdict(report),
         "bagit_version": report.version,
         "files": report.files,
@@ -92,7 +124,7 @@ def audit_record(report: BagReport, level: Level, when: str | None = None) -> di
     }
 
 
-def append_audit_log(path: Path, reports: Sequence[BagReport], level: Level) -> None:
+def append_audit_log(path: Path, reports: Sequence[BagReport], level: Level, *, strict: bool = False) -> None:
     """Append one JSON line per bag to the log at path (created if absent; never rewritten).
 
     Raises InputError when the log cannot be opened or written. The whole run is written
@@ -100,7 +132,7 @@ def append_audit_log(path: Path, reports: Sequence[BagReport], level: Level) -> 
     """
     path = Path(path)
     when = _now()
-    data = "".join(json.dumps(audit_record(r, level, when), ensure_ascii=False, sort_keys=True) + "\n"
+    data = "".join(json.dumps(audit_record(r, level, when, strict=strict), ensure_ascii=False, sort_keys=True) + "\n"
                    for r in reports).encode("utf-8")
     if path.is_dir():
         raise InputError(f"{path}: is a folder; give a file for --log")

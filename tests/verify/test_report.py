@@ -14,9 +14,10 @@ from helpers.paths import REPO
 from preserve import __version__
 from preserve.errors import InputError
 from preserve.verify import bag as bag_checks, checks, package as mets_check
-from preserve.problems import CODES
-from preserve.verify.report import append_audit_log, format_text, read_audit_log, report_document
-from preserve.verify.checks import verify_bag
+from preserve.problems import CODES, SEVERITY, Problem, severity_of
+from preserve.verify.report import (append_audit_log, exit_code, format_text, read_audit_log, report_document,
+                                    summary, warnings_as_errors)
+from preserve.verify.checks import BagReport, verify_bag
 from helpers.faults import MAIN, PLAIN_FAULTS, make_plain_bag
 
 SCHEMA = json.loads((REPO / "schemas" / "verify-report.schema.json").read_text(encoding="utf-8"))
@@ -48,10 +49,17 @@ def test_schema_is_valid_and_lists_every_code_with_a_meaning() -> None:
     assert all(d.strip() for d in listed.values())
 
 
-def test_docs_list_every_code() -> None:
+def test_docs_list_every_code_with_its_severity() -> None:
     doc = (REPO / "docs" / "verify.md").read_text(encoding="utf-8")
-    missing = [c for c in CODES if f"`{c}`" not in doc]
-    assert not missing
+    rows = dict(re.findall(r"^\| `([a-z-]+)` \| (error|warning|info) \|", doc, flags=re.M))
+    assert rows == {c: severity_of(c) for c in CODES}
+
+
+def test_every_severity_names_a_code_and_no_code_is_an_error_by_name() -> None:
+    assert set(SEVERITY) <= set(CODES)
+    assert set(SEVERITY.values()) <= {"warning", "info"}
+    assert severity_of("payload-checksum-mismatch") == "error"
+    assert severity_of("tagfile-unlisted") == "warning"
 
 
 @pytest.mark.parametrize("module", [bag_checks, checks, mets_check], ids=lambda m: m.__name__)
@@ -67,7 +75,8 @@ def test_json_document_validates(two_bags: list[Path]) -> None:
     doc = report_document(reports, "full")
     validate(doc)
     validate(json.loads(json.dumps(doc)))
-    assert doc["ok"] is False and doc["summary"] == {"bags": 2, "intact": 1, "damaged": 1}
+    assert doc["ok"] is False and doc["strict"] is False
+    assert doc["summary"] == {"bags": 2, "intact": 1, "with_warnings": 0, "damaged": 1}
     assert doc["tool"] == {"name": "preserve", "version": __version__}
     bad = doc["bags"][1]
     codes = {p["code"] for p in bad["problems"]}
@@ -97,10 +106,64 @@ def test_text_format(two_bags: list[Path]) -> None:
     lines = text.splitlines()
     assert lines[0] == f"OK     {two_bags[0]}"
     assert lines[1] == f"FAILED {two_bags[1]}"
-    assert all(line.startswith("    ") for line in lines[2:-1])
+    assert all(re.match(r"    (error  |warning|info   ) [a-z-]+: ", line) for line in lines[2:-1])
     assert len(lines) == 2 + len(reports[1].problems) + 1
     assert lines[-1] == "1 intact, 1 damaged, 2 bags verified (full)"
-    assert f"    payload-checksum-mismatch: {MAIN}:" in text
+    assert f"    error   payload-checksum-mismatch: {MAIN}:" in text
+
+
+def _report(name: str, *codes: str) -> BagReport:
+    return BagReport(path=Path("bags") / name, problems=[Problem(c, "x", "m") for c in codes], version="1.0")
+
+
+WARNING, INFO = "tagfile-unlisted", "manifest-problems-truncated"
+
+
+def test_warnings_and_infos_leave_a_bag_intact_and_are_listed() -> None:
+    reports = [_report("a"), _report("b", WARNING), _report("c", INFO), _report("d", WARNING, "payload-missing")]
+    assert [r.ok for r in reports] == [True, True, True, False]
+    assert exit_code(reports[:3]) == 0 and exit_code(reports) == 1
+    assert summary(reports, "full") == "3 intact (1 with warnings), 1 damaged, 4 bags verified (full)"
+    assert summary(reports[:1] + reports[2:3], "fast") == "2 intact, 0 damaged, 2 bags verified (fast)"
+    lines = format_text(reports, "full").splitlines()
+    assert lines[:5] == ["OK     bags/a", "OK     bags/b", f"    warning {WARNING}: x: m", "OK     bags/c",
+                         f"    info    {INFO}: x: m"]
+    assert lines[5:8] == ["FAILED bags/d", f"    warning {WARNING}: x: m", "    error   payload-missing: x: m"]
+    doc = report_document(reports, "full")
+    validate(doc)
+    assert doc["summary"] == {"bags": 4, "intact": 3, "with_warnings": 1, "damaged": 1}
+    assert [p["severity"] for p in doc["bags"][3]["problems"]] == ["warning", "error"]
+
+
+def test_strict_makes_warnings_errors_and_keeps_infos() -> None:
+    reports = [_report("a"), _report("b", WARNING), _report("c", INFO)]
+    hard = warnings_as_errors(reports)
+    assert [r.ok for r in hard] == [True, False, True] and exit_code(hard) == 1
+    assert [p.severity for p in hard[1].problems] == ["error"] and hard[1].problems[0].code == WARNING
+    assert [p.severity for p in hard[2].problems] == ["info"]
+    assert reports[1].ok and reports[1].problems[0].severity == "warning"  # the originals are unchanged
+    doc = report_document(hard, "full", strict=True)
+    validate(doc)
+    assert doc["strict"] is True and doc["summary"]["damaged"] == 1
+    assert summary(hard, "full") == "2 intact, 1 damaged, 3 bags verified (full)"
+
+
+def test_audit_log_records_severities_and_strict(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    append_audit_log(log, [_report("b", WARNING)], "full")
+    append_audit_log(log, warnings_as_errors([_report("b", WARNING)]), "full", strict=True)
+    first, second = read_audit_log(log)
+    assert (first["result"], first["strict"], first["problems"][0]["severity"]) == ("intact", False, "warning")
+    assert (second["result"], second["strict"], second["problems"][0]["severity"]) == ("damaged", True, "error")
+
+
+def test_an_unlisted_tag_file_is_a_warning_in_a_real_bag(pristine: Path, tmp_path: Path) -> None:
+    bag = tmp_path / "bag"
+    shutil.copytree(pristine, bag, symlinks=True)
+    (bag / "notes.txt").write_text("x")
+    report = verify_bag(bag)
+    assert report.ok and [(p.code, p.severity) for p in report.problems] == [("tagfile-unlisted", "warning")]
+    assert not warnings_as_errors([report])[0].ok
 
 
 def test_audit_log_appends_one_line_per_bag_per_run(two_bags: list[Path], tmp_path: Path, tree_digest) -> None:
