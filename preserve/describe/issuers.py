@@ -73,7 +73,7 @@ def bylines(lines: list[Line]) -> list[Creator]:
     """Issuers of a byline in the head ("Speech by X", "DECLARATION DE LA X"), a "Publisher:"
     line anywhere, a label line ("Statements X", "Nota X - ..."), an Arabic "صادر عن X"."""
     found: list[Creator] = []
-    head = [l for l in lines if l.text][:_HEAD_LINES]
+    head = {l.number for l in [l for l in lines if l.text][:_HEAD_LINES]}
     for line in lines:
         text = line.text
         m = _PUBLISHER.match(text)
@@ -81,7 +81,7 @@ def bylines(lines: list[Line]) -> list[Creator]:
             hit = name_at(text, m.end())
             if hit and _accept(hit[0]):
                 found.append(Creator(hit[0], line.number, "byline ('Statement by X', 'Publisher: X')"))
-        if line not in head:
+        if line.number not in head:
             continue
         for m in _BYLINE.finditer(text):
             hit = name_at(text, m.end())
@@ -214,8 +214,7 @@ def _prose(text: str) -> bool:
     if len(text.split()) < 8 or text.endswith(_SALUTATION_END):
         return False
     ws = text.split()
-    return sum(c.islower() for c in text) > sum(c.isupper() for c in text) \
-        and sum(w[0].isupper() for w in ws) < 0.6 * len(ws)
+    return not text.isupper() and sum(w[0].isupper() for w in ws) < 0.6 * len(ws)
 
 
 def _dateline_cut(sentence: str) -> str:

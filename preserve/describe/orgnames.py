@@ -139,10 +139,10 @@ def scan(text: str, toks: list[tuple[str, int, int]], i: int) -> tuple[int, bool
 
 def name_at(text: str, start: int = 0) -> tuple[str, int, bool] | None:
     """The name that starts at text[start] (after spaces): (name, end offset, typed), or None."""
-    toks = words(text[start:start + 400])
+    toks = words(text[start:start + 240])
     if not toks or text[start:start + toks[0][1]].strip(" «“„\"'"):
         return None
-    found = scan(text[start:start + 400], toks, 0)
+    found = scan(text[start:start + 240], toks, 0)
     if not found:
         return None
     end, typed = found
