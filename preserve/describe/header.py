@@ -7,7 +7,7 @@ page furniture, dates and name-like kickers above a longer line are passed over.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal, Sequence
 
 from preserve.describe import dates as D
@@ -51,6 +51,7 @@ class Header:
     date_found: D.FoundDate | None
     body_start: int  # index into lines of the first body line
     dateline_cut: int = 0  # characters of dateline to drop from the first body line
+    title_note: str = "headline"  # how the headline was read, for the title's provenance note
 
 
 def _is_date_line(text: str) -> D.FoundDate | None:
@@ -113,7 +114,8 @@ def scan_header(lines: Sequence[Line]) -> Header:
     """
     head = _read_header(lines, 0)
     if head.title is None and head.body_start < len(lines):
-        nxt = _next_text(lines, head.body_start)
+        nxt = next((i for i in range(min(len(lines), head.body_start + HEADER_LINES)) if _is_prose(lines[i].text)
+                    and lines[i].text), None)
         while nxt is not None and nxt < len(lines) and lines[nxt].text and _is_prose(lines[nxt].text):
             nxt += 1
         after = _next_text(lines, nxt) if nxt is not None else None
@@ -121,8 +123,7 @@ def scan_header(lines: Sequence[Line]) -> Header:
             again = _read_header(lines, after)
             if again.title is not None:
                 if again.date_found is None and head.date_found is not None:
-                    return Header(again.title, head.date_line, head.date_found, again.body_start,
-                                  again.dateline_cut)
+                    return replace(again, date_line=head.date_line, date_found=head.date_found)
                 return again
     return head
 
@@ -177,7 +178,7 @@ def _read_header(lines: Sequence[Line], start: int) -> Header:
     script = script_of(lines[body].text) if reached else None
     at = next((i for k, (i, kind) in enumerate(kinds)
                if kind == "title" and reached and _headline(lines, kinds, k, script)), None)
-    title = lines[at] if at is not None else None
+    title, note = _without_site_name(lines, at) if at is not None else (None, "headline")
     # the body starts at the first line after the headline that is neither a date nor a label
     body = next((i for i, kind in kinds if i > (at if at is not None else -1) and kind in ("title", "other")), body)
     cut = 0
@@ -188,7 +189,28 @@ def _read_header(lines: Sequence[Line], start: int) -> Header:
             body = prose if fd is not None else body
         if fd is not None:
             found, date_line = fd, lines[body]
-    return Header(title, date_line, found, body, cut)
+    return Header(title, date_line, found, body, cut, note)
+
+
+#: a page title's separator before the site's name: " - ", " – ", " — ", " | "
+_SITE_SEPARATOR = re.compile(r"\s+(?:[-–—|]|::)\s+")
+SITE_NAME_SEARCH = 60  # lines searched for the headline without its site name
+
+
+def _without_site_name(lines: Sequence[Line], at: int) -> tuple[Line, str]:
+    """The headline at index at, without a trailing site name (' - Site', ' | Site') when the
+    headline recurs without it at the start of a later line (a saved page repeats its own headline)."""
+    line = lines[at]
+    for sep in reversed(list(_SITE_SEPARATOR.finditer(line.text))):
+        head = line.text[: sep.start()]
+        if len(head.split()) < 2:
+            break
+        for other in lines[at + 1: at + SITE_NAME_SEARCH]:
+            if other.text.startswith(head) and other.text != line.text:
+                site = line.text[sep.end():]
+                return Line(line.number, line.raw, head), f"headline; {site!r} after it dropped as the site's " \
+                    f"name: line {other.number} repeats the headline without it"
+    return line, "headline"
 
 
 def _headline(lines: Sequence[Line], kinds: list[tuple[int, LineKind]], k: int, script: str | None) -> bool:

@@ -1,8 +1,9 @@
-"""Describe Markdown: YAML front matter (safe_load) first, then the body as text."""
+"""Describe Markdown: YAML (safe_load) or TOML (+++) front matter first, then the body as text."""
 from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 from typing import Any
 
 import yaml
@@ -13,6 +14,8 @@ from preserve.describe.lines import split_lines, strip_markup
 from preserve.describe.text import Draft, analyse
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$\n?", re.S | re.M)
+#: TOML front matter between +++ lines (Hugo, Zola)
+_TOML_FRONT_MATTER = re.compile(r"\A\ufeff?\+\+\+[ \t]*\r?\n(.*?)^\+\+\+[ \t]*\r?$\n?", re.S | re.M)
 _FRONT_MATTER_ELEMENTS = {
     "title": "title", "date": "date", "published": "date", "pubdate": "date", "issued": "date",
     "author": "creator", "authors": "creator", "creator": "creator", "organisation": "creator",
@@ -28,7 +31,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str, int, str 
     """(front matter mapping or None, body, number of the body's first line, problem)."""
     m = _FRONT_MATTER.match(text)
     if not m:
-        return None, text, 1, None
+        return _toml_front_matter(text)
     first = text[: m.end()].count("\n") + 1
     try:
         data = yaml.safe_load(m.group(1))
@@ -40,6 +43,19 @@ def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str, int, str 
         return {}, text[m.end():], first, None
     if not isinstance(data, dict):
         return None, text[m.end():], first, "front matter is not a mapping of keys; ignored"
+    return data, text[m.end():], first, None
+
+
+def _toml_front_matter(text: str) -> tuple[dict[str, Any] | None, str, int, str | None]:
+    """split_front_matter for TOML front matter between +++ lines (TOML 1.0, Python's tomllib)."""
+    m = _TOML_FRONT_MATTER.match(text)
+    if not m:
+        return None, text, 1, None
+    first = text[: m.end()].count("\n") + 1
+    try:
+        data = tomllib.loads(m.group(1))
+    except (tomllib.TOMLDecodeError, RecursionError) as exc:
+        return None, text[m.end():], first, f"TOML front matter is not valid ({exc}); ignored"
     return data, text[m.end():], first, None
 
 

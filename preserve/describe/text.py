@@ -141,7 +141,7 @@ def analyse(lines: Sequence[Line], *, title_known: bool = False, date_known: boo
 def _draft_title(draft: Draft, head: Header) -> None:
     """The headline as title, or a note that the document has none."""
     if head.title is not None:
-        draft.add("title", Value(head.title.text, f"text line {head.title.number}", "headline"))
+        draft.add("title", Value(head.title.text, f"text line {head.title.number}", head.title_note))
     else:
         draft.notes.append("title: the document has no headline (its first lines are body text)")
 
