@@ -114,8 +114,10 @@ def _small_city(place: Place) -> bool:
 
 def _babel_names() -> list[tuple[str, str]]:
     """(territory code, its name) in every locale of LOCALES that Babel has."""
-    from babel import Locale, UnknownLocaleError
-
+    try:
+        from babel import Locale, UnknownLocaleError
+    except ImportError:  # pragma: no cover - Babel missing: English names and GeoNames' exonyms only
+        return []
     out = []
     for loc in LOCALES:
         try:

@@ -63,6 +63,7 @@ class Mention:
     first_line: int = 0
     title_lead: bool = False  # the title opens with it and a colon or dash ("Ruritania: ...")
     in_lede: bool = False  # named in the body's first paragraph
+    why: str = ""  # which rule of covered() kept it
     forms: dict[str, int] = field(default_factory=dict)  # each spelling the text uses -> how often
 
     @property
@@ -279,11 +280,14 @@ def covered(found: dict[str, Mention], latin_script: bool = True) -> list[Mentio
         return m.count >= 2 and m.locative >= max(1, 0.3 * m.count)
 
     keep = [m for m in found.values() if passes(m)]
+    why = "the title or its locative mentions"
     if not keep:
-        keep = [m for m in found.values() if m.locative >= 1]
+        keep, why = [m for m in found.values() if m.locative >= 1], "no place passed; named after a preposition"
     if not keep:  # named again and again, though never after a preposition this module knows
-        keep = [m for m in found.values() if m.count >= REPEATED]
+        keep, why = [m for m in found.values() if m.count >= REPEATED], f"no place passed; named {REPEATED}+ times"
     if not keep:  # failing all else, the one place the opening paragraph names (it says where)
         keep = [m for m in found.values() if m.in_lede]
-        keep = keep if len(keep) == 1 else []
+        keep, why = (keep if len(keep) == 1 else []), "no place passed; the only place the opening paragraph names"
+    for m in keep:
+        m.why = why
     return sorted(keep, key=lambda m: (-m.in_title, -m.count, m.first_line, m.place.name))

@@ -137,3 +137,12 @@ def test_gazetteer_memory_stays_small(fresh):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 100 * 1024 * 1024
+
+
+def test_the_one_place_of_the_opening_paragraph_is_the_last_resort():
+    got = _covered(None, "Frederick, MD -- The Lantern Trust opens its new shelter today.", "",
+                   "Volunteers are welcome.")
+    assert set(got) == {"Frederick"} and "opening paragraph" in got["Frederick"].why
+    assert _covered(None, "Talks between Norway and Chile went on today.", "", "More later.") == {}
+    got = _covered(None, "Aid reached people in Aleppo and in Aleppo's east.")
+    assert got["Aleppo"].why == "no place passed; named after a preposition"
