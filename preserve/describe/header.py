@@ -125,6 +125,10 @@ def scan_header(lines: Sequence[Line]) -> Header:
                 if again.date_found is None and head.date_found is not None:
                     return replace(again, date_line=head.date_line, date_found=head.date_found)
                 return again
+            if head.date_found is None and again.date_found is not None and again.date_line is not None \
+                    and again.date_line.number == lines[after].number:
+                # no headline, but the block after the teaser opens with a date line: the issue date
+                return replace(head, date_line=again.date_line, date_found=again.date_found, dateline_cut=0)
     return head
 
 

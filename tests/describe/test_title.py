@@ -109,3 +109,14 @@ def test_toml_front_matter_gives_the_title() -> None:
 def test_broken_toml_front_matter_is_ignored_with_a_note() -> None:
     data, body, first, problem = split_front_matter('+++\ntitle = "unclosed\n+++\n\n# Heading here\n')
     assert data is None and problem.startswith("TOML front matter is not valid") and body.startswith("\n# Heading")
+
+
+def test_a_date_line_after_a_teaser_is_the_issue_date_even_without_a_headline() -> None:
+    text = f"Read our latest news.\nThe club publishes its news here.\n\n3 June 2019\n\n{BODY}"
+    head = scan_header(split_lines(text))
+    assert head.title is None and head.date_found.raw == "3 June 2019" and head.date_line.number == 4
+
+
+def test_a_date_after_a_teaser_and_a_line_of_menu_is_not_taken() -> None:
+    text = f"Read our latest news.\nThe club publishes its news here.\n\nHOME ABOUT NEWS\n\n3 June 2019\n\n{BODY}"
+    assert scan_header(split_lines(text)).date_found is None
