@@ -9,7 +9,8 @@
   when the name holds an organisation-type word, is in capitals, is defined by an abbreviation,
   or opens at least two sentences of the text;
 - a masthead: one of the first lines is an organisation name alone ("City Council of X");
-- a signature block: two or more lines "Name, Role of X".
+- a signature block: two or more lines "Name, Role of X";
+- the parent of a project: "X is a project of the Y".
 Partners, funders and addressees are named elsewhere in the text and are never taken.
 """
 from __future__ import annotations
@@ -279,6 +280,23 @@ def mastheads(lines: list[Line]) -> list[Creator]:
     return found
 
 
+_PROJECT_OF = re.compile(
+    r"\b(?:is|ist|est|es|è)\s+(?:a|an|ein|eine|un|une|uno)\s+(?:project|initiative|programme|program|projekt|"
+    r"programm|projet|proyecto|programa|progetto|iniciativa|iniziativa)\s+(?:of|by|der|des|von|de la|du|de l['’]|"
+    r"del|della|di|de)\s+(?:the\s+|la\s+|le\s+)?", re.I)
+
+
+def parent_organisations(lines: list[Line]) -> list[Creator]:
+    """The organisation a project belongs to: "X is a project of the Y" (Y issues its news)."""
+    found = []
+    for line in lines:
+        for m in _PROJECT_OF.finditer(line.text):
+            hit = name_at(line.text, m.end())
+            if hit and _accept(hit[0]):
+                found.append(Creator(hit[0], line.number, "boilerplate ('X is a project of Y')"))
+    return found
+
+
 def signature_blocks(lines: list[Line]) -> list[Creator]:
     """The organisations of two or more consecutive "Name, Role of X" lines."""
     found: list[Creator] = []
@@ -300,7 +318,7 @@ def signature_blocks(lines: list[Line]) -> list[Creator]:
 def issuers(lines: list[Line], body_start: int) -> list[Creator]:
     """The findings of every rule of the module docstring, in its order."""
     return [*dateline_credits(lines), *bylines(lines), *signed_by(lines), *opening_subjects(lines, body_start),
-            *mastheads(lines), *signature_blocks(lines)]
+            *mastheads(lines), *signature_blocks(lines), *parent_organisations(lines)]
 
 
 __all__ = ["issuers", "name_list", "is_type", "scan", "ARTICLES"]

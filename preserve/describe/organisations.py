@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from preserve.describe.issuers import issuers
 from preserve.describe.lines import Line, paragraphs
-from preserve.describe.orgnames import Creator, CreatorRule, abbreviations, spelled_out
+from preserve.describe.orgnames import Creator, CreatorRule, abbreviations, name_at, spelled_out
 
 _CAP = r"[A-Z0-9][\w&'’.-]*"
 _CONNECT = r"(?:of|for|and|the|de|du|des|la|le|al|el|on|in|&|und|y|e)"
@@ -34,7 +34,11 @@ _ANNOUNCE = re.compile(
     r"called|calls|said|says|welcomed|welcomes|condemned|condemns|issued|issues)\b")
 _CONTACT = re.compile(
     r"^(?:for (?:further|more) information|media (?:contact|enquiries|inquiries)|"
-    r"press (?:contact|enquiries|inquiries)|contact|for media|notes to editors)", re.I)
+    r"press (?:contact|enquiries|inquiries)|contact|for media|notes to editors|"
+    r"f[üu]r r[üu]ckfragen|r[üu]ckfragen|pressekontakt|kontakt|pour plus d['’]informations|contacts? presse|"
+    r"contacto|contactos|contatti|contatto|perscontact|contactpersoon|контакты|контакт)", re.I)
+#: a legal form after a name marks it as an organisation ("Example e.V.", "Example GmbH")
+_LEGAL_FORM = re.compile(r"^\s*(?:e\.\s?V\.|gGmbH|GmbH|Ltd\.?|Inc\.?|a\.?s\.?b\.?l\.?|S\.A\.|AG|NGO)(?!\w)")
 _ORG_WORD = re.compile(
     r"\b(?:Society|Campaign|Association|Coalition|Council|Foundation|Trust|Network|Institute|"
     r"Committee|Organi[sz]ation|Union|Group|Alliance|Centre|Center|Initiative|Agency|Ltd|Inc|"
@@ -172,15 +176,29 @@ def opening(paras: list[list[Line]], body_start: int) -> list[Creator]:
 
 
 def contact_block(lines: list[Line]) -> list[Creator]:
-    """Organisations (names with an organisation word) on a contact line and the three after it."""
+    """Organisations on a contact line and the lines after it: names with an organisation
+    word (in any of the languages organisation types are listed in) or a legal form
+    ("Example e.V."); a person's name is no creator."""
     found: list[Creator] = []
     for i, line in enumerate(lines):
-        if _CONTACT.match(line.text):
-            for nxt in lines[i:i + 4]:
-                for m in _ORG_RE.finditer(nxt.text):
-                    name = _clean(m.group(0))
-                    if name and _ORG_WORD.search(name):
-                        found.append(Creator(name, nxt.number, "contact block"))
+        if not _CONTACT.match(line.text):
+            continue
+        block = [line, *[l for l in lines[i + 1:i + 12] if l.text][:5]]
+        for nxt in block:
+            if len(nxt.text) > 200:
+                break
+            names: list[str] = []
+            for m in _ORG_RE.finditer(nxt.text):
+                name = _clean(m.group(0))
+                if name and _ORG_WORD.search(name):
+                    names.append(name)
+            for part in re.finditer(r"[^,;|:]+", nxt.text):
+                hit = name_at(part.group(0).strip())
+                if hit and (hit[2] or _LEGAL_FORM.match(part.group(0).strip()[hit[1]:])):
+                    names.append(hit[0])
+            for name in dict.fromkeys(names):
+                if all(c.name != name for c in found):
+                    found.append(Creator(name, nxt.number, "contact block"))
     return found
 
 

@@ -19,7 +19,8 @@ CreatorRule = Literal["signatories list", "source credit", "'About' heading",
                       "opening ('X today announced ...')", "contact block",
                       "dateline credit ('Place (ORG) -')", "byline ('Statement by X', 'Publisher: X')",
                       "label line ('Statements X', 'Nota X')", "signed by ... (in running text)",
-                      "subject of the opening sentence", "masthead line", "signature block ('Name, Role of X')"]
+                      "subject of the opening sentence", "masthead line", "signature block ('Name, Role of X')",
+                      "boilerplate ('X is a project of Y')"]
 
 
 @dataclass(frozen=True)

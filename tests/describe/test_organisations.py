@@ -124,3 +124,15 @@ def test_silence_and_funders_give_no_creator():
     text = ("Garden open day\n\nThe gardens open on Sunday for visitors of all ages and their dogs.\n\n"
             "The day is funded by the Silver Fund and supported by Lowmoor Council.")
     assert creators(text) == []
+
+
+def test_a_contact_block_in_german_names_organisations_not_people():
+    text = ("Text der Mitteilung.\n\nFür Rückfragen stehen Ihnen zur Verfügung:\n\n"
+            "Anna Beispiel, Moorfreunde Nord e.V., presse@example.org\n\n"
+            "Otto Muster, Landesverband Heide, info@example.org\n")
+    assert creators(text) == ["Moorfreunde Nord", "Landesverband Heide"]
+
+
+def test_the_parent_of_a_project_is_the_issuer():
+    text = "Wir laden ein.\n\n„Stadtkarte“ ist ein Projekt der Offene Daten Stiftung Nord. Danke!"
+    assert creators(text) == ["Offene Daten Stiftung Nord"]
