@@ -101,17 +101,26 @@ SEVERITY: dict[str, Severity] = {
     "tagmanifest-missing": "warning",
     # a fact about the report itself: the bad lines it counts are errors of their own
     "manifest-problems-truncated": "info",
+    # METS 1.12 allows a file without FLocat and any CHECKSUMTYPE: valid, but its content is unchecked
     "mets-file-unlocated": "warning",
     "mets-checksum-unsupported": "warning",
+    # what was not checked, and why: nothing is fetched, no schema is shipped for that version
     "mets-href-external": "info",
     "mets-checksum-absent": "info",
     "metadata-schema-not-checked": "info",
+    # §2.2.2: these labels SHOULD NOT be repeated (a repeated Payload-Oxum, MUST NOT, stays an error)
     "baginfo-repeated": "warning",
+    # §2.1.3: a relative path that stays inside the bag is valid, './' or not
     "manifest-path-noncanonical": "warning",
+    # before 1.0 a path listed twice with one digest is harmless ("exactly once" is 1.0 wording)
     "manifest-duplicate-same-digest": "warning",
+    # §6.1.3: md5sum's '*' binary marker is read past, with a warning
     "manifest-binary-marker": "warning",
+    # two listed names that one case-insensitive or normalising file system holds as one file
     "manifest-names-collide": "warning",
+    # §3: complete and valid; an archival copy should not name network locations for its files
     "fetch-complete": "warning",
+    # files an operating system writes by itself, which copies routinely drop
     "payload-system-file-missing": "warning",
 }
 

@@ -55,6 +55,14 @@ def test_docs_list_every_code_with_its_severity() -> None:
     assert rows == {c: severity_of(c) for c in CODES}
 
 
+def test_docs_give_the_rule_behind_every_code_that_is_not_an_error() -> None:
+    doc = (REPO / "docs" / "verify.md").read_text(encoding="utf-8")
+    rules = doc.split("## Severities", 1)[1].split("\n## ", 1)[0]
+    explained = {code: severity for codes, severity in re.findall(r"^\| (`.+?`) \| (warning|info) \|", rules, re.M)
+                 for code in re.findall(r"`([a-z-]+)`", codes)}
+    assert explained == SEVERITY
+
+
 def test_every_severity_names_a_code_and_no_code_is_an_error_by_name() -> None:
     assert set(SEVERITY) <= set(CODES)
     assert set(SEVERITY.values()) <= {"warning", "info"}
