@@ -211,6 +211,8 @@ def _unique(found: list[Creator]) -> list[Creator]:
         if key not in seen:
             seen.add(key)
             unique.append(c)
+    if len(unique) > 200:
+        return unique  # a long list: its names stand as written (the check below is quadratic)
     # a name inside a longer one found too ("CICR" in "Comité ... (CICR)") is that one
     return [c for c in unique
             if not any(o is not c and len(o.name) > len(c.name)
