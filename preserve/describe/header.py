@@ -29,7 +29,8 @@ _FURNITURE = re.compile(
     r"direkt zum inhalt\b.*|ir al contenido\b.*|saltar al contenido\b.*|vai al contenuto\b.*|"
     r"naar de inhoud\b.*|перейти к\b.*|toggle\b.*|menu|main menu|search|sign up\b.*|subscribe\b.*|"
     r"(?:submitted|posted|published|written|uploaded) by\b.*|by [A-Z][\w.]*(?: [A-Z][\w.]*){0,3}|"
-    r"(?:media |press )?contacts?\s*:.*|(?:https?://|www\.)\S+)$|.*\bcookies?\b", re.I)
+    r"(?:media |press )?contacts?\s*:.*|(?:https?://|www\.)\S+)$", re.I)
+_COOKIE = re.compile(r"\bcookies?\b", re.I)
 _SENTENCE_PUNCT = ".,;:…。，；：،؛"
 _CLOSERS = "\"”’'»)]】」』 "
 _NAME_CONNECT = frozenset({"of", "for", "and", "the", "de", "du", "des", "la", "le", "les", "del", "della",
@@ -78,7 +79,7 @@ def _is_title(line: Line) -> bool:
     quotation and not page furniture, of three words or more (two if they do not read as a name;
     four characters in a script written without spaces)."""
     t = line.text
-    if not 3 <= len(t) <= 200 or not re.search(r"[^\W\d_]", t) or _FURNITURE.match(t):
+    if not 3 <= len(t) <= 200 or not re.search(r"[^\W\d_]", t) or _is_furniture(t):
         return False
     if is_heading(line.raw):
         return True
@@ -99,8 +100,16 @@ def _name_like(text: str) -> bool:
 
 def _skippable(text: str) -> bool:
     """A line the header scan passes over: a genre label, page furniture or punctuation only."""
-    return bool(_RELEASE_LABEL.match(text) or _FURNITURE.match(text) or re.fullmatch(r"[\W_]+", text)
+    return bool(_RELEASE_LABEL.match(text) or _is_furniture(text) or re.fullmatch(r"[\W_]+", text)
                 or _release_label_of(text))
+
+
+def _is_furniture(text: str) -> bool:
+    """Page furniture: a skip link, menu, byline, contact or address line, or a cookie notice
+    (a sentence or a button of at most three words about cookies; a headline about cookies stays)."""
+    if _FURNITURE.match(text):
+        return True
+    return _COOKIE.search(text) is not None and (_is_prose(text) or len(text.split()) <= 3)
 
 
 def scan_header(lines: Sequence[Line]) -> Header:
@@ -135,7 +144,7 @@ def scan_header(lines: Sequence[Line]) -> Header:
 def _opens_header(lines: Sequence[Line], i: int) -> bool:
     """Whether the first line from i that is not page furniture is a genre label or a date line."""
     j = next((j for j in range(i, min(len(lines), i + HEADER_LINES))
-              if lines[j].text and not _FURNITURE.match(lines[j].text)), None)
+              if lines[j].text and not _is_furniture(lines[j].text)), None)
     return j is not None and (_skippable(lines[j].text) or _is_date_line(lines[j].text) is not None)
 
 

@@ -120,3 +120,12 @@ def test_a_date_line_after_a_teaser_is_the_issue_date_even_without_a_headline() 
 def test_a_date_after_a_teaser_and_a_line_of_menu_is_not_taken() -> None:
     text = f"Read our latest news.\nThe club publishes its news here.\n\nHOME ABOUT NEWS\n\n3 June 2019\n\n{BODY}"
     assert scan_header(split_lines(text)).date_found is None
+
+
+def test_a_headline_about_cookies_is_not_a_cookie_notice() -> None:
+    assert title_of(f"Bakery wins prize for its oat cookies\n\n{BODY}") == "Bakery wins prize for its oat cookies"
+
+
+@pytest.mark.parametrize("place", ["NEW YORK", "Geneva", "Lakeside, Northland"])
+def test_a_dateline_place_alone_is_not_the_headline(place: str) -> None:
+    assert title_of(f"{place}\n\n{BODY}") is None
