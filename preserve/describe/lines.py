@@ -21,10 +21,11 @@ _MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _MD_EMPH = re.compile(r"(\*\*|__|\*|(?<!\w)_(?=\S)|(?<=\S)_(?!\w)|`)")
 _MD_QUOTE = re.compile(r"^\s*>\s?")
-_MARKUP_CHARS = re.compile(r"[#*_`\[<&>]")
+_MARKUP_CHARS = re.compile(r"[#*_`\[<&>\\]")
+_MD_HARD_BREAK = re.compile(r"\s*\\$")  # CommonMark §6.7: a backslash at the end of a line is a line break
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f]+")
 _ODD_SPACE = re.compile(r"[\t\u00a0\u2000-\u200b\u202f]")  # a space _SPACES turns into " "
-_MARKUP = "#*_`[<&>"  # the characters of _MARKUP_CHARS
+_MARKUP = "#*_`[<&>\\"  # the characters of _MARKUP_CHARS
 
 
 def _plain(text: str) -> bool:
@@ -51,6 +52,7 @@ def strip_markup(raw: str) -> str:
     s = _MD_EMPH.sub("", s)
     s = html.unescape(s)
     s = re.sub(r"\s+#+\s*$", "", s)  # closing ATX hashes
+    s = _MD_HARD_BREAK.sub("", s)
     return _squeeze(s)
 
 

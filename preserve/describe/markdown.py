@@ -10,6 +10,7 @@ import yaml
 
 from preserve.record import Value
 from preserve.describe import dates as D
+from preserve.describe.embedded import junk_creator
 from preserve.describe.lines import split_lines, strip_markup
 from preserve.describe.text import Draft, analyse
 
@@ -91,10 +92,27 @@ def front_matter_values(data: dict[str, Any]) -> tuple[dict[str, list[Value]], l
                 if parsed is None:
                     continue
                 v, note = parsed
+            if element == "creator" and (why := _not_a_creator(v)):
+                notes.append(f"creator: front matter {key!r} value {v!r} not used: {why}")
+                continue
             if element == "title":
                 v = strip_markup(v)
             out.setdefault(element, []).append(Value(v, f"front matter ({key})", note))
     return out, notes
+
+
+#: an author field that points at the signatures in the text instead of naming anyone
+_SIGNATORIES_POINTER = re.compile(
+    r"^(?:the\s+)?(?:undersigned|signatories)$|^(?:les\s+)?(?:soussign[ée]e?s?|signataires)$|"
+    r"^(?:die\s+)?unterzeichne(?:nden|r|rinnen)$|^(?:los\s+)?(?:abajo\s+)?firmantes$", re.I)
+
+
+def _not_a_creator(value: str) -> str | None:
+    """Why a front matter author cannot be a creator (a placeholder, or a pointer to the
+    signatories listed in the text, which the text analysis then reads), or None when it can."""
+    if _SIGNATORIES_POINTER.match(value.strip()):
+        return "it points at the signatories in the text"
+    return junk_creator(value)
 
 
 def describe_markdown(text: str, **context: Any) -> Draft:

@@ -129,3 +129,22 @@ def test_a_headline_about_cookies_is_not_a_cookie_notice() -> None:
 @pytest.mark.parametrize("place", ["NEW YORK", "Geneva", "Lakeside, Northland"])
 def test_a_dateline_place_alone_is_not_the_headline(place: str) -> None:
     assert title_of(f"{place}\n\n{BODY}") is None
+
+
+def test_a_markdown_hard_break_backslash_is_not_text() -> None:
+    assert [l.text for l in split_lines("Ada Quill (Orchard team) \\\nBen Moss\\")] == ["Ada Quill (Orchard team)",
+                                                                                     "Ben Moss"]
+
+
+def test_an_author_pointing_at_the_signatories_leaves_them_to_the_text() -> None:
+    text = ('+++\ntitle = "Our joint word on the orchard"\nauthors = ["The undersigned"]\n+++\n\n' + BODY + "\n")
+    draft = describe_markdown(text)
+    assert all(v.value != "The undersigned" for v in draft.elements.get("creator", []))
+    assert any("points at the signatories" in n for n in draft.notes)
+
+
+def test_the_headline_line_is_never_a_creator() -> None:
+    text = f"CONTACT: Ada Quill, press officer\n\nFOR IMMEDIATE RELEASE: June 3, 2019\n\nOrchard Society Plants Trees\n\n{BODY}"
+    draft = analyse(split_lines(text))
+    assert draft.elements["title"][0].value == "Orchard Society Plants Trees"
+    assert all(v.value != "Orchard Society Plants Trees" for v in draft.elements.get("creator", []))
