@@ -246,15 +246,14 @@ class _ManifestReader:
         for digest, path, line in entries:
             number = numbers[line - 1]
             path = self.normalised(path, number)
-            if path in seen:
-                self.duplicate(path, digest, number)
-                continue
-            seen[path] = number
             if not safe_relpath(path):
                 self.report("manifest-unsafe-path", number, f"path escapes the bag or is not portable: {path!r}")
             elif not self.tag and not path.startswith("data/"):
                 self.report("manifest-unsafe-path", number, f"payload path outside data/: {path!r}")
+            elif path in seen:
+                self.duplicate(path, digest, number)
             else:
+                seen[path] = number
                 kept[path] = digest
 
 
@@ -270,10 +269,11 @@ class _ManifestReader:
         if "." not in parts or not all(parts):
             return path
         clean = "/".join(part for part in parts if part != ".")
-        if clean:
-            self.view.add("manifest-path-noncanonical", f"{self.name}:{number}",
-                          f"path {path!r} read as {clean!r} (a relative path inside the bag)")
-        return clean or path
+        if not safe_relpath(clean):
+            return path  # reported as unsafe, as written
+        self.view.add("manifest-path-noncanonical", f"{self.name}:{number}",
+                      f"path {path!r} read as {clean!r} (a relative path inside the bag)")
+        return clean
 
     def duplicate(self, path: str, digest: str, number: int) -> None:
         """A path listed again: an error in BagIt 1.0, a warning before when the digest agrees.
