@@ -278,8 +278,8 @@ class _ManifestReader:
     def duplicate(self, path: str, digest: str, number: int) -> None:
         """A path listed again: an error in BagIt 1.0, a warning before when the digest agrees.
 
-        RFC 8493 §2.1.3: every payload file MUST be listed "exactly once"; the 0.97 draft reads
-        "at least once", so a repeat with the same digest says nothing false about the file.
+        "Exactly once" is RFC 8493's wording (§2.1.3), not the 0.9x drafts'; there a repeat with
+        the same digest says nothing false about the file (the conformance suite's 0.97 warning).
         """
         first = self.seen[path]
         if not self.view.strict and self.kept.get(path) == digest:
