@@ -171,7 +171,7 @@ def _read_declaration(view: BagView) -> None:
 
 def _read_info(view: BagView) -> None:
     """Read bag-info.txt (RFC 8493 §2.2.2; package-info.txt before 0.96) into the view's info fields."""
-    if "bag-info.txt" not in view.tag_files and "package-info.txt" in view.tag_files:
+    if view.version in ("0.93", "0.94", "0.95") and "bag-info.txt" not in view.tag_files:
         view.info_name = "package-info.txt"  # its name in BagIt 0.93 to 0.95
     name = view.info_name
     text = _read_text(view, name)
