@@ -183,8 +183,8 @@ def _draft_issue_date(draft: Draft, lines: Sequence[Line], head: Header, locale:
 def _draft_creators(draft: Draft, lines: list[Line], head: Header) -> None:
     """The issuing organisations as creators, or a note naming the evidence looked for."""
     creators = find_creators(lines, lines[head.body_start].number if head.body_start < len(lines) else 0)
-    if head.title is not None:  # the headline says what happened, it never names the issuer alone
-        creators = [c for c in creators if c.line != head.title.number]
+    if head.title is not None:  # a whole headline says what happened: it is not the issuer's name
+        creators = [c for c in creators if c.name != head.title.text]
     for c in creators:
         draft.add("creator", Value(c.name, f"text line {c.line}", f"issuing organisation: {c.how}"))
     if not creators:
