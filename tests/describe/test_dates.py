@@ -211,3 +211,22 @@ def test_version_numbers_are_no_dates_and_no_evidence():
     section = D.find_dates("see 13.2.10")[0]  # reads as a date, but may be a section number
     ambiguous = D.find_dates("04/11/2016")[0]
     assert D._by_other_numeric_dates(ambiguous, [section]) is None
+
+
+def test_without_babel_english_and_arabic_names_still_read(monkeypatch):
+    from preserve.describe import months as M
+
+    def rebuild():
+        for cached in (M.month_table, M.weekday_table, M.multiword_months, D._patterns, D._cached_dates):
+            cached.cache_clear()
+
+    monkeypatch.setattr(M, "_locales", lambda: [])
+    rebuild()
+    try:
+        assert [f.edtf() for f in D.find_dates("Friday, 4 November 2016")] == ["2016-11-04"]
+        assert [f.edtf() for f in D.find_dates("15 كانون الثاني 2019")] == ["2019-01-15"]
+        assert D.find_dates("3. Juli 2018") == []  # German needs CLDR: unread, never guessed
+    finally:
+        monkeypatch.undo()
+        rebuild()
+    assert [f.edtf() for f in D.find_dates("3. Juli 2018")] == ["2018-07-03"]
