@@ -41,7 +41,7 @@ def _patterns() -> tuple[tuple[DateForm, re.Pattern[str]], ...]:
         ("numeric", re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2" + _YEAR + r"(?![\d/-]|\.\d)")),
         # a two-digit year (2.4.75): dots or slashes only, never after a letter (v1.2.10)
         ("numeric", re.compile(r"(?<![\w/.-])(\d{1,2})([/.])(\d{1,2})\2(\d\d)(?![\w/-]|\.\d)")),
-        ("dmy", re.compile(r"(?<![\w.,/-])(\d{1,2})" + _DAY_MARK + r"(?:\s*(?:of|de|di)\s+|\s*d['’]|\s+|(?<=\.))"
+        ("dmy", re.compile(r"(?<![\w./-])(\d{1,2})" + _DAY_MARK + r"(?:\s*(?:of|de|di)\s+|\s*d['’]|\s+|(?<=\.))"
                            + month + r"[.׳]?(?![\w])" + year_after, re.I)),
         ("mdy", re.compile(r"(?<![\w])" + month + r"\.?\s+(\d{1,2})(?:st|nd|rd|th|º|°)?(?![\w\d])"
                            + r"(?:,?\s+" + _YEAR + r"(?!\d))?", re.I)),
