@@ -7,8 +7,8 @@ covered when a title opens with it ("Ruritania: ..."), when the title names it a
 never or also after a locative preposition, or when the body names it at least twice and at
 least a third of those mentions (and one) follow a locative preposition ("in", "en", "à",
 "im", "nel", "sur" ...): a country named mostly as an actor ("Russia said") is not a place the
-text is about. When no place passes, places named after a locative preposition are kept, and
-failing those places named three times or more. Text in non-Latin scripts counts mentions
+text is about. When no place passes, places named after a locative preposition or three
+times or more are kept, and failing those the one place the opening paragraph names. Text in non-Latin scripts counts mentions
 only. Not mentions: a name after a postcode (an address), and a small town's name after an
 article or a capitalised word ("the Summit", "World Summit"). The dateline is cut off by the
 caller.
@@ -281,10 +281,9 @@ def covered(found: dict[str, Mention], latin_script: bool = True) -> list[Mentio
 
     keep = [m for m in found.values() if passes(m)]
     why = "the title or its locative mentions"
-    if not keep:
-        keep, why = [m for m in found.values() if m.locative >= 1], "no place passed; named after a preposition"
-    if not keep:  # named again and again, though never after a preposition this module knows
-        keep, why = [m for m in found.values() if m.count >= REPEATED], f"no place passed; named {REPEATED}+ times"
+    if not keep:  # or named again and again, though never after a preposition this module knows
+        keep = [m for m in found.values() if m.locative >= 1 or m.count >= REPEATED]
+        why = f"no place passed; named after a preposition or {REPEATED}+ times"
     if not keep:  # failing all else, the one place the opening paragraph names (it says where)
         keep = [m for m in found.values() if m.in_lede]
         keep, why = (keep if len(keep) == 1 else []), "no place passed; the only place the opening paragraph names"

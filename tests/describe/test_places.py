@@ -95,7 +95,7 @@ def test_title_opening_with_a_place_and_colon_is_its_subject():
     assert got["Burundi"].title_lead
     assert "Burundi" not in _covered("La réponse du Burundi aux experts", "Le Burundi a répondu.",
                                      "Le Burundi a signé.", "Le Burundi doit agir.", "Le Burundi a voté.",
-                                     "Il parle en Ouganda.")
+                                     "Il parle en Ouganda.", "Il vit en Ouganda.")
 
 
 def test_actor_country_named_often_is_not_covered_when_another_place_is_locative():
@@ -145,4 +145,4 @@ def test_the_one_place_of_the_opening_paragraph_is_the_last_resort():
     assert set(got) == {"Frederick"} and "opening paragraph" in got["Frederick"].why
     assert _covered(None, "Talks between Norway and Chile went on today.", "", "More later.") == {}
     got = _covered(None, "Aid reached people in Aleppo today.")
-    assert got["Aleppo"].why == "no place passed; named after a preposition"
+    assert got["Aleppo"].why.startswith("no place passed; named after a preposition")
