@@ -13,6 +13,8 @@ MAX_JSONLD_SCRIPTS = 20
 MAX_JSONLD_CHARS = 200_000
 MAX_JSONLD_NODES = 2_000
 MAX_META = 2_000
+MAX_TITLE = 1_000
+MAX_TITLE_PARTS = 12
 
 #: separators between a page's headline and its site's name in <title> ("X | Site", "Site - X", "X：Site")
 SEPARATOR = re.compile(r"\s+[|–—‹›«»·•:~-]\s+|\s*[|｜：]\s*|\s+::\s+|\s+-\s+")
@@ -149,19 +151,18 @@ def split_title(title: str, headlines: list[str]) -> tuple[str, list[str]] | Non
     The headline part is found by comparing with the page's other statements of its title
     (og:title, JSON-LD headline, h1), never by a list of site names.
     """
-    parts = SEPARATOR.split(title)
-    if len(parts) < 2:
+    parts = SEPARATOR.split(title[:MAX_TITLE])
+    if not 2 <= len(parts) <= MAX_TITLE_PARTS:
         return None
     wanted = {_norm(h) for h in headlines if h}
-    for i in range(len(parts)):
-        for j in range(i + 1, len(parts) + 1):
-            if (i, j) == (0, len(parts)):
-                continue
-            seg = _join(title, parts, i, j)
-            if _norm(seg) in wanted:
-                before, after = parts[:i], parts[j:]
-                return seg, [p.strip() for p in (*after, *reversed(before)) if p.strip()]
-    return None
+    found = [(i, j) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)
+             if (i, j) != (0, len(parts)) and _norm(_join(title, parts, i, j)) in wanted]
+    if not found:
+        return None
+    # the longest agreeing part: a headline is longer than a site logo's heading
+    i, j = max(found, key=lambda ij: len(_join(title, parts, *ij)))
+    before, after = parts[:i], parts[j:]
+    return _join(title, parts, i, j), [p.strip() for p in (*after, *reversed(before)) if p.strip()]
 
 
 def _join(title: str, parts: list[str], i: int, j: int) -> str:

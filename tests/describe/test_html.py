@@ -164,3 +164,10 @@ def test_jsonld_publisher_by_reference_and_a_page_header_with_the_headline():
     assert first(d, "creator") == ("Lakeside Rowing Association", "html JSON-LD publisher")
     assert first(d, "title") == ("Boathouse opens", "html JSON-LD headline")
     assert "Site search" not in str(d.elements)
+
+
+def test_a_logo_heading_does_not_become_the_title():
+    body = "<h1>Lakeside Rowing</h1><h2>Boathouse opens on the lake</h2>" + BODY
+    d = describe_html(page("<title>Boathouse opens on the lake | Lakeside Rowing</title>", body))
+    assert first(d, "title") == ("Boathouse opens on the lake", "html heading")
+    assert first(d, "creator") == ("Lakeside Rowing", "html <title>")
