@@ -185,7 +185,8 @@ def _site_names(page: M.PageMeta) -> list[str]:
 
 def choose_publisher(page: M.PageMeta, title_value: Value | None) -> Value | None:
     """The organisation publishing the page: JSON-LD publisher, else the outermost site name in
-    <title> (a site section such as og:site_name sits inside it), else og:site_name; never a bare domain."""
+    <title> when og:site_name is absent or one of its parts (a site section inside it), else
+    og:site_name; never a bare domain."""
     pub = M.jsonld_publisher(page)
     if pub and not M.is_domain(pub):
         return Value(pub, "html JSON-LD publisher", "publisher of the page")
@@ -193,7 +194,10 @@ def choose_publisher(page: M.PageMeta, title_value: Value | None) -> Value | Non
     if page.title:
         heads = [title_value.value] if title_value else []
         split = M.split_title(page.title, heads)
-        for seg in reversed(split[1] if split else []):
+        segs = split[1] if split else []
+        if site and not any(M._norm(site) == M._norm(s) for s in segs):
+            segs = []  # the page states its site's name, and <title> does not repeat it
+        for seg in reversed(segs):
             if not M.is_domain(seg) and re.search(r"[^\W\d_]", seg):
                 note = "site name in <title>" + (f"; og:site_name {site!r} is a part of it" if site and
                                                  M._norm(site) != M._norm(seg) else "")

@@ -171,3 +171,9 @@ def test_a_logo_heading_does_not_become_the_title():
     d = describe_html(page("<title>Boathouse opens on the lake | Lakeside Rowing</title>", body))
     assert first(d, "title") == ("Boathouse opens on the lake", "html heading")
     assert first(d, "creator") == ("Lakeside Rowing", "html <title>")
+
+
+def test_og_site_name_beats_a_title_part_it_is_not():
+    d = describe_html(page("<title>Boathouse opens | News</title><meta property='og:title' content='Boathouse opens'>"
+                           "<meta property='og:site_name' content='Lakeside Rowing Association'>"))
+    assert first(d, "creator") == ("Lakeside Rowing Association", "html meta og:site_name")
