@@ -45,6 +45,8 @@ _PLAIN_PATH = re.compile(r"(?:(?!\.\.?/)[A-Za-z0-9_.~-]+/)*(?!\.\.?\Z)[A-Za-z0-9
 _EXTERNAL = object()  # an href to a location outside the package (a URL): never fetched
 #: METS 1.12 LOCTYPE values that name an identifier resolved elsewhere (URL and OTHER may be paths)
 IDENTIFIER_LOCTYPES = frozenset({"ARK", "URN", "PURL", "HANDLE", "DOI"})
+#: how many METS documents deep mptrs are followed (E-ARK uses one level: root to representation)
+MAX_MPTR_DEPTH = 16
 
 
 def check_mets(data_dir: Path, prefix: str = "data/", files: Mapping[str, int] | None = None,
@@ -82,6 +84,7 @@ class _Package:
         self.problems: list[Problem] = []
         self.checked: set[str] = set()  # the METS files checked, data_dir-relative
         self.real_dirs: set[str] = set()  # parent folders found to be real folders (lstat once per folder)
+        self.depth = 0  # how many mptrs deep the METS under check is
 
     def check_one(self, mets_rel: str) -> set[str] | None:
         """Check the METS at mets_rel, and every METS its mptrs point to; return the paths they list."""
@@ -107,9 +110,16 @@ class _Package:
         # METS 1.12 mptr: a pointer to another METS document, in a root or a representation METS alike
         for mptr in tree.iter(MPTR):
             rel = self.locate(mptr, base, doc)
-            if rel is not None and rel is not _EXTERNAL:
-                listed.add(rel)
-                listed |= self.check_one(rel) or set()
+            if rel is None or rel is _EXTERNAL:
+                continue
+            listed.add(rel)
+            if self.depth >= MAX_MPTR_DEPTH:  # a chain of pointers this long is hostile, not a package
+                self.problems.append(("mets-bad-href", shown, f"line {mptr.sourceline}: mptr {rel!r} is more than "
+                                      f"{MAX_MPTR_DEPTH} METS documents deep; not followed"))
+                continue
+            self.depth += 1
+            listed |= self.check_one(rel) or set()
+            self.depth -= 1
         self.problems.extend(doc.summary())
         return listed
 

@@ -461,3 +461,21 @@ def test_premis_object_mdtype_is_checked_as_premis(pkg):
 def test_an_identifier_location_is_noted_not_looked_for(pkg):
     _rewrite(pkg, REP_METS, _flocat_of_txt(b'<FLocat LOCTYPE="HANDLE" xlink:type="simple" xlink:href="1234/5678"/>'))
     assert codes(check_mets(pkg)) == [("mets-href-external", "data/" + REP_METS)]
+
+
+def test_a_long_chain_of_mptrs_stops_with_one_line(pkg):
+    """Each METS pointing to the next: followed MAX_MPTR_DEPTH deep, then reported, never a crash."""
+    from preserve.verify.package import MAX_MPTR_DEPTH
+
+    chain = pkg / "representations/rep1/chain"
+    chain.mkdir()
+    for i in range(MAX_MPTR_DEPTH + 5):
+        (chain / f"{i}.xml").write_bytes(
+            b'<mets xmlns="http://www.loc.gov/METS/" xmlns:xlink="http://www.w3.org/1999/xlink"><structMap><div>'
+            + f'<mptr LOCTYPE="URL" xlink:href="{i + 1}.xml"/>'.encode() + b"</div></structMap></mets>")
+    _rewrite(pkg, REP_METS, _mptr_to(b"chain/0.xml"))
+    found = codes(check_mets(pkg))
+    # the root and the representation METS are the first two documents of the chain
+    assert [c for c in found if c[0] == "mets-bad-href"] == [
+        ("mets-bad-href", f"data/representations/rep1/chain/{MAX_MPTR_DEPTH - 2}.xml")]
+    assert all(code in ("mets-bad-href", "mets-file-unlisted") for code, _ in found), found
