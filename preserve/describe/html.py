@@ -134,11 +134,14 @@ def _heading_lines(el: Any) -> list[str]:
     return [l.text for l in block_lines(el) if l.text]
 
 
-def _headings(root: Any) -> list[list[str]]:
-    return [ls for el in root.iter(*_HEADINGS) if (ls := _heading_lines(el))][:50]
+Heading = tuple[str, list[str]]  # (tag, its lines)
 
 
-def choose_title(page: M.PageMeta, headings: list[list[str]], notes: list[str]) -> Value | None:
+def _headings(root: Any) -> list[Heading]:
+    return [(el.tag, ls) for el in root.iter(*_HEADINGS) if (ls := _heading_lines(el))][:50]
+
+
+def choose_title(page: M.PageMeta, headings: list[Heading], notes: list[str]) -> Value | None:
     """The headline: <title> without the site name (found by agreement with og:title, JSON-LD
     headline or a heading, or a known site name), else og:title or JSON-LD headline, else h1."""
     sources: list[tuple[str, str]] = []
@@ -146,13 +149,13 @@ def choose_title(page: M.PageMeta, headings: list[list[str]], notes: list[str]) 
         sources.append((og[1], f"html meta {og[0]}"))
     if headline := M.jsonld_value(page, "headline"):
         sources.append((headline, "html JSON-LD headline"))
-    heads = [(ls[0], "html heading") for ls in headings]
+    heads = [(ls[0], f"html {tag}") for tag, ls in headings]
     title = page.title
     if title:
         split = M.split_title(title, [v for v, _ in sources] + [h for h, _ in heads])
         if split:
             head, sites = split
-            where = next((w for v, w in sources + heads if M._norm(v) == M._norm(head)), "html heading")
+            where = next((w for v, w in sources + heads if M._norm(v) == M._norm(head)), "html <title>")
             return _title_proper(Value(head, where, f"<title> {title!r} less the site name {' | '.join(sites)!r}"),
                                  headings)
         stripped = M.strip_site(title, _site_names(page))
@@ -166,14 +169,14 @@ def choose_title(page: M.PageMeta, headings: list[list[str]], notes: list[str]) 
     return None
 
 
-def _title_proper(value: Value, headings: list[list[str]]) -> Value:
+def _title_proper(value: Value, headings: list[Heading]) -> Value:
     """The title proper when a heading sets the title over several lines (<br>) and the chosen
     title begins with its first line: the other lines are a subtitle (ISBD 1.3, other title information)."""
     t = M._norm(value.value)
-    for lines in headings:
+    for tag, lines in headings:
         first = M._norm(lines[0])
         if len(lines) > 1 and len(first) >= 3 and t.startswith(first) and t != first:
-            return Value(lines[0], "html heading", f"first line of a heading set over {len(lines)} lines; "
+            return Value(lines[0], f"html {tag}", f"first line of a heading set over {len(lines)} lines; "
                          f"the rest is a subtitle ({value.provenance} {value.value!r})")
     return value
 

@@ -29,7 +29,7 @@ def test_site_name_after_the_headline_is_removed_by_og_title():
 def test_site_name_before_the_headline_is_removed_by_the_h1():
     d = describe_html(page("<title>Lakeside Rowing - New boathouse opens</title>",
                            "<h1>New boathouse opens</h1>" + BODY))
-    assert first(d, "title") == ("New boathouse opens", "html heading")
+    assert first(d, "title") == ("New boathouse opens", "html h1")
     assert first(d, "creator") == ("Lakeside Rowing", "html <title>")
 
 
@@ -110,7 +110,7 @@ def test_outermost_site_name_in_title_beats_a_site_section():
 def test_heading_set_over_lines_gives_the_title_proper():
     d = describe_html(page("<title>Lakeside Rowing</title><meta property='og:title' content='Spring Regatta 2020 Row for all'>",
                            "<h2>Spring Regatta 2020<br>Row for all</h2>" + BODY))
-    assert first(d, "title") == ("Spring Regatta 2020", "html heading")
+    assert first(d, "title") == ("Spring Regatta 2020", "html h2")
 
 
 def test_navigation_is_not_the_description_and_words_are_not_glued():
@@ -169,7 +169,7 @@ def test_jsonld_publisher_by_reference_and_a_page_header_with_the_headline():
 def test_a_logo_heading_does_not_become_the_title():
     body = "<h1>Lakeside Rowing</h1><h2>Boathouse opens on the lake</h2>" + BODY
     d = describe_html(page("<title>Boathouse opens on the lake | Lakeside Rowing</title>", body))
-    assert first(d, "title") == ("Boathouse opens on the lake", "html heading")
+    assert first(d, "title") == ("Boathouse opens on the lake", "html h2")
     assert first(d, "creator") == ("Lakeside Rowing", "html <title>")
 
 
