@@ -148,6 +148,8 @@ class _Package:
                 self.report_unlocated(el, doc)
                 continue
             kind = RECORD_KINDS.get(el.get("MDTYPE", "").split(":")[0]) if is_ref else None
+            if "xml" not in (el.get("MIMETYPE") or "xml"):  # a record in another syntax (JSON, text): no XSD
+                kind = None
             for target in targets:
                 rel = self.locate(target, base, doc)
                 if rel is None or rel is _EXTERNAL:

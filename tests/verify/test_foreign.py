@@ -138,3 +138,13 @@ def test_a_bag_preserve_made_that_lost_its_mets_is_an_error(tmp_path: Path) -> N
 def test_a_foreign_bag_without_mets_is_fine(agent: str, tmp_path: Path) -> None:
     bag = bagit_python_bag(tmp_path / "theirs", "1.0", {"Bag-Software-Agent": agent})
     assert verify_bag(bag).problems == []
+
+
+def test_a_dc_record_in_json_is_not_parsed_as_xml(tmp_path: Path) -> None:
+    bag, _ = eark_other_tool(tmp_path / "e", "3.0")
+    mets = bag / "data/METS.xml"
+    mets.write_bytes(mets.read_bytes().replace(b'MDTYPE="DC" MIMETYPE="text/xml"', b'MDTYPE="DC" MIMETYPE="application/json"'))
+    (bag / "data/metadata/descriptive/dc.xml").write_bytes(b'{"title": "Letters"}')
+    found = _found(verify_bag(bag))
+    assert ("dc-malformed", "data/metadata/descriptive/dc.xml") not in found
+    assert ("mets-checksum-mismatch", "data/metadata/descriptive/dc.xml") in found
