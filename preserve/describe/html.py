@@ -63,9 +63,12 @@ def _is_furniture(el: Any) -> bool:
 
 
 def main_content(doc: Any) -> Any:
-    """The page's main content: <main> or role=main, else the one <article>, else <body>."""
+    """The page's main content: <main> or role=main, else the one <article> (or the one
+    holding the page's h1 among several), else <body>."""
     for path in ("//main", "//*[@role='main']", "//article"):
         found = doc.xpath(path)
+        if len(found) > 1 and path == "//article":
+            found = [a for a in found if next(a.iter("h1"), None) is not None]
         if len(found) == 1 and len(found[0].text_content().strip()) >= 200:
             return found[0]
     body = doc.find(".//body")

@@ -177,3 +177,11 @@ def test_og_site_name_beats_a_title_part_it_is_not():
     d = describe_html(page("<title>Boathouse opens | News</title><meta property='og:title' content='Boathouse opens'>"
                            "<meta property='og:site_name' content='Lakeside Rowing Association'>"))
     assert first(d, "creator") == ("Lakeside Rowing Association", "html meta og:site_name")
+
+
+def test_the_article_holding_the_h1_is_the_main_content_among_several():
+    teaser = "<article><h3>Older news</h3><p>Winter training camp report, with many details of the week.</p></article>"
+    body = teaser + "<article><h1>Boathouse opens</h1>" + BODY * 2 + "</article>" + teaser
+    d = describe_html(page("<title>Boathouse opens</title>", body))
+    assert first(d, "description")[0].startswith("The Lakeside Rowing Association opened")
+    assert "Winter" not in " ".join(v.value for v in d.elements.get("subject", []))
