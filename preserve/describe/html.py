@@ -158,13 +158,13 @@ def choose_title(page: M.PageMeta, headings: list[Heading], notes: list[str]) ->
         split = M.split_title(title, [v for v, _ in sources] + [h for h, _ in heads])
         if split:
             head, sites = split
-            where = next((w for v, w in sources + heads if M._norm(v) == M._norm(head)), "html <title>")
+            where = next((w for v, w in sources + heads if M.norm(v) == M.norm(head)), "html <title>")
             return _title_proper(Value(head, where, f"<title> {title!r} less the site name {' | '.join(sites)!r}"),
                                  headings)
         stripped = M.strip_site(title, _site_names(page))
         if stripped:
             return Value(stripped[0], "html <title>", f"site name {stripped[1]!r} removed")
-        if any(M._norm(title) == M._norm(v) for v, _ in sources + heads) or not sources:
+        if any(M.norm(title) == M.norm(v) for v, _ in sources + heads) or not sources:
             return _title_proper(Value(title, "html <title>"), headings)
         notes.append(f"title: <title> {title!r} agrees with no other statement of the title; og:title or JSON-LD used")
     if sources:
@@ -175,9 +175,9 @@ def choose_title(page: M.PageMeta, headings: list[Heading], notes: list[str]) ->
 def _title_proper(value: Value, headings: list[Heading]) -> Value:
     """The title proper when a heading sets the title over several lines (<br>) and the chosen
     title begins with its first line: the other lines are a subtitle (ISBD 1.3, other title information)."""
-    t = M._norm(value.value)
+    t = M.norm(value.value)
     for tag, lines in headings:
-        first = M._norm(lines[0])
+        first = M.norm(lines[0])
         if len(lines) > 1 and len(first) >= 3 and t.startswith(first) and t != first:
             return Value(lines[0], f"html {tag}", f"first line of a heading set over {len(lines)} lines; "
                          f"the rest is a subtitle ({value.provenance} {value.value!r})")
@@ -201,12 +201,12 @@ def choose_publisher(page: M.PageMeta, title_value: Value | None) -> Value | Non
         heads = [title_value.value] if title_value else []
         split = M.split_title(page.title, heads)
         segs = split[1] if split else []
-        if site and not any(M._norm(site) == M._norm(s) for s in segs):
+        if site and not any(M.norm(site) == M.norm(s) for s in segs):
             segs = []  # the page states its site's name, and <title> does not repeat it
         for seg in reversed(segs):
             if not M.is_domain(seg) and re.search(r"[^\W\d_]", seg):
                 note = "site name in <title>" + (f"; og:site_name {site!r} is a part of it" if site and
-                                                 M._norm(site) != M._norm(seg) else "")
+                                                 M.norm(site) != M.norm(seg) else "")
                 return Value(seg, "html <title>", note)
     if site and not M.is_domain(site):
         return Value(site, "html meta og:site_name", "the site publishing the page")
@@ -285,7 +285,7 @@ def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str], list[Line]
             sep = ";" if ";" in content_value else ","
             items = [v.strip() for v in content_value.split(sep)] if element in ("subject", "creator") else [content_value]
             for v in filter(None, items):
-                if not any(M._norm(v) == M._norm(o.value) for o in out.get(element, [])):
+                if not any(M.norm(v) == M.norm(o.value) for o in out.get(element, [])):
                     out.setdefault(element, []).append(Value(v, f"html meta {key}"))
     lang = (doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip()
     if lang and "language" not in out:

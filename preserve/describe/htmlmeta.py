@@ -23,7 +23,7 @@ _PUBLISHED = ("article:published_time", "og:published_time", "datepublished", "d
               "dcterms.issued", "dc.date", "dcterms.date", "date", "pubdate", "publishdate",
               "publication_date", "sailthru.date", "parsely-pub-date")
 _ARTICLE_TYPES = ("article", "newsarticle", "reportage", "report", "blogposting", "pressrelease",
-                  "webpage", "socialmediaposting", "scholarlyarticle", "techarticle", "event")
+                  "webpage", "socialmediaposting", "scholarlyarticle", "techarticle")
 
 
 @dataclass
@@ -141,7 +141,8 @@ def is_domain(name: str) -> bool:
     return bool(_DOMAIN.match(name.strip()))
 
 
-def _norm(s: str) -> str:
+def norm(s: str) -> str:
+    """Text for comparing two statements of a name or title: words only, case folded."""
     return re.sub(r"\W+", " ", s).strip().casefold()
 
 
@@ -154,9 +155,9 @@ def split_title(title: str, headlines: list[str]) -> tuple[str, list[str]] | Non
     parts = SEPARATOR.split(title[:MAX_TITLE])
     if not 2 <= len(parts) <= MAX_TITLE_PARTS:
         return None
-    wanted = {_norm(h) for h in headlines if h}
+    wanted = {norm(h) for h in headlines if h}
     found = [(i, j) for i in range(len(parts)) for j in range(i + 1, len(parts) + 1)
-             if (i, j) != (0, len(parts)) and _norm(_join(title, parts, i, j)) in wanted]
+             if (i, j) != (0, len(parts)) and norm(_join(title, parts, i, j)) in wanted]
     if not found:
         return None
     # the longest agreeing part: a headline is longer than a site logo's heading
@@ -175,13 +176,13 @@ def _join(title: str, parts: list[str], i: int, j: int) -> str:
 def strip_site(title: str, sites: list[str]) -> tuple[str, str] | None:
     """(headline, site) when <title> starts or ends with a known site name and a separator."""
     for site in sites:
-        if not site or _norm(site) == _norm(title):
+        if not site or norm(site) == norm(title):
             continue
         for m in SEPARATOR.finditer(title):
             left, right = title[: m.start()].strip(), title[m.end():].strip()
-            if _norm(right) == _norm(site) and left:
+            if norm(right) == norm(site) and left:
                 return left, right
-            if _norm(left) == _norm(site) and right:
+            if norm(left) == norm(site) and right:
                 return right, left
     return None
 
