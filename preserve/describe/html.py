@@ -50,16 +50,22 @@ def _words(el: Any) -> set[str]:
     return set(re.split(r"[\W_]+", f"{el.get('class') or ''} {el.get('id') or ''}".lower())) - {""}
 
 
-def _is_furniture(el: Any) -> bool:
-    """Navigation, banners, footers, forms, cookie and sharing boxes: not the page's content."""
-    if el.tag in _FURNITURE_TAGS or (el.get("role") or "").lower() in _FURNITURE_ROLES:
+def _is_furniture(el: Any, page_chars: int) -> bool:
+    """Navigation, banners, footers, forms, cookie and sharing boxes: not the page's content.
+
+    Only <nav> and navigation roles are dropped whatever their size; anything else that holds
+    half the page's text or its h1 is content (whole pages sit inside a <form> on some sites)."""
+    if el.tag == "nav" or (el.get("role") or "").lower() in ("navigation", "menubar", "menu"):
         return True
-    if el.get("aria-hidden") == "true" or el.get("hidden") is not None:
-        return True
+    hidden = el.get("aria-hidden") == "true" or el.get("hidden") is not None
     page_header = el.tag in ("header", "footer") and not any(a.tag in ("article", "main") for a in el.iterancestors())
-    if not page_header and not (_words(el) & _FURNITURE_WORDS and el.tag not in ("body", "html", "main", "article")):
+    named = bool(_words(el) & _FURNITURE_WORDS) and el.tag not in ("body", "html", "main", "article")
+    if not (hidden or page_header or named or el.tag in _FURNITURE_TAGS
+            or (el.get("role") or "").lower() in _FURNITURE_ROLES):
         return False
-    return next(el.iter("h1"), None) is None  # a banner holding the page's headline is kept
+    if next(el.iter("h1"), None) is not None:
+        return False  # a banner holding the page's headline is kept
+    return len(el.text_content()) * 2 < page_chars
 
 
 def main_content(doc: Any) -> Any:
@@ -80,9 +86,10 @@ def _drop(doc: Any) -> None:
     for bad in doc.xpath("//script|//style|//noscript|//template|//head|//iframe|//svg"):
         bad.drop_tree()
     stack = [doc]
+    page_chars = len(doc.text_content())
     while stack:  # furniture is dropped whole, so nothing inside it is looked at again
         for child in list(stack.pop()):
-            if isinstance(child.tag, str) and _is_furniture(child):
+            if isinstance(child.tag, str) and _is_furniture(child, page_chars):
                 child.drop_tree()
             elif isinstance(child.tag, str):
                 stack.append(child)

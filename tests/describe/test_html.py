@@ -185,3 +185,10 @@ def test_the_article_holding_the_h1_is_the_main_content_among_several():
     d = describe_html(page("<title>Boathouse opens</title>", body))
     assert first(d, "description")[0].startswith("The Lakeside Rowing Association opened")
     assert "Winter" not in " ".join(v.value for v in d.elements.get("subject", []))
+
+
+def test_a_page_inside_a_form_or_a_share_box_is_still_content():
+    d = describe_html(page("<title>Boathouse opens</title>",
+                           "<form id='aspnetForm'><div class='share-enabled'><h2>Boathouse opens</h2>" + BODY * 2
+                           + "</div></form>"))
+    assert first(d, "description")[0].startswith("The Lakeside Rowing Association opened")
