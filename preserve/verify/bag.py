@@ -209,6 +209,8 @@ def _check_fetch(view: BagView) -> list[Problem]:
     if absent:
         return [Problem("fetch-unsupported", "fetch.txt", f"{len(absent)} file(s) listed to be downloaded are not "
                         f"in the bag (first: {absent[0]!r}); the bag is incomplete and nothing is fetched")]
+    if any(p.code == "fetch-malformed" for p in view.problems):
+        return []  # its refused lines are the finding; "all present" would only be about the rest
     return [Problem("fetch-complete", "fetch.txt", "lists files to download, all present (nothing fetched)")]
 
 

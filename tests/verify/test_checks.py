@@ -160,10 +160,11 @@ def test_dart_like_1_0_bag(tmp_path: Path) -> None:
     assert {(p.code, p.path) for p in verify_bag(bag).problems} == {("tagfile-checksum-mismatch", "custom-tags/notes.txt")}
 
 
-def test_archivematica_like_aip_without_root_mets(tmp_path: Path) -> None:
+def test_archivematica_like_aip_with_its_mets_named_by_uuid(tmp_path: Path) -> None:
     uuid = "2b3c1f7e-0000-4a5b-8c9d-1234567890ab"
     files = {
-        f"data/METS.{uuid}.xml": b'<?xml version="1.0"?><mets:mets xmlns:mets="http://www.loc.gov/METS/"/>\n',
+        f"data/METS.{uuid}.xml": b'<?xml version="1.0"?><mets:mets xmlns:mets="http://www.loc.gov/METS/">'
+                                 b'<mets:structMap><mets:div/></mets:structMap></mets:mets>\n',
         f"data/objects/report-{uuid}.pdf": b"%PDF-1.4 fake",
         "data/objects/metadata/transfers/t-1/metadata.csv": b"filename,dc.title\nobjects/report.pdf,Report\n",
         "data/logs/fileFormatIdentification.log": b"ok\n",
