@@ -246,7 +246,9 @@ def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Me
             if lead is not None and start == lead.start(1):
                 mm.title_lead = True
     lede = True
+    texts: list[str] = []
     for number, text in body:
+        texts.append(text)
         if not text.strip():
             lede = lede and not any(m.count for m in found.values())  # a blank line after text ends the lede
             continue
@@ -265,7 +267,16 @@ def mentions(title: str | None, body: Iterable[tuple[int, str]]) -> dict[str, Me
             if _after_locative(text, start):
                 mm.locative += 1
         lede = False if hits or len(text) > 200 else lede
+    _drop_word_towns(found, "\n".join(texts))
     return found
+
+
+def _drop_word_towns(found: dict[str, Mention], text: str) -> None:
+    """Forget small towns whose name the text also writes in lower case: a word ("summit", "union")."""
+    for key, m in list(found.items()):
+        if m.place.kind == "city" and m.place.population < MIN_EXONYM_POPULATION and \
+                re.search(rf"(?<!\w){re.escape(m.place.name.lower())}(?!\w)", text):
+            del found[key]
 
 
 def covered(found: dict[str, Mention], latin_script: bool = True) -> list[Mention]:

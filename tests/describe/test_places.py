@@ -153,3 +153,10 @@ def test_us_counties_are_places():
     assert latin["Frederick County"].kind == "us-county" and latin["Frederick County"].code == "US"  # two states
     got = _covered(None, "Crews worked across Autauga County overnight.", "Roads in Autauga County reopen.")
     assert set(got) == {"Autauga County"} and got["Autauga County"].place.code == "US-AL"
+
+
+def test_small_town_whose_name_the_text_also_writes_as_a_word_is_dropped():
+    found = places.mentions(None, [(2, "Delegates met in Summit and in Summit again."), (3, "The summit ended.")])
+    assert "Summit" not in found
+    found = places.mentions(None, [(2, "Delegates met in Summit and in Summit again.")])
+    assert found["Summit"].count == 2
