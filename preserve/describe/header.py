@@ -23,13 +23,14 @@ _RELEASE_LABEL = re.compile(
     r"erklärung|comunicato(?: stampa)?|nota stampa|comunicado(?: de prensa)?|declaración|persbericht|"
     r"verklaring|пресс-релиз|заявление|بيان صحفي|بيان|הודעה לעיתונות|הודעה לעיתונאים|"
     r"プレスリリース|新闻稿)\s*[:.!–—-]*$", re.I)
-#: page furniture a saved web page keeps above its headline: skip links, cookie notices, bylines
+#: page furniture a saved web page keeps above its headline: skip links, menus, bylines, contacts
 _FURNITURE = re.compile(
     r"^(?:skip to\b.*|jump to\b.*|aller au contenu\b.*|passer au contenu\b.*|zum inhalt\b.*|"
     r"direkt zum inhalt\b.*|ir al contenido\b.*|saltar al contenido\b.*|vai al contenuto\b.*|"
     r"naar de inhoud\b.*|перейти к\b.*|toggle\b.*|menu|main menu|search|sign up\b.*|subscribe\b.*|"
     r"(?:submitted|posted|published|written|uploaded) by\b.*|by [A-Z][\w.]*(?: [A-Z][\w.]*){0,3}|"
-    r"(?:media |press )?contacts?\s*:.*|(?:https?://|www\.)\S+)$", re.I)
+    r"(?:media |press )?contacts?\s*:.*|share(?: this)?\b.{0,60}|(?:https?://|www\.)\S+|"
+    r"[^>»›|]*(?:\s[>»›|]\s[^>»›|]*){2,})$", re.I)  # the last: a breadcrumb or a menu bar, "A > B > C"
 _COOKIE = re.compile(r"\bcookies?\b", re.I)
 _SENTENCE_PUNCT = ".,;:…。，；：،؛"
 _CLOSERS = "\"”’'»)]】」』 "

@@ -148,3 +148,9 @@ def test_the_headline_line_is_never_a_creator() -> None:
     draft = analyse(split_lines(text))
     assert draft.elements["title"][0].value == "Orchard Society Plants Trees"
     assert all(v.value != "Orchard Society Plants Trees" for v in draft.elements.get("creator", []))
+
+
+@pytest.mark.parametrize("furniture", ["Home > News > Press releases", "Home | About us | News | Contact",
+                                       "Share this: Mail Print Post"])
+def test_breadcrumbs_menus_and_share_bars_are_furniture(furniture: str) -> None:
+    assert title_of(f"{furniture}\n\nBoathouse opens\n\n{BODY}") == "Boathouse opens"
