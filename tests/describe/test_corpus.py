@@ -26,7 +26,7 @@ EXPECTED = {
                                 creator=ABSENT, coverage=["Paris"], language="en",
                                 format="text/plain; charset=windows-1252"),
     "04-arabic.txt": dict(title="افتتاح مكتبة جديدة في بيروت", date="2019-03-15", creator=ABSENT,
-                          coverage=["Beirut"], language="ar", format="text/plain; charset=utf-8"),
+                          coverage=["بيروت"], language="ar", format="text/plain; charset=utf-8"),
     "05-day-first-weekday.txt": dict(title="Clinic extends opening hours", date="2019-03-05",
                                      creator=ABSENT, coverage=["Nairobi"], language="en"),
     "06-month-first-evidence.txt": dict(title="Orchard growers report record harvest", date="2018-04-11",
