@@ -148,20 +148,25 @@ TEXT_FIRST = ("date", "creator")
 
 
 def draft_document(embedded: Mapping[str, Sequence[Value]], lines: Sequence[Line], *, filename: str,
-                   notes: Sequence[str] = (), **context: Any) -> Draft:
+                   notes: Sequence[str] = (), text_first: Sequence[str] = TEXT_FIRST, **context: Any) -> Draft:
     """One draft from a document's embedded values and its text lines (the rules in the module doc).
 
-    ``context`` is passed on to :func:`preserve.describe.text.analyse` (config_language,
-    address_country).
+    ``text_first``: the elements whose text values win over embedded ones (an e-mail's From header
+    names its sender better than its body does, so a message passes only "date"). ``context`` is
+    passed on to :func:`preserve.describe.text.analyse` (config_language, address_country).
     """
     kept_notes: list[str] = list(notes)
     kept = _filter(embedded, filename, kept_notes)
-    draft = analyse(lines, title_known="title" in kept, description_known="description" in kept, **context) \
+    embedded_first = [e for e in TEXT_FIRST if e not in text_first and e in kept]
+    draft = analyse(lines, title_known="title" in kept, description_known="description" in kept,
+                    creator_known="creator" in embedded_first, date_known="date" in embedded_first, **context) \
         if any(line.text.strip() for line in lines) else Draft()
+    for element in embedded_first:
+        draft.elements[element] = kept.pop(element)
     for element in EMBEDDED_FIRST:
         if element in kept:
             draft.elements[element] = kept.pop(element)
-    for element in TEXT_FIRST:
+    for element in text_first:
         values = kept.pop(element, [])
         if values and not draft.elements.get(element):
             draft.elements[element] = [Value(v.value, v.provenance,

@@ -119,9 +119,17 @@ def describe_markdown(text: str, **context: Any) -> Draft:
     """Front matter values win; the body fills what front matter does not give."""
     data, body, first, problem = split_front_matter(text)
     known, notes = front_matter_values(data or {})
+    # A front-matter author is often the person who posted the page, not the issuing
+    # organisation: the text's issuers win, the author fills in where the text names none.
+    authors = known.pop("creator", [])
     draft = analyse(split_lines(body, first), title_known="title" in known, date_known="date" in known,
-                    description_known="description" in known, creator_known="creator" in known, **context)
+                    description_known="description" in known, **context)
     draft.elements.update(known)
+    if authors and draft.elements.get("creator"):
+        notes.append("creator: the text's issuers were kept over the front matter's "
+                     + ", ".join(repr(v.value) for v in authors))
+    elif authors:
+        draft.elements["creator"] = authors
     if problem:
         draft.notes.append(problem)
     draft.notes.extend(notes)

@@ -74,7 +74,7 @@ def describe_message(path: Path, name: str, *, limits: Limits = DEFAULT_LIMITS, 
         notes.append(f"e-mail: body not read ({type(exc).__name__}: {str(exc)[:160]})")
     if msg.defects:
         notes.append(f"e-mail: {len(msg.defects)} format defect(s), first: {type(msg.defects[0]).__name__}")
-    return draft_document(embedded, lines, filename=name, notes=notes, **context)
+    return draft_document(embedded, lines, filename=name, notes=notes, text_first=("date",), **context)
 
 
 def read_message(path: Path, limits: Limits, notes: list[str]) -> EmailMessage:

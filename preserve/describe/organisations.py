@@ -3,8 +3,9 @@
 Evidence, strongest first: a signatories list (every signatory), a "(Source: X)" credit,
 an "About X" heading or an "X is a ... / has established itself as ..." boilerplate
 paragraph in the second half, a first-person opening ("Today the X ...", "X today
-announced ..."), an organisation named in a contact block. Other bodies the text names
-are not creators.
+announced ..."), an organisation named in a contact block, the issuers' other places
+(:mod:`preserve.describe.issuers`), a closing sign-off ("- The X Team"). Other bodies the
+text names are not creators.
 """
 from __future__ import annotations
 
@@ -109,7 +110,7 @@ def find_creators(lines: list[Line], body_start: int = 0) -> list[Creator]:
         return found
     paras = paragraphs(lines)
     found = [*source_credits(lines), *about_and_boilerplate(lines, paras), *opening(paras, body_start),
-             *contact_block(lines), *issuers(lines, body_start)]
+             *contact_block(lines), *issuers(lines, body_start), *sign_off(lines)]
     return _unique(_spelled_out(found, lines))
 
 
@@ -121,6 +122,20 @@ def _spelled_out(found: list[Creator], lines: list[Line]) -> list[Creator]:
     text = "\n".join(l.text for l in lines)
     defined = abbreviations(text)
     return [Creator(spelled_out(c.name, text, defined), c.line, c.how) for c in found]
+
+
+#: a closing line that signs the text: a dash, then a short capitalised name ("- The X Team")
+_SIGN_OFF = re.compile(r"^[-–—―]{1,2}\s*((?:The\s+)?[A-Z][\w&'’.-]*(?:\s+[\w&'’.-]+){0,7})\s*$")
+
+
+def sign_off(lines: list[Line]) -> list[Creator]:
+    """The name a text signs off with, on one of its last three lines: "- The X Team"."""
+    tail = [line for line in lines if line.text.strip()][-3:]
+    for line in reversed(tail):
+        m = _SIGN_OFF.match(line.text.strip())
+        if m and not m.group(1).rstrip(".").endswith(("http", "www")):
+            return [Creator(m.group(1).rstrip(" ."), line.number, "sign-off ('- The X Team' at the end)")]
+    return []
 
 
 def source_credits(lines: list[Line]) -> list[Creator]:

@@ -20,7 +20,7 @@ CreatorRule = Literal["signatories list", "source credit", "'About' heading",
                       "dateline credit ('Place (ORG) -')", "byline ('Statement by X', 'Publisher: X')",
                       "label line ('Statements X', 'Nota X')", "signed by ... (in running text)",
                       "subject of the opening sentence", "masthead line", "signature block ('Name, Role of X')",
-                      "boilerplate ('X is a project of Y')"]
+                      "boilerplate ('X is a project of Y')", "sign-off ('- The X Team' at the end)"]
 
 
 @dataclass(frozen=True)

@@ -136,3 +136,13 @@ def test_a_contact_block_in_german_names_organisations_not_people():
 def test_the_parent_of_a_project_is_the_issuer():
     text = "Wir laden ein.\n\n„Stadtkarte“ ist ein Projekt der Offene Daten Stiftung Nord. Danke!"
     assert creators(text) == ["Offene Daten Stiftung Nord"]
+
+
+def test_a_dash_sign_off_at_the_end_names_the_issuer() -> None:
+    from preserve.describe.organisations import sign_off
+
+    lines = split_lines("Ferry timetable changes\n\nThe winter timetable starts on Monday.\n\n"
+                        "Questions go to the harbour office.\n\n- The Millbrook Harbour Team\n")
+    assert [c.name for c in sign_off(lines)] == ["The Millbrook Harbour Team"]
+    body = split_lines("A note\n\nThe ferry runs daily - the harbour office says so.\n")
+    assert sign_off(body) == []
