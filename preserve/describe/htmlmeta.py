@@ -137,7 +137,7 @@ def jsonld_publisher(page: PageMeta) -> str:
 
 
 def is_domain(name: str) -> bool:
-    """Whether a site name is only a domain name (whitehouse.gov), which names no organisation."""
+    """Whether a site name is only a domain name (example.org), which names no organisation."""
     return bool(_DOMAIN.match(name.strip()))
 
 

@@ -219,7 +219,7 @@ def _prose(text: str) -> bool:
 
 
 def _dateline_cut(sentence: str) -> str:
-    """The sentence without a dateline ("Frederick, MD -- ", "Bonn, 04.07.2022. ")."""
+    """The sentence without a dateline ("Millbrook, OH -- ", "Eastwick, 04.07.2022. ")."""
     m = re.match(r"^[^\W\d_][^.!?–—]{0,60}?\s(?:--|[–—-])\s+", sentence)
     if m and re.search(r"[,(\d]|^[^a-z]+$", m.group(0)):
         return sentence[m.end():]

@@ -116,7 +116,7 @@ def find_creators(lines: list[Line], body_start: int = 0) -> list[Creator]:
 
 def _spelled_out(found: list[Creator], lines: list[Line]) -> list[Creator]:
     """Each creator as the text spells it out: "HOT" as "Humanitarian OpenStreetMap Team (HOT)"
-    when the text defines it, "Information Service" as "United Nations Information Service"."""
+    when the text defines it, "Water Board" as "Green Valley Water Board"."""
     if not found:
         return found
     text = "\n".join(l.text for l in lines)
@@ -228,7 +228,7 @@ def _unique(found: list[Creator]) -> list[Creator]:
             unique.append(c)
     if len(unique) > 200:
         return unique  # a long list: its names stand as written (the check below is quadratic)
-    # a name inside a longer one found too ("CICR" in "Comité ... (CICR)") is that one
+    # a name inside a longer one found too ("RWT" in "Riverside Water Trust (RWT)") is that one
     return [c for c in unique
             if not any(o is not c and len(o.name) > len(c.name)
                        and re.search(rf"(?<!\w){re.escape(c.name)}(?!\w)", o.name, re.I) for o in unique)]

@@ -1,9 +1,9 @@
 """Organisation names in running text: where a name starts and ends, and its spelled-out form.
 
-A name is a run of capitalised words joined by connectives ("Office of the High Commissioner
-for Human Rights"); after an organisation-type word (Council, Conseil, Verband, Фонд ...) the
-run may also take lowercase words behind a connective ("Conseil des droits de l'homme") or a
-lowercase adjective ("Comité international de la Croix-Rouge"), as Romance and Slavic names
+A name is a run of capitalised words joined by connectives ("Office of the Commissioner
+for Rural Water"); after an organisation-type word (Council, Conseil, Verband, Фонд ...) the
+run may also take lowercase words behind a connective ("Conseil des rivières de l'ouest") or a
+lowercase adjective ("Comité national de la Sécurité routière"), as Romance and Slavic names
 do. The type words are a small multilingual list of kinds of organisation, never names.
 An abbreviation is expanded when the text defines it: "Name (ABBR)".
 """
@@ -61,7 +61,7 @@ e di da della delle dei degli per und für der die das zur zum von van voor het 
 """.split())
 #: English names take no lowercase word after a connective ("Union calls on the city")
 _EN_CONNECT = frozenset("of for and the on to &".split())
-#: adjective (and Russian genitive) endings of Romance, German and Russian names ("Comité international", "Cancillería argentina")
+#: adjective (and Russian genitive) endings of Romance, German and Russian names ("Comité national", "Agencia chilena")
 _ADJECTIVE = re.compile(r"(?:al|ale|ales|aux|el|elle|ien|ienne|ais|aise|ois|oise|ique|in|ine|ain|aine|é|ée|"
                         r"és|ées|iste|if|ive|o|a|os|as|isch|ische|ischen|ый|ий|ой|ая|ое|и|ы|я)$")
 ARTICLES = frozenset("the a le la les l' l’ die der das el los las il lo gli de het een".split())
@@ -160,7 +160,7 @@ _ABBR = re.compile(r"\s\(([^\W\d_][\w.&-]{1,11})\)")
 
 
 def _abbreviation(word: str) -> bool:
-    """True when word looks like an abbreviation: two or more capitals (CoNGO, OKF, ICRC)."""
+    """True when word looks like an abbreviation: two or more capitals (RWT, OKF, CoDEV)."""
     return sum(c.isupper() for c in word) >= 2
 
 
@@ -177,8 +177,8 @@ def defined_before(text: str, paren: int, abbr: str) -> str | None:
         if found and toks[found[0] - 1][2] == len(window):
             return window[s:]
         if found and found[1]:
-            # a typed name may run on in lowercase up to the parenthesis ("Conférence des
-            # organisations non gouvernementales ... (CoNGO)") within one clause
+            # a typed name may run on in lowercase up to the parenthesis ("Réseau des
+            # associations de quartier ... (RAQ)") within one clause
             rest = window[s:]
             if not re.search(r"[.;:!?()\n]", rest) and len(rest.split()) <= 16:
                 return rest
@@ -205,7 +205,7 @@ def spelled_out(name: str, text: str, defined: dict[str, str]) -> str:
     if name.casefold() in defined:
         return defined[name.casefold()]
     best = name
-    flags = re.I if " " in name else 0  # a one-word name ("VOICE") only as written
+    flags = re.I if " " in name else 0  # a one-word name ("HARBOUR") only as written
     for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", text[:20000], flags):
         window_start = max(0, m.start() - 80)
         window = text[window_start:m.end()]
