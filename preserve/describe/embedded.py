@@ -18,8 +18,10 @@ Describers never read more than :class:`Limits` allow; a bound reached becomes a
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any, Mapping, Sequence
 
@@ -96,6 +98,22 @@ def junk_creator(value: str) -> str | None:
     if _LOGIN.match(creator):
         return "looks like a login name"
     return None
+
+
+@lru_cache(maxsize=1)
+def accepted_languages() -> frozenset[str]:
+    """The language codes the record schema accepts (ISO 639-1, zxx, und)."""
+    from preserve._runtime.resources import schemas_dir
+
+    schema = json.loads((schemas_dir() / "dublin-core.schema.json").read_text(encoding="utf-8"))
+    return frozenset(schema["properties"]["language"]["items"]["enum"])
+
+
+def language_code(tag: str) -> str | None:
+    """The record's code for a language tag as metadata writes it ("en-GB", "de_DE", "fr, en"): its
+    primary subtag (BCP 47) when the schema accepts it, else None."""
+    primary = re.split(r"[-_,;\s]", tag.strip(), maxsplit=1)[0].lower()
+    return primary if primary in accepted_languages() else None
 
 
 def embedded_date(raw: str, where: str, notes: list[str]) -> Value | None:

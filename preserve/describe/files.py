@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from preserve.describe.binary import describe_size, sniff_mime
-from preserve.describe.encoding import decode
+from preserve.describe.encoding import Decoded, decode
 from preserve.describe.kinds import Kind, dcmi_type, describe_with, ext_of, kind_of
 from preserve.describe.lines import split_lines
 from preserve.describe.places import last_country
@@ -53,6 +53,11 @@ def describe_bytes(data: bytes, name: str, config: CollectionConfig | None = Non
     if decoded is None:
         draft, mime = _describe_binary(data, name)
         return draft, mime, None
+    return _describe_decoded(decoded, name, config)
+
+
+def _describe_decoded(decoded: Decoded, name: str, config: CollectionConfig | None) -> tuple[Draft, str, str]:
+    """Draft of a decoded text document: (draft, format value, encoding)."""
     mime = text_kind(name, decoded.text)
     fmt = f"{mime}; charset={decoded.encoding}"
     draft = _draft_text(decoded.text, mime, config or CollectionConfig())
@@ -77,6 +82,8 @@ def describe_file(f: ReleaseFile, config: CollectionConfig | None = None) -> tup
         return Draft(), "application/octet-stream", None, [f"{f.relpath}: cannot be read ({exc.strerror or exc})"]
     decoded = decode(head if len(head) < SNIFF_BYTES else head[:SNIFF_BYTES - 4])
     kind, mime, how = kind_of(head, f.relpath, decoded is not None)
+    if kind == "text" and decoded is not None and len(head) < SNIFF_BYTES:  # the whole file: decoded already
+        return (*_describe_decoded(decoded, f.relpath, config), [])
     if kind == "text":
         data, note = read_document(f)
         draft, fmt, encoding = describe_bytes(data, f.relpath, config)

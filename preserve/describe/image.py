@@ -32,11 +32,9 @@ from preserve.describe.embedded import DEFAULT_LIMITS, Limits, clean, embedded_d
 from preserve.describe.media import BoundedFile, open_bounded, why
 from preserve.describe.message import header_date
 from preserve.describe.text import Draft
+from preserve.describe.xmp import property_values
 from preserve.record import Value
 
-NS = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "dc": "http://purl.org/dc/elements/1.1/",
-      "photoshop": "http://ns.adobe.com/photoshop/1.0/"}
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: the elements an image's metadata can give, in the order they are settled
 ELEMENTS = ("title", "creator", "description", "date", "rights", "subject")
 _CAMERA_CAPTION = re.compile(r"^[A-Z0-9 ._-]*\b(DIGITAL CAMERA|CAMERA|DSC|DIGITAL STILL|IMAGE)\b[A-Z0-9 ._-]*$")
@@ -146,26 +144,10 @@ def _xmp(im: Any, limits: Limits, notes: list[str]) -> list[Found]:
     root = parse_xml(bytes(packet).strip(b"\x00 \t\r\n"), max_bytes=limits.max_member_bytes).getroot()
     out: list[Found] = []
     for prefix, local, element in _XMP:
-        values = xmp_values(root, prefix, local)
+        values = [c for c in map(clean, property_values(root, f"{prefix}:{local}")) if c]
         if values:
             out.append((element, f"XMP {prefix}:{local}", values))
     return out
-
-
-def xmp_values(root: Any, prefix: str, local: str) -> list[str]:
-    """The values of one XMP property: its rdf:Alt (x-default first), Seq or Bag items, its text,
-    or an attribute of rdf:Description (XMP Part 1 §7.9, simple properties as attributes)."""
-    tag, li, alt = f"{{{NS[prefix]}}}{local}", f"{{{NS['rdf']}}}li", f"{{{NS['rdf']}}}Alt"
-    out: list[str] = []
-    for desc in root.iter(f"{{{NS['rdf']}}}Description"):
-        if desc.get(tag):
-            out.append(desc.get(tag))
-        for prop in desc.findall(tag):
-            items = list(prop.iter(li))
-            if prop.find(alt) is not None:  # alternatives by language: one value, x-default first
-                items = sorted(items, key=lambda item: item.get(_XML_LANG) != "x-default")[:1]
-            out.extend([(item.text or "") for item in items] if items else [prop.text or ""])
-    return [c for c in map(clean, out) if c]
 
 
 def _iptc(im: Any, limits: Limits, notes: list[str]) -> list[Found]:

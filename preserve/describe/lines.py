@@ -83,6 +83,8 @@ def paragraphs(lines: list[Line]) -> list[list[Line]]:
 
 
 #: the writing systems script_of tells apart
+#: the characters of scripts written without spaces between words (kana, CJK ideographs)
+UNSPACED_CHARS = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff"
 Script = Literal["latin", "greek", "cyrillic", "hebrew", "arabic", "indic", "thai", "cjk", "hangul"]
 #: (first code point, last code point, script), in order
 _SCRIPT_RANGES: tuple[tuple[int, int, Script], ...] = (

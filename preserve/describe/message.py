@@ -29,7 +29,7 @@ from email.parser import BytesFeedParser
 from pathlib import Path
 from typing import Any, Iterator
 
-from preserve.describe.embedded import DEFAULT_LIMITS, Limits, clean, clip_lines, draft_document, embedded_date
+from preserve.describe.embedded import DEFAULT_LIMITS, Limits, clean, clip_lines, draft_document, embedded_date, language_code
 from preserve.describe.lines import Line
 from preserve.describe.text import Draft
 from preserve.fixity import open_for_reading
@@ -196,8 +196,8 @@ def header_date(raw: str, where: str, notes: list[str]) -> Value | None:
 def _language(msg: EmailMessage, notes: list[str]) -> list[Value]:
     """The Content-Language header's first tag, when it is an ISO 639-1 code."""
     raw = clean(str(msg.get("content-language") or ""))
-    code = re.split(r"[-_,\s]", raw, maxsplit=1)[0].lower()
-    if re.fullmatch(r"[a-z]{2}", code):
+    code = language_code(raw)
+    if code is not None:
         return [Value(code, "e-mail header Content-Language", f"stated {raw!r}")]
     if raw:
         notes.append(f"language: Content-Language {raw!r} has no two-letter code; ignored")

@@ -15,17 +15,15 @@ a missing part) becomes a note; what was read before it is kept.
 """
 from __future__ import annotations
 
-import json
 import re
 import time
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
 from lxml import etree
 
 from preserve.describe import odf, ooxml
-from preserve.describe.embedded import DEFAULT_LIMITS, Limits, clean, clip_lines, draft_document, embedded_date
+from preserve.describe.embedded import DEFAULT_LIMITS, Limits, clean, clip_lines, draft_document, embedded_date, language_code
 from preserve.describe.text import Draft
 from preserve.describe.zipsafe import Container, TextBudget, ZipRefused, open_container, read_failure, xml_events
 from preserve.fixity import read_head
@@ -97,15 +95,6 @@ describe_docx = describe_office  # the kind is read from the container, whatever
 
 
 # --- values --------------------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _language_codes() -> frozenset[str]:
-    """The language codes the record schema accepts (ISO 639-1, zxx, und)."""
-    from preserve._runtime.resources import schemas_dir
-
-    schema = json.loads((schemas_dir() / "dublin-core.schema.json").read_text(encoding="utf-8"))
-    return frozenset(schema["properties"]["language"]["items"]["enum"])
-
-
 def property_values(props: list[tuple[str, str, str]], notes: list[str]) -> dict[str, list[Value]]:
     """Embedded values from (DC element, provenance, text): dates and languages normalised, values
     longer than the record allows dropped with a note."""
@@ -130,8 +119,8 @@ def property_values(props: list[tuple[str, str, str]], notes: list[str]) -> dict
 
 def _language(text: str, where: str, notes: list[str]) -> Value | None:
     """An ISO 639-1 code from a BCP 47 tag ("en-GB" -> "en"), None with a note when it is not one."""
-    primary = re.split(r"[-_]", text.strip(), maxsplit=1)[0].lower()
-    if primary in _language_codes():
+    primary = language_code(text)
+    if primary is not None:
         return Value(primary, where, f"tag {text!r}" if primary != text else None)
     notes.append(f"language: {where} value {text!r} is not an ISO 639-1 language; ignored")
     return None

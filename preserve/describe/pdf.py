@@ -33,8 +33,9 @@ from pypdf import PageObject, PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 from preserve.describe.embedded import (DEFAULT_LIMITS, Limits, clean, clip_lines, draft_document, embedded_date,
-                                        junk_creator, junk_title)
+                                        junk_creator, junk_title, language_code)
 from preserve.describe.text import Draft
+from preserve.describe.xmp import property_values
 from preserve.fixity import open_regular
 from preserve.record import Value
 from preserve.xml.safe import parse_xml
@@ -53,10 +54,6 @@ _INFO_KEYS = {"title": "/Title", "creator": "/Author", "description": "/Subject"
               "date": "/CreationDate"}
 _XMP_KEYS = {"title": "dc:title", "creator": "dc:creator", "description": "dc:description",
              "subject": "dc:subject", "language": "dc:language", "rights": "dc:rights", "date": "xmp:CreateDate"}
-_NS = {"rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#", "dc": "http://purl.org/dc/elements/1.1/",
-       "xmp": "http://ns.adobe.com/xap/1.0/"}
-_RDF = f"{{{_NS['rdf']}}}"
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: a store's (element, text, provenance) properties and its modification date
 Properties = tuple[list[tuple[str, str, str]], str | None]
 
@@ -250,34 +247,15 @@ def _xmp_properties(reader: PdfReader) -> Properties:
         raise ValueError(f"{len(data)} bytes is over the limit of {MAX_XMP_BYTES}")
     tree = parse_xml(data.lstrip(b" \t\r\n\x00"), max_bytes=MAX_XMP_BYTES)
     found = [(element, raw, f"{XMP}: {prop}") for element, prop in _XMP_KEYS.items()
-             for raw in _xmp_property(tree, prop)]
-    modified = _xmp_property(tree, "xmp:MetadataDate") or _xmp_property(tree, "xmp:ModifyDate")
+             for raw in property_values(tree, prop)]
+    modified = property_values(tree, "xmp:MetadataDate") or property_values(tree, "xmp:ModifyDate")
     return found, modified[0] if modified else None
-
-
-def _xmp_property(tree: Any, prop: str) -> list[str]:
-    """The values of one property in every top rdf:Description: an attribute, a simple element, the
-    x-default (else first) item of an rdf:Alt, every item of an rdf:Seq or rdf:Bag (XMP Part 1 §7.5-7.7)."""
-    prefix, local = prop.split(":")
-    qname = f"{{{_NS[prefix]}}}{local}"
-    values: list[str] = []
-    for desc in tree.getroot().iter(_RDF + "Description"):
-        if desc.getparent() is None or desc.getparent().tag != _RDF + "RDF":
-            continue
-        values.extend([desc.get(qname)] if desc.get(qname) else [])
-        for node in desc.iterfind(qname):
-            container = next((c for c in node if c.tag in (_RDF + "Alt", _RDF + "Seq", _RDF + "Bag")), None)
-            items = [node] if container is None else [li for li in container if li.tag == _RDF + "li"]
-            if container is not None and container.tag == _RDF + "Alt" and items:
-                items = [next((li for li in items if li.get(_XML_LANG) == "x-default"), items[0])]
-            values.extend("".join(item.itertext()) for item in items)
-    return values
 
 
 def _language(raw: str, where: str, notes: list[str]) -> list[Value]:
     """An ISO 639-1 code from an RFC 3066 tag ("en-GB" gives "en"); a note for anything else."""
-    code = raw.split("-")[0].lower()
-    if re.fullmatch(r"[a-z]{2}", code):
+    code = language_code(raw)
+    if code is not None:
         return [Value(code, where, f"tag {raw!r}" if code != raw else None)]
     notes.append(f"language: {where} {raw!r} is not an ISO 639-1 language tag; ignored")
     return []

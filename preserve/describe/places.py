@@ -24,6 +24,7 @@ from preserve.describe.gazetteer import (  # noqa: F401  (re-exported: the gazet
     GAZETTEER_FORMAT, MIN_EXONYM_POPULATION, Gazetteer, Place, PlaceKind, build_gazetteer, gazetteer, is_latin,
     pack_gazetteer,
     unpack_gazetteer)
+from preserve.describe.lines import UNSPACED_CHARS
 
 #: prepositions (and "about" words) after which a place is where something happens or what it
 #: is about, in the languages most releases use; an article or an elided one may follow
@@ -45,7 +46,7 @@ _WINDOW = 80  # characters before a place name that _after_locative looks at fir
 #: one-letter prefixes written on the word: Arabic (wa-, bi-, li-, fa-, ka-), Hebrew (be-, le-, me-, ve-, ha-, she-, ke-)
 _PREFIXES = ("و", "ب", "ل", "ف", "ك", "وب", "ول", "في", "ال", "ב", "ל", "מ", "ו", "ה", "ש", "כ", "וב", "ול", "מה", "בה")
 #: scripts written without spaces between words: places are found as substrings
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
+_UNSPACED = re.compile(f"[{UNSPACED_CHARS}]+")
 #: before a small town's name, an article ("the Summit") or a capitalised word ("World Summit")
 #: makes it a common noun or the end of another proper name
 _ARTICLE_BEFORE = re.compile(r"(?:(?:(?:^|\W)(?i:the|a|an|le|la|les|der|die|das|el|los|las|il|lo|het)|[A-Z\u00c0-\u00de][\w’'-]*[a-zà-ÿ])\s+|\b[lL]['’])$")

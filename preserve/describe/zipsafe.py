@@ -40,7 +40,7 @@ from lxml import etree
 from preserve.describe.embedded import Limits
 from preserve.errors import UnsafeXMLError
 from preserve.fixity import open_for_reading
-from preserve.xml.safe import DOCTYPE_REASON, has_doctype_marker
+from preserve.xml.safe import DOCTYPE_REASON, has_doctype_marker, safe_pull_parser
 
 CHUNK = 64 << 10
 MAX_MEMBERS = 20_000              # a large workbook or deck holds a few thousand parts
@@ -53,9 +53,6 @@ _EOCD = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 _ZIP64_EOCD = b"PK\x06\x06"
 _DRIVE = re.compile(r"^[A-Za-z]:")
-#: lxml parser options equal to preserve.xml.safe.safe_parser's, for the pull parser it cannot make
-_SAFE_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                     huge_tree=False, remove_pis=False, collect_ids=False)
 
 
 class ZipRefused(Exception):
@@ -233,7 +230,7 @@ def xml_events(chunks: Iterable[bytes], tags: Sequence[str], events: Sequence[st
     ``stopped`` attribute is set, as :class:`Member`'s), the document is left unfinished rather
     than reported as cut.
     """
-    parser = etree.XMLPullParser(events=tuple(events), tag=list(tags), **_SAFE_OPTIONS)
+    parser = safe_pull_parser(tuple(events), list(tags))
     tail, gap = b"", 0
     for chunk in chunks:
         if has_doctype_marker(tail + chunk):

@@ -97,15 +97,19 @@ class RecordCheck:
 PERSON_GIVEN = frozenset({"curator sheet", "collection config"})
 
 
-def drop_wrong_extracted(record: Record) -> list[str]:
+def drop_wrong_extracted(record: Record, problems: Sequence[RecordProblem] | None = None) -> list[str]:
     """Remove from record every extracted value the schema rejects; a note for each (returned too).
+
+    ``problems``: the record's wrong values when the caller has them already.
 
     Only a person's wrong value stops a release: a value preserve drafted from a document (an
     HTML lang attribute that is no ISO 639-1 code, an embedded date that does not exist) is
     dropped, and the element is then as if the document were silent.
     """
     dropped: list[str] = []
-    for problem in validate_record(plain(record), record.release_id):
+    if problems is None:
+        problems = validate_record(plain(record), record.release_id)
+    for problem in problems:
         values = record.elements.get(problem.field, [])
         bad = [v for v in values if v.value == problem.value and v.provenance not in PERSON_GIVEN]
         for v in bad:
@@ -119,9 +123,10 @@ def drop_wrong_extracted(record: Record) -> list[str]:
 
 def check_record(record: Record) -> RecordCheck:
     """Check one record at both levels, after dropping its wrong extracted values (drop_wrong_extracted)."""
-    drop_wrong_extracted(record)
-    return RecordCheck(record.release_id, tuple(validate_record(plain(record), record.release_id)),
-                       tuple(missing_for_deposit(record)))
+    errors = validate_record(plain(record), record.release_id)
+    if errors and drop_wrong_extracted(record, errors):
+        errors = validate_record(plain(record), record.release_id)
+    return RecordCheck(record.release_id, tuple(errors), tuple(missing_for_deposit(record)))
 
 
 def problem_line(problem: RecordProblem) -> str:

@@ -30,21 +30,23 @@ _DOCTYPE_MARKERS = tuple(
 _DOCTYPE_UTF8 = _DOCTYPE_MARKERS[0]
 
 
+#: the hardened lxml parser options: no entity resolution, no DTD, no network, no huge trees
+SAFE_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                    huge_tree=False, remove_pis=False, collect_ids=False)
+
+
 def safe_parser(**extra) -> etree.XMLParser:
-    """A hardened lxml parser: no entity resolution, no DTD, no network, no huge trees.
+    """A hardened lxml parser (SAFE_OPTIONS).
 
     ``extra`` adds lxml parser options that do not weaken these (a ``target``, a ``schema``).
     """
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_pis=False,
-        collect_ids=False,
-        **extra,
-    )
+    return etree.XMLParser(**SAFE_OPTIONS, **extra)
+
+
+def safe_pull_parser(events: tuple[str, ...], tags: list[str]) -> etree.XMLPullParser:
+    """A hardened lxml pull parser (SAFE_OPTIONS) for a document fed in chunks. lxml does not
+    refuse a DOCTYPE in it: the feeder looks for one in each chunk (:func:`has_doctype_marker`)."""
+    return etree.XMLPullParser(events=events, tag=tags, **SAFE_OPTIONS)
 
 
 def has_doctype_marker(data: bytes) -> bool:
