@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from preserve.pipeline import content_path
+from helpers.paths import in_bag
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -43,7 +43,7 @@ def test_json_output(collection: Path, tmp_path: Path) -> None:
     doc = json.loads(res.stdout)
     assert doc["ok"] and [b["status"] for b in doc["bags"]] == ["created"] * 3
     bag = tmp_path / "b" / "alpha"
-    (bag / "data" / content_path("alpha.txt")).write_text("tampered")
+    in_bag(bag, "alpha.txt").write_text("tampered")
     res = preserve("verify", str(tmp_path / "b"), "--json", cwd=tmp_path)
     assert res.returncode == 1
     doc = json.loads(res.stdout)
@@ -54,7 +54,7 @@ def test_json_output(collection: Path, tmp_path: Path) -> None:
 
 def test_verify_reports_failed_line_per_bag(collection: Path, tmp_path: Path) -> None:
     preserve("bag", str(collection), "--out", str(tmp_path / "b"), cwd=tmp_path)
-    (tmp_path / "b" / "beta" / "data" / content_path("beta.txt")).unlink()
+    in_bag(tmp_path / "b" / "beta", "beta.txt").unlink()
     res = preserve("verify", str(tmp_path / "b"), cwd=tmp_path)
     assert res.returncode == 1
     assert f"FAILED {tmp_path / 'b' / 'beta'}" in res.stdout

@@ -116,7 +116,7 @@ def test_one_warning_per_release_names_rights_and_where_to_supply_them(intake) -
 
 
 def dc(out: Path, release: str) -> dict:
-    return json.loads((out / release / "data" / "metadata" / "descriptive" / "dc.json").read_text())
+    return json.loads((out / release / "data" / release / "metadata" / "descriptive" / "dc.json").read_text())
 
 
 def values(record: dict, element: str) -> list[str]:

@@ -1,6 +1,6 @@
 """The facts a package is built from, shared by the METS, PREMIS and package builders.
 
-Paths inside the package (relative to the bag's ``data/``), the content files with their fixity
+Paths inside the package (relative to its root folder, ``data/<release id>/`` in the bag), the content files with their fixity
 and format, everything known about one release (:class:`PackageInput`), a file as METS lists it
 (:class:`FileEntry`) and the one xs:dateTime form. Data only: no builder imports another.
 """
@@ -32,8 +32,17 @@ PACKAGE_TYPES: tuple[PackageType, ...] = ("SIP", "AIP")
 
 
 def content_path(relpath: str) -> str:
-    """Path inside data/ of a release file (original relative path kept)."""
+    """Path of a release file inside the package root folder (original relative path kept)."""
     return CONTENT_PREFIX + relpath
+
+
+def in_payload(release_id: str, relpath: str) -> str:
+    """Path inside the bag's data/ of a package file: in the package root folder named by the release.
+
+    E-ARK CSIP (CSIPSTR1-2): one root folder named by the package; E-ARK AIP (AIP31): that folder
+    is the payload of the bag, ``data/<release id>/METS.xml``.
+    """
+    return f"{release_id}/{relpath}"
 
 
 @dataclass(frozen=True)

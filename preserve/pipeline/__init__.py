@@ -24,12 +24,17 @@ from preserve.errors import InputError, PreserveError
 from preserve.fixity import ProgressFn, default_jobs
 from preserve.intake.config import CollectionConfig, load_config
 from preserve.intake.releases import Discovery, Release, discover
-from preserve.package.model import content_path
+from preserve.package.model import content_path, in_payload
 from preserve._runtime.workers import run_tasks, start_method
 
 # The names callers import from here (the CLI, preserve's public API, scripts).
 __all__ = ["BagOptions", "BagOutcome", "CollectionResult", "ReleaseTask", "bag_collection", "bag_release",
-           "check_output", "content_path", "prepare", "prepare_source", "release_workers"]
+           "check_output", "content_path", "payload_path", "prepare", "prepare_source", "release_workers"]
+
+
+def payload_path(release_id: str, relpath: str) -> str:
+    """Where a release's file is in its bag, relative to data/: ``<id>/representations/rep1/data/<relpath>``."""
+    return in_payload(release_id, content_path(relpath))
 
 
 def check_output(source: Path, out: Path) -> None:

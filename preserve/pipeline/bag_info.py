@@ -14,7 +14,7 @@ from preserve.bag.tagfiles import EMPTY_DIR_FIELD, FINGERPRINT_FIELD, encode_pat
 from preserve.fixity import Fixity
 from preserve.intake.config import CollectionConfig
 from preserve.intake.releases import Release
-from preserve.package.model import content_path
+from preserve.package.model import content_path, in_payload
 from preserve.record import Record, is_placeholder
 
 
@@ -75,6 +75,6 @@ def bag_info_fields(release: Release, config: CollectionConfig, created: datetim
 
 def preserve_fields(release: Release, fingerprint_value: str) -> list[tuple[str, str]]:
     """preserve's own bag-info.txt fields: the release's empty folders (manifests cannot list them), the fingerprint."""
-    fields = [(EMPTY_DIR_FIELD, encode_path("data/" + content_path(d))) for d in release.empty_dirs]
+    fields = [(EMPTY_DIR_FIELD, encode_path("data/" + in_payload(release.id, content_path(d)))) for d in release.empty_dirs]
     fields.append((FINGERPRINT_FIELD, fingerprint_value))
     return fields

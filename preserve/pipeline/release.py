@@ -19,7 +19,7 @@ from preserve.formats import Engine, FormatInfo, identifier, identify_head, iden
 from preserve.intake.config import CollectionConfig
 from preserve.intake.releases import Release
 from preserve.package.build import make_package
-from preserve.package.model import SCHEMAS_DIR, ContentFile, PackageInput, content_path
+from preserve.package.model import SCHEMAS_DIR, ContentFile, PackageInput, content_path, in_payload
 from preserve.record import Record, plain, to_json
 from preserve.xml.schemas import get_schema
 
@@ -124,13 +124,13 @@ def _write_bag(release: Release, dest: Path, record: Record, metadata: dict, con
         if warming is not None:
             warming.join()
         for folder in release.empty_dirs:
-            bag.add_empty_dir(content_path(folder))
+            bag.add_empty_dir(in_payload(release.id, content_path(folder)))
         formats = sniffed.formats if sniffed is not None else _identify_copies(bag, release, options)
         package = make_package(package_input(release, record, fixities, formats, config, options, created,
                                              metadata, incomplete))
         for relpath, data in package.files.items():
             digest = package.sha256.get(relpath)
-            bag.add_bytes(relpath, data, constant=relpath.startswith(SCHEMAS_DIR),
+            bag.add_bytes(in_payload(release.id, relpath), data, constant=relpath.startswith(SCHEMAS_DIR),
                           known={"sha256": digest} if digest else None)
         info = bag_info_fields(release, config, created, record)
         info += preserve_fields(release, fingerprint(release, fixities, config, options, metadata))
@@ -139,15 +139,16 @@ def _write_bag(release: Release, dest: Path, record: Record, metadata: dict, con
 
 def _copy_payload(bag: BagBuilder, release: Release, sniffed: _HeadIdentification | None) -> list[Fixity]:
     """Copy the release's files into the bag; their fixity, in the release's order."""
-    added = bag.add_files([(content_path(f.relpath), f.location) for f in release.files],
+    paths = [in_payload(release.id, content_path(f.relpath)) for f in release.files]
+    added = bag.add_files(list(zip(paths, (f.location for f in release.files))),
                           sizes=[f.size for f in release.files],
                           on_head=sniffed.take if sniffed is not None else None)
-    return [added[content_path(f.relpath)] for f in release.files]
+    return [added[path] for path in paths]
 
 
 def _identify_copies(bag: BagBuilder, release: Release, options: BagOptions) -> list[FormatInfo]:
     """The formats of the release's copies in the bag, by the chosen engine."""
-    return identify_many([bag.payload_path(content_path(f.relpath)) for f in release.files],
+    return identify_many([bag.payload_path(in_payload(release.id, content_path(f.relpath))) for f in release.files],
                          jobs=options.jobs, engine=options.identify)
 
 

@@ -80,33 +80,37 @@ def find_bags(paths: Sequence[Path]) -> list[Path]:
 # The modules these checks call are imported when a check first runs: a fast or completeness
 # run never loads lxml, the XML schemas or the DC record's JSON Schema.
 
-METS_PATH = "data/METS.xml"
-DC_JSON_PATH = "data/metadata/descriptive/dc.json"
+#: the root METS of a package at the top of the payload (bags made before preserve 0.9, other tools)
+TOP_METS_PATH = "data/METS.xml"
+#: the package's own files, relative to the package root folder
+METS_NAME = "METS.xml"
+DC_JSON_NAME = "metadata/descriptive/dc.json"
 MAX_DC_JSON_BYTES = 16 << 20
 
 
 def check_package(view: BagView) -> list[Problem]:
     """METS, PREMIS and DC of the package in data/, described by its root METS documents.
 
-    The root METS is data/METS.xml (E-ARK CSIP), else each METS.<id>.xml at the top of data/
-    (as other tools name it, e.g. Archivematica's METS.<uuid>.xml). A bag without any is fine,
-    unless its bag-info says preserve made it: preserve always writes data/METS.xml, so that
-    METS was lost. A check that fails unexpectedly becomes a ``check-failed`` problem, never a crash.
+    The package roots are found by :func:`package_roots`. A bag without any is fine, unless
+    its bag-info says preserve made it: preserve always writes a root METS, so that METS was
+    lost. A check that fails unexpectedly becomes a ``check-failed`` problem, never a crash.
     """
-    roots = root_mets_names(view.payload)
+    roots = package_roots(view.payload)
     if not roots:
-        if made_by_preserve(view) and not view.blocked(METS_PATH):
-            return [Problem("mets-missing", METS_PATH, "bag-info.txt names preserve as the Bag-Software-Agent, "
-                            "and every package preserve makes has data/METS.xml: it is missing")]
+        expected = "data/" + (_single_top_folder(view.payload) or "") + METS_NAME
+        if made_by_preserve(view) and not view.blocked(expected):
+            return [Problem("mets-missing", expected, "bag-info.txt names preserve as the Bag-Software-Agent, "
+                            f"and every package preserve makes has a root {METS_NAME}: it is missing")]
         return []
     from preserve.verify import package
 
     problems: list[Problem] = []
-    for name in roots:
+    for folder, name in roots:
+        prefix = "data/" + folder
         try:
-            found = package.check_mets(view.root / "data", prefix="data/", files=view.payload, mets_name=name)
+            found = package.check_mets(view.root / prefix, prefix=prefix, files=view.payload, mets_name=name)
         except Exception as exc:  # noqa: BLE001 - reported, never a traceback
-            found = [("check-failed", "data/" + name, f"METS checks stopped: {type(exc).__name__}: {exc}")]
+            found = [("check-failed", prefix + name, f"METS checks stopped: {type(exc).__name__}: {exc}")]
         problems += [Problem(code, path, message) for code, path, message in found]
     return list(dict.fromkeys(problems))
 
@@ -115,11 +119,27 @@ def check_package(view: BagView) -> list[Problem]:
 _OTHER_ROOT_METS = re.compile(r"data/METS\.[^/]+\.xml", re.IGNORECASE)
 
 
-def root_mets_names(payload: Iterable[str]) -> list[str]:
-    """The data/-relative names of the root METS documents among payload paths (see check_package)."""
-    if METS_PATH in payload:
-        return [METS_PATH[len("data/"):]]
-    return sorted(path[len("data/"):] for path in payload if _OTHER_ROOT_METS.fullmatch(path))
+def package_roots(payload: Iterable[str]) -> list[tuple[str, str]]:
+    """The packages in a payload: (package folder under data/, ending in "/" or "", root METS name).
+
+    E-ARK CSIP (CSIPSTR1, CSIPSTR2) puts a package in one root folder named by the package, and
+    the E-ARK AIP BagIt packaging (AIP31) puts that folder in data/: ``data/<id>/METS.xml``, what
+    preserve writes, when every payload file is under that one folder. Before that, preserve
+    wrote ``data/METS.xml``; other tools write ``data/METS.<identifier>.xml`` (Archivematica).
+    """
+    payload = list(payload)
+    if TOP_METS_PATH in payload:
+        return [("", METS_NAME)]
+    top = _single_top_folder(payload)
+    if top is not None and f"data/{top}{METS_NAME}" in payload:
+        return [(top, METS_NAME)]
+    return sorted(("", path[len("data/"):]) for path in payload if _OTHER_ROOT_METS.fullmatch(path))
+
+
+def _single_top_folder(payload: Iterable[str]) -> str | None:
+    """"<name>/" when every payload path is inside one folder data/<name>/, else None."""
+    tops = {path.split("/", 2)[1] + "/" if path.count("/") >= 2 else None for path in payload}
+    return next(iter(tops)) if len(tops) == 1 and None not in tops else None
 
 
 def made_by_preserve(view: BagView) -> bool:
@@ -131,28 +151,36 @@ def made_by_preserve(view: BagView) -> bool:
 
 
 def check_dc_record(view: BagView) -> list[Problem]:
-    """data/metadata/descriptive/dc.json against the project's metadata schema."""
-    if DC_JSON_PATH not in view.payload:
-        return []
+    """Each package's metadata/descriptive/dc.json against the project's metadata schema."""
+    problems: list[Problem] = []
+    for folder, _ in package_roots(view.payload):
+        path = "data/" + folder + DC_JSON_NAME
+        if path in view.payload:
+            problems += _check_dc_json(view, path)
+    return problems
+
+
+def _check_dc_json(view: BagView, path: str) -> list[Problem]:
+    """One dc.json against the project's metadata schema."""
     from preserve.record import from_json, plain
     from preserve.validate.schema import validate_record
 
     try:
-        raw = read_small(view.root / DC_JSON_PATH, MAX_DC_JSON_BYTES)
+        raw = read_small(view.root / path, MAX_DC_JSON_BYTES)
     except OSError as exc:
-        return [Problem("dc-malformed", DC_JSON_PATH, f"cannot be read: {exc.strerror or exc}")]
+        return [Problem("dc-malformed", path, f"cannot be read: {exc.strerror or exc}")]
     try:
         record = from_json(json.loads(raw.decode("utf-8")))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        return [Problem("dc-malformed", DC_JSON_PATH, f"not a DC record in JSON: {type(exc).__name__}")]
+        return [Problem("dc-malformed", path, f"not a DC record in JSON: {type(exc).__name__}")]
     try:
         found = validate_record(plain(record), record.release_id or view.root.name)
     except Exception as exc:  # noqa: BLE001
-        return [Problem("check-failed", DC_JSON_PATH, f"DC checks stopped: {type(exc).__name__}: {exc}")]
+        return [Problem("check-failed", path, f"DC checks stopped: {type(exc).__name__}: {exc}")]
     problems = []
     for rp in found:
         shown = "" if rp.value in (None, "") else f" {str(rp.value)[:200]!r}"
-        problems.append(Problem("dc-invalid", DC_JSON_PATH, f"{rp.field}{shown}: {rp.expectation}",
+        problems.append(Problem("dc-invalid", path, f"{rp.field}{shown}: {rp.expectation}",
                                 expected=str(rp.expectation)))
     return problems
 

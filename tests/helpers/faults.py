@@ -20,7 +20,8 @@ from preserve.bag.writer import BagBuilder
 from preserve.formats import identify
 from preserve.intake.config import CollectionConfig
 from preserve.package import build as package
-from preserve.pipeline import bag_collection, content_path
+from preserve.package.model import in_payload
+from preserve.pipeline import bag_collection, payload_path
 
 NFC_NAME = unicodedata.normalize("NFC", "café.txt")
 NFD_NAME = unicodedata.normalize("NFD", "café.txt")
@@ -76,15 +77,15 @@ def make_mets_bag(dest: Path) -> Path:
                "elements": {k: [{"value": v, "provenance": "curator sheet"} for v in vals]
                             for k, vals in dc_values.items()}}
     with BagBuilder(dest, algorithms, fsync=False) as bag:
-        added = bag.add_files([(package.content_path(r), src / r) for r in rels])
-        files = [package.ContentFile(r, added[package.content_path(r)], datetime.now(timezone.utc),
+        added = bag.add_files([(in_payload("rel", package.content_path(r)), src / r) for r in rels])
+        files = [package.ContentFile(r, added[in_payload("rel", package.content_path(r))], datetime.now(timezone.utc),
                                      identify(src / r)) for r in rels]
         inp = package.PackageInput(
             release_id="rel", identifier="urn:preserve:rel", title="Hello", dc=dc_values, dc_json=dc_json,
             provenance=[], validation_problems=[], files=files, empty_dirs=[], config=CollectionConfig(),
             algorithms=algorithms)
         for path, data in package.build_package(inp).items():
-            bag.add_bytes(path, data)
+            bag.add_bytes(in_payload("rel", path), data)
         bag.finish([("Bagging-Date", "2024-01-01")])
     return dest
 
@@ -144,7 +145,7 @@ def deny(monkeypatch, target: Path) -> None:
     monkeypatch.setattr(os, "open", fake)
 
 
-D = "data/" + content_path("")  # where the release's files are in the payload
+D = "data/" + payload_path("gamma", "")  # where the release's files are in the payload
 MAIN = D + "main.txt"
 
 
@@ -245,7 +246,7 @@ def _set_attr(path: str, attr: str, value: str) -> Callable[[bytes], bytes]:
 
 
 def _mets(bag: Path, change: Callable[[bytes], bytes], name: str = "METS.xml") -> None:
-    p = bag / "data" / name
+    p = bag / PKG / name
     p.write_bytes(change(p.read_bytes()))
 
 
@@ -265,16 +266,17 @@ def xxe(secret: Path) -> bytes:
             + b'">]>\n<mets xmlns="http://www.loc.gov/METS/"><metsHdr>&xxe;</metsHdr></mets>\n')
 
 
-REP = "data/representations/rep1/"
+PKG = "data/rel/"  # the package root folder in make_mets_bag's bag
+REP = PKG + "representations/rep1/"
 METS_FAULTS: dict[str, tuple[Callable, set]] = {
-    "mets-not-well-formed": (lambda b: (b / "data/METS.xml").write_bytes(b"<mets><unclosed></mets>"),
-                             {("mets-malformed", "data/METS.xml")}),
-    "mets-billion-laughs": (lambda b: (b / "data/METS.xml").write_bytes(BILLION_LAUGHS),
-                            {("mets-malformed", "data/METS.xml")}),
-    "mets-xxe": (lambda b: (b / "data/METS.xml").write_bytes(xxe(b.parent / "secret.txt")),
-                 {("mets-malformed", "data/METS.xml")}),
+    "mets-not-well-formed": (lambda b: (b / (PKG + "METS.xml")).write_bytes(b"<mets><unclosed></mets>"),
+                             {("mets-malformed", PKG + "METS.xml")}),
+    "mets-billion-laughs": (lambda b: (b / (PKG + "METS.xml")).write_bytes(BILLION_LAUGHS),
+                            {("mets-malformed", PKG + "METS.xml")}),
+    "mets-xxe": (lambda b: (b / (PKG + "METS.xml")).write_bytes(xxe(b.parent / "secret.txt")),
+                 {("mets-malformed", PKG + "METS.xml")}),
     "mets-schema-invalid": (lambda b: _mets(b, lambda d: d.replace(b"<metsHdr", b"<bogus/><metsHdr", 1)),
-                            {("mets-invalid", "data/METS.xml")}),
+                            {("mets-invalid", PKG + "METS.xml")}),
     "mets-checksum-disagrees": (lambda b: _rep_mets(b, _set_attr("data/a.txt", "CHECKSUM", "0" * 64)),
                                 {("mets-checksum-mismatch", REP + "data/a.txt")}),
     "mets-size-disagrees": (lambda b: _rep_mets(b, _set_attr("data/a.txt", "SIZE", "999")),
@@ -288,15 +290,15 @@ METS_FAULTS: dict[str, tuple[Callable, set]] = {
                                  {("mets-file-missing", REP + "data/a.txt")}),
     "mets-content-unlisted": (lambda b: (b / REP / "data/new.txt").write_text("new\n"),
                               {("mets-file-unlisted", REP + "data/new.txt")}),
-    "premis-not-well-formed": (lambda b: (b / "data/metadata/preservation/premis.xml").write_bytes(b"<premis"),
-                               {("premis-malformed", "data/metadata/preservation/premis.xml")}),
-    "premis-xxe": (lambda b: (b / "data/metadata/preservation/premis.xml").write_bytes(xxe(b.parent / "secret.txt")),
-                   {("premis-malformed", "data/metadata/preservation/premis.xml")}),
-    "dc-xml-not-well-formed": (lambda b: (b / "data/metadata/descriptive/dc.xml").write_bytes(b"<dc>"),
-                               {("dc-malformed", "data/metadata/descriptive/dc.xml")}),
-    "dc-json-not-json": (lambda b: (b / "data/metadata/descriptive/dc.json").write_text("{not json"),
-                         {("dc-malformed", "data/metadata/descriptive/dc.json")}),
-    "dc-json-invalid-record": (lambda b: edit(b / "data/metadata/descriptive/dc.json",
+    "premis-not-well-formed": (lambda b: (b / (PKG + "metadata/preservation/premis.xml")).write_bytes(b"<premis"),
+                               {("premis-malformed", PKG + "metadata/preservation/premis.xml")}),
+    "premis-xxe": (lambda b: (b / (PKG + "metadata/preservation/premis.xml")).write_bytes(xxe(b.parent / "secret.txt")),
+                   {("premis-malformed", PKG + "metadata/preservation/premis.xml")}),
+    "dc-xml-not-well-formed": (lambda b: (b / (PKG + "metadata/descriptive/dc.xml")).write_bytes(b"<dc>"),
+                               {("dc-malformed", PKG + "metadata/descriptive/dc.xml")}),
+    "dc-json-not-json": (lambda b: (b / (PKG + "metadata/descriptive/dc.json")).write_text("{not json"),
+                         {("dc-malformed", PKG + "metadata/descriptive/dc.json")}),
+    "dc-json-invalid-record": (lambda b: edit(b / (PKG + "metadata/descriptive/dc.json"),
                                               lambda t: t.replace("urn:preserve:rel", "not a uri")),
-                               {("dc-invalid", "data/metadata/descriptive/dc.json")}),
+                               {("dc-invalid", PKG + "metadata/descriptive/dc.json")}),
 }

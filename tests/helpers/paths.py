@@ -51,3 +51,10 @@ def network_blocked():
         yield
     finally:
         socket.socket, socket.create_connection, socket.getaddrinfo = saved
+
+
+def in_bag(bag: Path, relpath: str) -> Path:
+    """Where a release file is in a bag preserve made: data/<release id>/representations/rep1/data/<relpath>."""
+    from preserve.pipeline import payload_path
+
+    return bag / "data" / payload_path(bag.name, relpath)

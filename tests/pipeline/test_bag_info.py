@@ -54,8 +54,8 @@ def test_bag_info_fields_in_order() -> None:
 
 def test_preserve_fields_name_empty_folders_percent_encoded_and_the_fingerprint() -> None:
     assert preserve_fields(RELEASE, "sha256:f") == [
-        ("Preserve-Empty-Directory", "data/representations/rep1/data/empty"),
-        ("Preserve-Empty-Directory", "data/representations/rep1/data/100%25"),
+        ("Preserve-Empty-Directory", "data/rel-1/representations/rep1/data/empty"),
+        ("Preserve-Empty-Directory", "data/rel-1/representations/rep1/data/100%25"),
         ("Preserve-Fingerprint", "sha256:f")]
 
 

@@ -10,7 +10,8 @@ import pytest
 
 import preserve.bag.writer
 from preserve.bag import tagfiles
-from preserve.pipeline import BagOptions, bag_collection, content_path
+from helpers.paths import in_bag
+from preserve.pipeline import BagOptions, bag_collection, payload_path
 from preserve.intake.releases import discover
 from preserve.verify.checks import verify_bag
 
@@ -30,7 +31,7 @@ def test_payload_equals_source_and_manifests_are_complete(collection: Path, tmp_
     for release in discover(collection).releases:
         bag = out / release.id
         for f in release.files:
-            payload = bag / "data" / content_path(f.relpath)
+            payload = in_bag(bag, f.relpath)
             assert payload.read_bytes() == f.path.read_bytes()
         payload_files = {str(p.relative_to(bag)) for p in (bag / "data").rglob("*") if p.is_file()}
         for alg in ("sha256", "sha512"):
@@ -85,7 +86,7 @@ def test_changed_source_is_refused_then_forced(collection: Path, tmp_path: Path)
     assert result.exit_code == 2
     result = bag_collection(collection, out, BagOptions(force=True))
     assert {o.release_id: o.status for o in result.outcomes}["alpha"] == "replaced"
-    assert (out / "alpha" / "data" / content_path("alpha.txt")).read_text() == "changed"
+    assert in_bag(out / "alpha", "alpha.txt").read_text() == "changed"
 
 
 def test_interruption_mid_bag_leaves_nothing_and_rerun_completes(collection: Path, tmp_path: Path,
@@ -115,8 +116,8 @@ def test_interruption_mid_bag_leaves_nothing_and_rerun_completes(collection: Pat
 def test_empty_folders_are_kept_and_recorded(collection: Path, tmp_path: Path) -> None:
     bag_collection(collection, tmp_path / "bags")
     bag = tmp_path / "bags" / "gamma"
-    assert (bag / "data" / content_path("empty")).is_dir()
-    assert "Preserve-Empty-Directory: data/" + content_path("empty") in (bag / "bag-info.txt").read_text()
+    assert in_bag(bag, "empty").is_dir()
+    assert "Preserve-Empty-Directory: data/" + payload_path(bag.name, "empty") in (bag / "bag-info.txt").read_text()
 
 
 def test_collection_config_goes_to_bag_info(collection: Path, tmp_path: Path) -> None:
@@ -173,11 +174,11 @@ def test_curator_values_win_and_travel_in_the_bag(collection: Path, tmp_path: Pa
         "alpha.txt,A better title,,,2017-03-04\n", encoding="utf-8")
     bag_collection(collection, tmp_path / "bags")
     import json
-    dc = json.loads((tmp_path / "bags" / "alpha" / "data" / "metadata" / "descriptive" / "dc.json").read_text())
+    dc = json.loads((tmp_path / "bags" / "alpha" / "data" / "alpha" / "metadata" / "descriptive" / "dc.json").read_text())
     title = dc["elements"]["title"][0]
     assert title["value"] == "A better title" and title["provenance"] == "curator sheet"
     assert [v["value"] for v in dc["elements"]["date"]] == ["2017-03-04"]
-    xml = (tmp_path / "bags" / "alpha" / "data" / "metadata" / "descriptive" / "dc.xml").read_text()
+    xml = (tmp_path / "bags" / "alpha" / "data" / "alpha" / "metadata" / "descriptive" / "dc.xml").read_text()
     assert "<dc:title>A better title</dc:title>" in xml
     info = (tmp_path / "bags" / "alpha" / "bag-info.txt").read_text()
     assert "External-Identifier: urn:preserve:alpha" in info
@@ -209,11 +210,11 @@ def test_identify_builtin_skips_siegfried_and_says_so(collection: Path, tmp_path
     result = bag_collection(collection, out, BagOptions(identify="builtin", jobs=1))
     assert result.exit_code == 0
     for outcome in result.outcomes:
-        premis = (out / outcome.release_id / "data" / "metadata" / "preservation" / "premis.xml").read_text()
+        premis = (out / outcome.release_id / "data" / outcome.release_id / "metadata" / "preservation" / "premis.xml").read_text()
         assert "preserve built-in format sniffer" in premis and "--identify builtin" in premis
         assert "pygfried" not in premis
         assert verify_bag(out / outcome.release_id).ok
     default = bag_collection(collection, tmp_path / "sf", BagOptions(jobs=1))
-    premis = (tmp_path / "sf" / default.outcomes[0].release_id / "data" / "metadata" / "preservation"
+    premis = (tmp_path / "sf" / default.outcomes[0].release_id / "data" / default.outcomes[0].release_id / "metadata" / "preservation"
               / "premis.xml").read_text()
     assert "pygfried" in premis

@@ -14,7 +14,7 @@ from preserve.pipeline.options import BagOptions
 from preserve.pipeline.release import bag_release, warm_up
 from preserve.intake.config import load_config
 from preserve.intake.releases import discover
-from preserve.package.model import content_path
+from helpers.paths import in_bag
 from preserve.pipeline import bag_collection
 from preserve.verify.checks import verify_bag
 
@@ -38,11 +38,11 @@ def test_statuses_of_one_release(collection: Path, tmp_path: Path) -> None:
     assert (refused.status, refused.ok) == ("refused", False) and "--force" in refused.message
     replaced = bag_release(_release(collection, "alpha"), out, config=config, options=BagOptions(force=True))
     assert replaced.status == "replaced" and replaced.message == ""
-    assert (out / "alpha" / "data" / content_path("alpha.txt")).read_text().startswith("Alpha release, changed")
+    assert in_bag(out / "alpha", "alpha.txt").read_text().startswith("Alpha release, changed")
 
 
 def _premis_validation(bag: Path) -> str:
-    premis = (bag / "data" / "metadata" / "preservation" / "premis.xml").read_text(encoding="utf-8")
+    premis = (bag / "data" / bag.name / "metadata" / "preservation" / "premis.xml").read_text(encoding="utf-8")
     return premis[premis.index("<premis:eventType>validation"):].split("</premis:event>")[0]
 
 
@@ -57,7 +57,7 @@ def test_an_incomplete_record_is_bagged_and_says_what_it_lacks(collection: Path,
     assert "<premis:eventOutcome>incomplete</premis:eventOutcome>" in event
     notes = re.findall(r"<premis:eventOutcomeDetailNote>(.*?)</premis:eventOutcomeDetailNote>", event)
     assert notes == outcome.incomplete
-    readme = (tmp_path / "beta" / "data" / "documentation" / "README.txt").read_text(encoding="utf-8")
+    readme = (tmp_path / "beta" / "data" / "beta" / "documentation" / "README.txt").read_text(encoding="utf-8")
     assert "incomplete for deposit" in readme and all(m in readme for m in outcome.incomplete)
 
 
@@ -77,7 +77,7 @@ def test_a_complete_record_validates_with_success(collection: Path, tmp_path: Pa
     assert (outcome.status, outcome.incomplete) == ("created", [])
     event = _premis_validation(tmp_path / "alpha")
     assert "<premis:eventOutcome>success</premis:eventOutcome>" in event and "record is valid" in event
-    readme = (tmp_path / "alpha" / "data" / "documentation" / "README.txt").read_text(encoding="utf-8")
+    readme = (tmp_path / "alpha" / "data" / "alpha" / "documentation" / "README.txt").read_text(encoding="utf-8")
     assert "incomplete" not in readme
 
 
@@ -114,7 +114,7 @@ def test_identify_builtin_from_the_copy_is_identify_many_of_the_copies(tmp_path:
     result = bag_collection(src, tmp_path / "bags", BagOptions(identify="builtin", jobs=jobs))
     assert result.exit_code == 0, result.as_dict()
     release = discover(src).releases[0]
-    copies = [tmp_path / "bags" / release.id / "data" / content_path(f.relpath) for f in release.files]
+    copies = [in_bag(tmp_path / "bags" / release.id, f.relpath) for f in release.files]
     assert seen == [formats.identify_many(copies, engine="builtin")]
 
 

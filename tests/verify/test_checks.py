@@ -6,7 +6,8 @@ from pathlib import Path
 import bagit
 import pytest
 
-from preserve.pipeline import bag_collection, content_path
+from helpers.paths import in_bag
+from preserve.pipeline import bag_collection, payload_path
 from preserve.errors import InputError
 from preserve.verify.checks import find_bags, verify_bag
 from helpers.faults import add_curator_sheet
@@ -23,30 +24,30 @@ def bags(collection: Path, tmp_path: Path) -> Path:
 
 def test_reports_all_damage_in_one_run(bags: Path) -> None:
     bag = bags / "gamma"
-    main = bag / "data" / content_path("main.txt")
+    main = in_bag(bag, "main.txt")
     data = bytearray(main.read_bytes())
     data[0] ^= 0x01
     main.write_bytes(bytes(data))
-    attachment = bag / "data" / content_path("attachments/100% sure.txt")
+    attachment = in_bag(bag, "attachments/100% sure.txt")
     attachment.write_bytes(attachment.read_bytes() + b"!")
-    (bag / "data" / content_path("attachments")).joinpath("extra.txt").write_text("extra")
+    in_bag(bag, "attachments").joinpath("extra.txt").write_text("extra")
     alpha = bags / "alpha"
-    (alpha / "data" / content_path("alpha.txt")).unlink()
+    in_bag(alpha, "alpha.txt").unlink()
 
     report = verify_bag(bag)
     found = {(p.code, p.path) for p in report.problems}
-    assert ("payload-checksum-mismatch", "data/" + content_path("main.txt")) in found
-    assert ("payload-checksum-mismatch", "data/" + content_path("attachments/100% sure.txt")) in found
-    assert ("payload-unlisted", "data/" + content_path("attachments/extra.txt")) in found
+    assert ("payload-checksum-mismatch", "data/" + payload_path("gamma", "main.txt")) in found
+    assert ("payload-checksum-mismatch", "data/" + payload_path("gamma", "attachments/100% sure.txt")) in found
+    assert ("payload-unlisted", "data/" + payload_path("gamma", "attachments/extra.txt")) in found
     assert ("payload-oxum-mismatch", "bag-info.txt") in found
     missing = verify_bag(alpha)
-    assert ("payload-missing", "data/" + content_path("alpha.txt")) in {(p.code, p.path) for p in missing.problems}
+    assert ("payload-missing", "data/" + payload_path("alpha", "alpha.txt")) in {(p.code, p.path) for p in missing.problems}
     assert verify_bag(bags / "beta").ok
 
 
 def test_levels(bags: Path) -> None:
     bag = bags / "alpha"
-    target = bag / "data" / content_path("alpha.txt")
+    target = in_bag(bag, "alpha.txt")
     target.write_bytes(target.read_bytes()[:-1] + b"X")  # same size, different bytes
     assert verify_bag(bag, level="fast").ok
     assert verify_bag(bag, level="completeness").ok
@@ -201,7 +202,7 @@ def test_unreadable_files_are_reported_not_raised(bags: Path, monkeypatch) -> No
     import os
 
     bag = bags / "gamma"
-    target = bag / "data" / content_path("main.txt")
+    target = in_bag(bag, "main.txt")
     real = os.open
 
     def fake(path, flags, *args, **kwargs):
@@ -211,7 +212,7 @@ def test_unreadable_files_are_reported_not_raised(bags: Path, monkeypatch) -> No
 
     monkeypatch.setattr(os, "open", fake)
     found = {(p.code, p.path) for p in verify_bag(bag).problems}
-    assert ("file-unreadable", "data/" + content_path("main.txt")) in found
+    assert ("file-unreadable", "data/" + payload_path("gamma", "main.txt")) in found
     assert ("tagfile-unreadable", "manifest-sha512.txt") in found
 
 
@@ -234,22 +235,22 @@ def test_payload_read_once_and_mets_check_uses_the_digests(bags: Path, monkeypat
     monkeypatch.setattr(mets_check, "copy_and_hash", no_second_read)
     assert verify_bag(bags / "gamma").ok
     # a METS checksum that disagrees with the file is still found, from the known digest
-    target = bags / "gamma" / "data" / content_path("main.txt")
+    target = in_bag(bags / "gamma", "main.txt")
     data = bytearray(target.read_bytes())
     data[0] ^= 0x01
     target.write_bytes(bytes(data))
     found = {(p.code, p.path) for p in verify_bag(bags / "gamma").problems}
-    assert ("payload-checksum-mismatch", "data/" + content_path("main.txt")) in found
-    assert ("mets-checksum-mismatch", "data/" + content_path("main.txt")) in found
+    assert ("payload-checksum-mismatch", "data/" + payload_path("gamma", "main.txt")) in found
+    assert ("mets-checksum-mismatch", "data/" + payload_path("gamma", "main.txt")) in found
 
 
 def test_mets_check_alone_still_reads_files(bags: Path) -> None:
     """Without digests from a verify run (KNOWN_DIGESTS empty), check_mets hashes by itself."""
     from preserve.verify.package import check_mets
 
-    target = bags / "beta" / "data" / content_path("beta.txt")
+    target = in_bag(bags / "beta", "beta.txt")
     target.write_bytes(target.read_bytes() + b"!")
-    codes = {code for code, _, _ in check_mets(bags / "beta" / "data")}
+    codes = {code for code, _, _ in check_mets(bags / "beta" / "data" / "beta")}
     assert {"mets-size-mismatch", "mets-checksum-mismatch"} <= codes
 
 

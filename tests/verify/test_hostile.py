@@ -104,17 +104,17 @@ def test_path_traversal_and_absolute_paths_are_never_read(bag: Path, secret: Pat
 def test_billion_laughs_and_xxe_in_package_xml(tmp_path: Path, secret: Path) -> None:
     bags = tmp_path / "bags"
     laughs = make_mets_bag(bags / "laughs")
-    (laughs / "data" / "METS.xml").write_bytes(BILLION_LAUGHS)
-    (laughs / "data" / "metadata" / "preservation" / "premis.xml").write_bytes(BILLION_LAUGHS)
+    (laughs / "data" / "rel" / "METS.xml").write_bytes(BILLION_LAUGHS)
+    (laughs / "data" / "rel" / "metadata" / "preservation" / "premis.xml").write_bytes(BILLION_LAUGHS)
     rehash(laughs)
     external = make_mets_bag(bags / "xxe")
-    (external / "data" / "METS.xml").write_bytes(xxe(secret))
-    (external / "data" / "metadata" / "descriptive" / "dc.xml").write_bytes(xxe(secret))
+    (external / "data" / "rel" / "METS.xml").write_bytes(xxe(secret))
+    (external / "data" / "rel" / "metadata" / "descriptive" / "dc.xml").write_bytes(xxe(secret))
     rehash(external)
     code, doc, output = run_verify(str(laughs), str(external))
     assert code == 1
     found = codes(doc)
-    assert ("mets-malformed", "data/METS.xml") in found
+    assert ("mets-malformed", "data/rel/METS.xml") in found
     assert "lollol" not in output
 
 
