@@ -2,7 +2,9 @@
 
 Nothing appears at the final path unless complete. Sources are only ever opened read-only
 (copied, never moved). A failure removes the staging folder; a killed run leaves a staging
-folder that :func:`remove_stale_staging` clears on the next run (under the output lock).
+folder (or, for a serialized bag, a staging file) that :func:`remove_stale_staging` clears on
+the next run (under the output lock). A serialized bag (``serialize="tar"`` ...) is built in the
+staging folder as usual, then written as one archive by :mod:`preserve.bag.serialize`.
 """
 from __future__ import annotations
 
@@ -16,23 +18,16 @@ from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
 from preserve.bag import tagfiles
+from preserve.bag.serialize import Serialization, bag_name_of, check_destination, serialization_of, serialize_bag
+from preserve.bag.staging import (FULL_OR_READ_ONLY as _FULL_OR_READ_ONLY, RETIRED_MARK, STAGING_MARK, WRITE_ERRNOS,
+                                  fsync_dir, is_staging_name, staging_path, write_error)
 from preserve.errors import InputError, PreserveError
 from preserve.fixity import Fixity, ProgressFn, copy_and_hash_many, fsync_files, hash_bytes, hash_constant
 from preserve._runtime.interrupts import deferred
 from preserve._runtime.libc import libc
 
-STAGING_MARK = ".preserve-staging-"
-RETIRED_MARK = ".preserve-retired-"
-
-
-def staging_path(dest: Path) -> Path:
-    """A hidden sibling of dest, unique to this attempt."""
-    return dest.parent / f".{dest.name}{STAGING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-
-
-def is_staging_name(name: str) -> bool:
-    """True for the names of staging and retired folders (never bags to verify)."""
-    return name.startswith(".") and (STAGING_MARK in name or RETIRED_MARK in name)
+__all__ = ["RETIRED_MARK", "STAGING_MARK", "WRITE_ERRNOS", "BagBuilder", "fsync_dir", "is_staging_name",
+           "remove_stale_staging", "replace_dir", "staging_path", "write_error"]
 
 
 def _retired_dest(out: Path, name: str) -> Path | None:
@@ -44,16 +39,27 @@ def _retired_dest(out: Path, name: str) -> Path | None:
 
 
 def remove_stale_staging(out: Path) -> list[Path]:
-    """Remove staging/retired folders left in out by killed runs; call only under the out lock.
+    """Remove staging/retired folders and staging files left in out by killed runs; call only under the out lock.
 
     A retired folder holds a complete old bag moved aside during a replacement; if the run was
     killed before the new bag took its place (the final path is empty), the old bag is put back
-    instead of being removed, so a kill never loses a bag that was complete.
+    instead of being removed, so a kill never loses a bag that was complete. A staging file is a
+    half-written archive of a killed serialization. Nothing else is touched: not a symlink, not
+    a file with another name.
     """
     removed = []
     out = Path(out)
     for entry in sorted(os.scandir(out), key=lambda e: e.name):
-        if not (is_staging_name(entry.name) and entry.is_dir(follow_symlinks=False)):
+        if not is_staging_name(entry.name):
+            continue
+        if STAGING_MARK in entry.name and entry.is_file(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+            except FileNotFoundError:
+                pass
+            continue
+        if not entry.is_dir(follow_symlinks=False):
             continue
         dest = _retired_dest(out, entry.name)
         if dest is not None and not os.path.lexists(dest):
@@ -65,34 +71,6 @@ def remove_stale_staging(out: Path) -> list[Path]:
         shutil.rmtree(entry.path, ignore_errors=True)
         removed.append(Path(entry.path))
     return removed
-
-
-def fsync_dir(path: Path | str) -> None:
-    """Flush a directory's entries to disk (so a rename or a new file survives a power cut)."""
-    # Its own open: fixity's safe-open takes regular files only, and this is a folder we made.
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-#: errno values of an output that is full or read-only (disk full, quota, read-only, too big)
-_FULL_OR_READ_ONLY = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EROFS,
-                                            errno.EFBIG) if e is not None)
-#: errno values that mean "the output cannot take this bag": full or read-only, or refused
-WRITE_ERRNOS = _FULL_OR_READ_ONLY | {errno.EACCES, errno.EPERM, errno.EIO}
-
-
-def write_error(dest: Path, exc: OSError) -> PreserveError:
-    """The one-line error for a bag that could not be written (nothing left at dest)."""
-    reason = exc.strerror or str(exc)
-    hint = {errno.ENOSPC: "free some space or choose another --out",
-            errno.EROFS: "the output is read-only; choose a writable --out",
-            errno.EFBIG: "a file exceeds the size limit of the output; choose another --out"}.get(
-        exc.errno, "check the output folder or choose another --out")
-    return PreserveError(f"{dest}: cannot write the bag ({reason}); no partial bag was left; {hint}",
-                         exit_code=1)
 
 
 def _write_new(path: Path | str, data: bytes, fsync: bool) -> None:
@@ -163,6 +141,13 @@ def replace_dir(staging: Path, dest: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
+def _check_tag_name(name: str) -> None:
+    """An extra tag file must be a plain file name at the top of the bag, not one preserve writes."""
+    reserved = name in ("bagit.txt", "bag-info.txt", "data") or name.startswith(("manifest-", "tagmanifest-"))
+    if reserved or not name or "/" in name or "\\" in name or name.startswith(".") or "\n" in name or "\r" in name:
+        raise ValueError(f"{name!r} cannot be an extra tag file")
+
+
 class BagBuilder:
     """Builds one bag in a staging folder beside ``dest`` and renames it into place.
 
@@ -173,12 +158,22 @@ class BagBuilder:
             bag.add_files([("a.txt", Path("src/a.txt"))])
             bag.add_bytes("METS.xml", mets)
             bag.finish([("Bagging-Date", "2026-11-22")])
+
+    With ``serialize`` ("tar", "tar.gz" or "zip"), ``dest`` is the archive (``OUT/<id>.tar``):
+    ``finish`` writes the staging folder as one archive whose top folder is ``<id>``, renames it
+    into place and removes the staging folder. Only the archive is fsynced then.
     """
 
     def __init__(self, dest: Path, algorithms: Sequence[str], *, jobs: int | None = None,
-                 fsync: bool = True, progress: ProgressFn | None = None, replace: bool = False) -> None:
+                 fsync: bool = True, progress: ProgressFn | None = None, replace: bool = False,
+                 serialize: Serialization | None = None, tag_algorithms: Sequence[str] | None = None) -> None:
         self.dest = Path(dest)
+        self.serialize = serialize
+        if serialize is not None and serialization_of(self.dest.name) != serialize:
+            raise ValueError(f"{self.dest.name!r} is not the name of a {serialize} archive")
         self.algorithms = tuple(algorithms)
+        # the tag manifests' algorithms: the payload's unless a BagIt profile allows fewer
+        self.tag_algorithms = tuple(tag_algorithms) if tag_algorithms else self.algorithms
         self.jobs = jobs
         self.fsync = fsync
         self.progress = progress
@@ -189,6 +184,8 @@ class BagBuilder:
         self._dirs: set[str] = set()
         self._unsynced: list[str] = []  # generated and tag files, flushed together in finish
         self._finished = False
+        # a serialized bag is fsynced once, as the archive: its staging folder never needs to be
+        self._fsync_copies = fsync and serialize is None
 
     def __enter__(self) -> "BagBuilder":
         try:
@@ -204,7 +201,7 @@ class BagBuilder:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if not self._finished:
+        if not self._finished or self.serialize:  # a serialized bag's staging folder goes in any case
             with deferred():
                 shutil.rmtree(self.staging, ignore_errors=True)
             if self._is_write_error(exc):
@@ -256,7 +253,7 @@ class BagBuilder:
         for rel, _ in items:
             self._check_new(rel)
         pairs = [(src, self._parent(rel)) for rel, src in items]
-        results = copy_and_hash_many(pairs, self.algorithms, jobs=self.jobs, fsync=self.fsync,
+        results = copy_and_hash_many(pairs, self.algorithms, jobs=self.jobs, fsync=self._fsync_copies,
                                      progress=self.progress, sizes=sizes, on_head=on_head)
         added = {rel: fx for (rel, _), fx in zip(items, results)}
         self.payload.update(added)
@@ -283,12 +280,24 @@ class BagBuilder:
         """Keep an empty folder in the payload (BagIt manifests cannot list it)."""
         self._mkdirs(relpath.strip("/"))
 
-    def finish(self, bag_info: Sequence[tuple[str, str]]) -> Path:
-        """Write manifests and tag files, fsync, and rename the bag into place."""
-        for name, data in self._tag_files(bag_info).items():
+    def finish(self, bag_info: Sequence[tuple[str, str]], tag_files: Mapping[str, bytes] | None = None) -> Path:
+        """Write manifests and tag files, fsync, and rename the bag (or its archive) into place.
+
+        ``tag_files``: other tag files by name (a profile's ``aptrust-info.txt``), written beside
+        bag-info.txt and listed in every tag manifest (RFC 8493 §2.2.1).
+        """
+        if self.serialize:
+            check_destination(self.dest, self.serialize, self.replace)  # refuse before the work
+        for name, data in self._tag_files(bag_info, tag_files).items():
             target = os.path.join(self.staging, name)
             _write_new(target, data, False)
             self._unsynced.append(target)
+        if self.serialize:
+            serialize_bag(self.staging, self.dest, self.serialize, top=bag_name_of(self.dest.name),
+                          replace=self.replace, fsync=self.fsync)
+            self._finished = True
+            shutil.rmtree(self.staging, ignore_errors=True)
+            return self.dest
         if self.fsync:
             self._flush_staging()
         if os.path.lexists(self.dest):
@@ -302,8 +311,9 @@ class BagBuilder:
             fsync_dir(self.dest.parent)
         return self.dest
 
-    def _tag_files(self, bag_info: Sequence[tuple[str, str]]) -> dict[str, bytes]:
-        """The tag files by name (RFC 8493 §2.1, §2.2): bagit.txt, bag-info.txt, manifests, tag manifests.
+    def _tag_files(self, bag_info: Sequence[tuple[str, str]],
+                   extra: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+        """The tag files by name (RFC 8493 §2.1, §2.2): bagit.txt, bag-info.txt, manifests, extra tag files, tag manifests.
 
         Payload-Oxum is added to bag_info; the tag manifests list every other tag file.
         """
@@ -316,8 +326,11 @@ class BagBuilder:
         for alg in self.algorithms:
             entries = [(f"data/{rel}", fx.digests[alg]) for rel, fx in self.payload.items()]
             tags[f"manifest-{alg}.txt"] = tagfiles.manifest_text(entries).encode("utf-8")
-        tag_fixity = {name: hash_bytes(data, self.algorithms) for name, data in tags.items()}
-        for alg in self.algorithms:
+        for name, data in (extra or {}).items():
+            _check_tag_name(name)
+            tags[name] = bytes(data)
+        tag_fixity = {name: hash_bytes(data, self.tag_algorithms) for name, data in tags.items()}
+        for alg in self.tag_algorithms:
             entries = [(name, fx.digests[alg]) for name, fx in tag_fixity.items()]
             tags[f"tagmanifest-{alg}.txt"] = tagfiles.manifest_text(entries).encode("utf-8")
         return tags

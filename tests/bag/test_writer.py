@@ -1,6 +1,8 @@
 """The atomic bag writer."""
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import bagit
@@ -62,3 +64,84 @@ def test_stale_staging_is_removed(tmp_path: Path) -> None:
     assert is_staging_name(stale.name) and not is_staging_name("real")
     assert remove_stale_staging(tmp_path) == [stale]
     assert [p.name for p in tmp_path.iterdir()] == ["real"]
+
+
+def test_stale_staging_files_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    stale = tmp_path / ".b.tar.preserve-staging-123-abc"
+    stale.write_bytes(b"half an archive")
+    other = tmp_path / ".notes.txt"
+    other.write_text("mine")
+    link = tmp_path / ".c.tar.preserve-staging-9-def"
+    link.symlink_to(other)  # a link with our name: not ours to remove (and never followed)
+    retired = tmp_path / ".d.tar.preserve-retired-0a"
+    retired.write_text("never a file of ours")
+    (tmp_path / "b.tar").write_bytes(b"a user's file")
+    assert remove_stale_staging(tmp_path) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([other.name, link.name, retired.name, "b.tar"])
+    assert other.read_text() == "mine"
+
+
+def test_extra_tag_files_are_listed_in_every_tag_manifest(tmp_path: Path) -> None:
+    dest = tmp_path / "bag"
+    with BagBuilder(dest, ("sha256", "md5")) as b:
+        b.add_bytes("x", b"x")
+        b.finish([], {"aptrust-info.txt": b"Title: A title\nAccess: Institution\n"})
+    assert (dest / "aptrust-info.txt").read_bytes() == b"Title: A title\nAccess: Institution\n"
+    for alg in ("sha256", "md5"):
+        assert "  aptrust-info.txt\n" in (dest / f"tagmanifest-{alg}.txt").read_text()
+    bagit.Bag(str(dest)).validate()
+
+
+@pytest.mark.parametrize("name", ["bagit.txt", "manifest-md5.txt", "tagmanifest-sha256.txt", "data", "a/b.txt",
+                                  ".hidden", ""])
+def test_extra_tag_files_cannot_take_a_reserved_name(tmp_path: Path, name: str) -> None:
+    with pytest.raises(ValueError, match="cannot be an extra tag file"):
+        with BagBuilder(tmp_path / "bag", ("sha256",)) as b:
+            b.finish([], {name: b"x"})
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["tar", "tar.gz", "zip"])
+def test_a_serialized_bag_is_one_archive_and_its_staging_goes(tmp_path: Path, fmt: str) -> None:
+    from helpers.serialized import build_tricky_bag, extract
+    out = tmp_path / "out"
+    out.mkdir()
+    archive = build_tricky_bag(out, fmt, "b")
+    assert os.listdir(out) == [f"b.{fmt}"]
+    bagit.Bag(str(extract(archive, tmp_path / "x"))).validate()
+    build_tricky_bag(out, fmt, "b", replace=True)  # replaced: still one archive, nothing beside it
+    assert os.listdir(out) == [f"b.{fmt}"]
+
+
+def test_a_serialized_bag_never_replaces_a_folder_or_without_permission(tmp_path: Path) -> None:
+    from preserve.errors import InputError
+    from helpers.serialized import build_tricky_bag
+    out = tmp_path / "out"
+    (out / "b.tar").mkdir(parents=True)
+    with pytest.raises(InputError, match="not a tar archive; preserve never replaces it"):
+        build_tricky_bag(out, "tar", "b", replace=True)
+    assert os.listdir(out) == ["b.tar"] and os.listdir(out / "b.tar") == []
+    os.rmdir(out / "b.tar")
+    build_tricky_bag(out, "tar", "b")
+    with pytest.raises(InputError, match="already exists; use --force"):
+        build_tricky_bag(out, "tar", "b")
+    assert os.listdir(out) == ["b.tar"]
+
+
+def test_a_serialized_bag_needs_an_archive_name(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not the name of a tar archive"):
+        BagBuilder(tmp_path / "b.zip", ("sha256",), serialize="tar")
+
+
+def test_a_failing_serialization_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    import preserve.bag.serialize as serialize
+
+    def boom(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(serialize, "write_archive", boom)
+    from preserve.errors import PreserveError
+    with pytest.raises(PreserveError, match=r"b\.tar\.gz: cannot write the bag \(No space left on device\)"):
+        with BagBuilder(tmp_path / "b.tar.gz", ("sha256",), serialize="tar.gz") as b:
+            b.add_bytes("x", b"x")
+            b.finish([])
+    assert list(tmp_path.iterdir()) == []
