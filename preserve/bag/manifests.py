@@ -7,15 +7,13 @@ the line length, the file size and the number of bad lines.
 """
 from __future__ import annotations
 
-import os
 import re
 from enum import Enum
 from itertools import repeat
-from typing import Iterator
+from typing import BinaryIO, Iterator
 
 from preserve.bag import tagfiles
-from preserve.bag.view import BagView, Manifest
-from preserve.fixity import open_for_reading, read_upto
+from preserve.bag.view import BagView, Manifest, TooLarge
 from preserve.fixity.algorithms import algorithm_key
 
 MAX_MANIFEST_BYTES = 1 << 30
@@ -70,17 +68,19 @@ def _whole_manifest(view: BagView, name: str) -> list[str] | None:
     each of these. (A first-line BOM is dropped, as the line reader drops it.)
     """
     try:
-        fd = open_for_reading(view.root / name)
+        f, size = view.source.open(name)
     except OSError:
         return None
     try:
-        size = os.fstat(fd).st_size
-        data = read_upto(fd, WHOLE_MANIFEST_BYTES + 1, size) if size <= WHOLE_MANIFEST_BYTES else b""
+        with f:
+            if size > WHOLE_MANIFEST_BYTES:
+                return None
+            data = f.read(size + 1)  # one read (of the held bytes themselves, from a BytesIO)
+            if len(data) > size:  # it grew since it was opened: read on up to the cap
+                data += f.read(WHOLE_MANIFEST_BYTES + 1 - len(data))
     except OSError:
         return None
-    finally:
-        os.close(fd)
-    if size > WHOLE_MANIFEST_BYTES or len(data) > WHOLE_MANIFEST_BYTES:
+    if len(data) > WHOLE_MANIFEST_BYTES:
         return None
     if len(data) >= MAX_LINE_BYTES and max(map(len, data.split(b"\n"))) >= MAX_LINE_BYTES:
         return None
@@ -103,28 +103,29 @@ def _manifest_lines(view: BagView, name: str) -> Iterator[tuple[int, str | BadLi
     reported on the view and ends the lines.
     """
     try:
-        fd = open_for_reading(view.root / name)
+        f, size = view.source.open(name)
+    except TooLarge as exc:  # a source that could not hold it (a serialized bag's capture limit)
+        view.add("tagfile-too-large", name, f"not read: {exc}")
+        return
     except OSError as exc:
         view.add("tagfile-unreadable", name, f"cannot be read: {exc.strerror or exc}")
         return
     try:
-        if os.fstat(fd).st_size > MAX_MANIFEST_BYTES:
-            view.add("tagfile-too-large", name, f"not read: larger than {MAX_MANIFEST_BYTES} bytes")
-            return
-        if not _ascii_compatible(view.codec):
-            # lines of UTF-16 or UTF-32 cannot be split as bytes: such a manifest is read whole or not at all
-            view.add("manifest-malformed", name, f"not valid {view.encoding}, or larger than "
-                     f"{WHOLE_MANIFEST_BYTES} bytes in it")
-            return
-        with os.fdopen(fd, "rb", closefd=False) as f:
+        with f:
+            if size > MAX_MANIFEST_BYTES:
+                view.add("tagfile-too-large", name, f"not read: larger than {MAX_MANIFEST_BYTES} bytes")
+                return
+            if not _ascii_compatible(view.codec):
+                # lines of UTF-16 or UTF-32 cannot be split as bytes: such a manifest is read whole or not at all
+                view.add("manifest-malformed", name, f"not valid {view.encoding}, or larger than "
+                         f"{WHOLE_MANIFEST_BYTES} bytes in it")
+                return
             yield from _lines_of(f, view, name)
     except OSError as exc:
         view.add("tagfile-unreadable", name, f"cannot be read: {exc.strerror or exc}")
-    finally:
-        os.close(fd)
 
 
-def _lines_of(f, view: BagView, name: str) -> Iterator[tuple[int, str | BadLine]]:
+def _lines_of(f: BinaryIO, view: BagView, name: str) -> Iterator[tuple[int, str | BadLine]]:
     """The numbered lines of an open manifest (see _manifest_lines), stopping past MAX_MANIFEST_BYTES."""
     number, read = 0, 0
     while True:

@@ -14,43 +14,27 @@ from pathlib import Path
 
 from preserve.bag import tagfiles
 from preserve.bag.manifests import read_manifests, safe_relpath
-from preserve.bag.view import BagView, Manifest
-from preserve.fixity import open_for_reading, read_upto
+from preserve.bag.view import MAX_TAG_BYTES, BagView, Manifest, TooLarge, read_small
 
 # Names callers import from here: verify reads bags through this module.
-__all__ = ["BagView", "Manifest", "TooLarge", "payload_bytes", "read_bag", "read_bag_info", "read_small",
+__all__ = ["MAX_TAG_BYTES", "BagView", "Manifest", "TooLarge", "payload_bytes", "read_bag", "read_bag_info", "read_small",
            "safe_relpath"]
 
-MAX_TAG_BYTES = 1 << 20
 #: bag-info.txt labels that MUST NOT be repeated, and those that SHOULD NOT be (RFC 8493 §2.2.2)
 MUST_NOT_REPEAT = ("Payload-Oxum",)
 SHOULD_NOT_REPEAT = ("Bagging-Date", "Bag-Size", "Bag-Group-Identifier", "Bag-Count")
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 
-class TooLarge(OSError):
-    """A tag file over the size cap."""
-
-
-def read_small(path: Path, limit: int = MAX_TAG_BYTES) -> bytes:
-    """Read a regular file up to limit bytes (OSError if it is larger, a link or special)."""
-    fd = open_for_reading(path)
-    try:
-        size = os.fstat(fd).st_size
-        if size > limit:
-            raise TooLarge(f"larger than {limit} bytes")
-        data = read_upto(fd, limit + 1, size)
-    finally:
-        os.close(fd)
-    if len(data) > limit:
-        raise TooLarge(f"larger than {limit} bytes")
-    return data
-
-
 def read_bag(root: Path) -> BagView:
     """Read a bag's declaration, info, manifests and listing; problems are collected, not raised."""
     view = BagView(root=Path(root))
     _list_files(view)
+    return read_tags(view)
+
+
+def read_tags(view: BagView) -> BagView:
+    """Read the tag files of a bag already listed (payload, tag_files, dirs) through its source."""
     _read_declaration(view)
     _read_info(view)
     _read_fetch(view)
@@ -96,7 +80,7 @@ def _read_raw(view: BagView, name: str, limit: int = MAX_TAG_BYTES) -> bytes | N
     if name not in view.tag_files:  # absent, or a link/special file already reported by _list_files
         return None
     try:
-        return read_small(view.root / name, limit)
+        return view.source.read(name, limit)
     except FileNotFoundError:
         return None
     except TooLarge as exc:

@@ -216,22 +216,25 @@ def _check_fetch(view: BagView) -> list[Problem]:
 
 # --- renames by digest ----------------------------------------------------------------------------
 
-def find_renames(view: BagView, problems: list[Problem], *, jobs: int | None = None) -> list[Problem]:
+def find_renames(view: BagView, problems: list[Problem], *, jobs: int | None = None,
+                 computed: dict[str, dict[str, str]] | None = None) -> list[Problem]:
     """Replace payload-missing + payload-unlisted pairs whose digests agree by payload-renamed.
 
-    Hashes only the unlisted files (with one supported algorithm of the manifests).
+    Hashes only the unlisted files (with one supported algorithm of the manifests); with
+    ``computed`` (a serialized bag's digests, taken while its archive was streamed), hashes
+    nothing and an unlisted file without a digest there matches nothing.
     """
     missing = [p.path for p in problems if p.code == "payload-missing"]
     unlisted = [p.path for p in problems if p.code == "payload-unlisted"]
     manifest = next((m for m in view.manifests if m.algorithm in SUPPORTED_ALGORITHMS), None)
     if not missing or not unlisted or manifest is None:
         return problems
-    renamed = _match_by_digest(view, manifest, missing, unlisted, jobs)
+    renamed = _match_by_digest(view, manifest, missing, unlisted, jobs, computed)
     return _report_renames(problems, renamed, manifest.algorithm) if renamed else problems
 
 
 def _match_by_digest(view: BagView, manifest: Manifest, missing: list[str], unlisted: list[str],
-                     jobs: int | None) -> dict[str, str]:
+                     jobs: int | None, computed: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
     """Old listed path -> new unlisted path, where the unlisted file has the digest the old one had.
 
     Unlisted files are taken in path order; each takes the first missing path with its digest.
@@ -243,7 +246,11 @@ def _match_by_digest(view: BagView, manifest: Manifest, missing: list[str], unli
             wanted.setdefault(digest, []).append(path)
     candidates = sorted(p for p in unlisted if view.payload.get(p) is not None)
     unreadable: list[Problem] = []  # an unreadable candidate matches nothing; it stays unlisted
-    results = _hash_all(view.root, candidates, (manifest.algorithm,), jobs, None, unreadable)
+    if computed is not None:
+        results = {p: Fixity(view.payload[p], computed[p]) for p in candidates
+                   if manifest.algorithm in computed.get(p, {})}
+    else:
+        results = _hash_all(view.root, candidates, (manifest.algorithm,), jobs, None, unreadable)
     renamed: dict[str, str] = {}
     for new in candidates:
         fixity = results.get(new)
@@ -309,23 +316,36 @@ def _empty_digest(algorithm: str) -> str | None:
 
 
 def check_fixity(view: BagView, *, jobs: int | None = None, progress: ProgressFn | None = None,
-                 digests: dict[str, dict[str, str]] | None = None) -> list[Problem]:
+                 digests: dict[str, dict[str, str]] | None = None,
+                 computed: dict[str, dict[str, str]] | None = None) -> list[Problem]:
     """Hash every listed file once with all its manifests' algorithms and compare.
 
     Files needing the same algorithms are hashed together, so each is read once; the problems
     come group by group, in the order each group's first file appears in the manifests.
     ``digests``, when given, receives every digest computed (path -> {algorithm: hex}).
+    ``computed``: digests already taken (a serialized bag's, while streaming): nothing is read,
+    and a file lacking one of its algorithms there is left unchecked (its reader reported why).
     """
     problems: list[Problem] = []
     files = _hashable_files(view)
     expected = _expected_digests(view, files)
     for algorithms, paths in _group_by_algorithms(expected).items():
-        results = _hash_all(view.root, paths, algorithms, jobs, progress, problems, files)
+        if computed is not None:
+            results = {p: Fixity(files[p], computed[p]) for p in paths
+                       if all(a in computed.get(p, {}) for a in algorithms)}
+        else:
+            results = _hash_all(view.root, paths, algorithms, jobs, progress, problems, files)
         for path, fixity in results.items():
             if digests is not None:
                 digests.setdefault(path, {}).update(fixity.digests)
             problems += _mismatches(path, fixity, expected[path])
     return problems
+
+
+def needed_algorithms(view: BagView) -> dict[str, set[str]]:
+    """Path -> the supported algorithms its manifests and tag manifests list it with (what fixity hashes)."""
+    expected = _expected_digests(view, _hashable_files(view))
+    return {path: {m.algorithm for m, _ in pairs} for path, pairs in expected.items()}
 
 
 def _hashable_files(view: BagView) -> dict[str, int]:

@@ -24,7 +24,8 @@ from urllib.parse import unquote, urlsplit
 from lxml import etree
 
 from preserve.fixity import KNOWN_DIGESTS, copy_and_hash
-from preserve.xml.safe import XMLParseError, parse_xml, parse_xml_file, read_xml_file
+from preserve.bag.view import BagSource
+from preserve.xml.safe import DEFAULT_MAX_BYTES, XMLParseError, parse_xml, read_xml_file
 from preserve.xml.schemas import NS_METS, NS_XLINK, certainly_valid, validate
 from preserve.verify.metsdoc import (SHIPPED_ROOTS, MetsDocument, RecordKind, claims_csip, describe_root,
                                      drop_wrapped_types, hashlib_name, is_external, local_name, premis_fixity)
@@ -50,14 +51,17 @@ MAX_MPTR_DEPTH = 16
 
 
 def check_mets(data_dir: Path, prefix: str = "data/", files: Mapping[str, int] | None = None,
-               mets_name: str = METS_NAME) -> list[Problem]:
+               mets_name: str = METS_NAME, source: BagSource | None = None) -> list[Problem]:
     """Every METS problem of the package at data_dir whose root METS is mets_name (empty list: all good).
 
     ``files``, from a walk of the package that followed no link, maps ``prefix + path`` of
     every regular file to its size: listed files are looked up there (an lstat only for a
     name it lacks) and the content files are taken from it instead of a second walk.
+    ``source`` (a serialized bag's): documents are read from it by ``prefix + path`` and
+    digests the run has not computed are asked of it; ``files`` is then the whole listing and
+    nothing is read from disk.
     """
-    package = _Package(os.fspath(data_dir), prefix, files or {})
+    package = _Package(os.fspath(data_dir), prefix, files or {}, source)
     listed = package.check_one(mets_name)
     if listed is None:
         return package.problems
@@ -76,8 +80,9 @@ def check_mets(data_dir: Path, prefix: str = "data/", files: Mapping[str, int] |
 class _Package:
     """One run of the checks over one package: what has been found and checked so far."""
 
-    def __init__(self, root: str, prefix: str, files: Mapping[str, int]) -> None:
+    def __init__(self, root: str, prefix: str, files: Mapping[str, int], source: BagSource | None = None) -> None:
         self.root = root  # the package folder
+        self.source = source
         self.prefix = prefix
         self.files = files
         self.known_digests = KNOWN_DIGESTS.get()
@@ -97,7 +102,7 @@ class _Package:
             self.problems.append(("mets-missing", shown, "METS document is missing or not a regular file"))
             return None
         try:
-            tree = parse_xml_file(os.path.join(self.root, mets_rel))
+            tree = parse_xml(self.read_xml(mets_rel))
         except XMLParseError as exc:
             self.problems.append(("mets-malformed", shown, exc.message))
             return None
@@ -216,7 +221,7 @@ class _Package:
         """
         shown = self.prefix + rel
         try:
-            data = read_xml_file(os.path.join(self.root, rel))
+            data = self.read_xml(rel)
             if certainly_valid(data, kind):
                 return
             tree = parse_xml(data)
@@ -242,10 +247,19 @@ class _Package:
                 if isinstance(record.tag, str):  # not a comment or processing instruction
                     self.check_schema(record, kind, doc.shown, doc)
 
+    def read_xml(self, rel: str) -> bytes:
+        """A document's bytes (at most the XML size cap and one more), from the source or the folder."""
+        if self.source is None:
+            return read_xml_file(os.path.join(self.root, rel))
+        try:
+            return self.source.read(self.prefix + rel, DEFAULT_MAX_BYTES + 1)
+        except OSError as exc:
+            raise XMLParseError(f"{self.prefix + rel}: cannot be read ({exc.strerror or exc})") from None
+
     def size(self, rel: str) -> int | None:
         """Size of the regular file at rel reached through real folders only; None otherwise."""
         size = self.files.get(self.prefix + rel)
-        if size is not None:
+        if size is not None or self.source is not None:
             return size
         if _has_symlinked_parent(self.root, rel, self.real_dirs):
             return None
@@ -260,6 +274,12 @@ class _Package:
         shown = self.prefix + rel
         digest = self.known_digests.get(shown, {}).get(algorithm)
         if digest is not None:
+            return digest
+        if self.source is not None:
+            digest = self.source.digest(shown, algorithm)
+            if digest is None:
+                self.problems.append(("mets-file-unreadable", shown, f"its {algorithm} digest cannot be computed "
+                                      "from the archive (the member is damaged or was refused)"))
             return digest
         try:
             return copy_and_hash(os.path.join(self.root, rel), None, [algorithm]).digests[algorithm]

@@ -1,6 +1,7 @@
 """The manifest reader: its fast paths give exactly what its general paths give; names and lengths."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,9 @@ from hypothesis import strategies as st
 from preserve.bag import manifests as bagmanifests
 from preserve.bag.manifests import _all_safe, _plain_columns, safe_relpath
 from preserve.bag.tagfiles import parse_manifest
+from preserve.bag import reader
 from preserve.bag.reader import read_bag
-from preserve.bag.view import BagView
+from preserve.bag.view import BagView, TooLarge
 
 DIGEST = "ab" * 32
 LINE_PIECES = [f"{DIGEST}  data/a", f"{DIGEST}  data/b", f"{DIGEST} *data/c", f"{DIGEST}  data/%25d",
@@ -43,6 +45,43 @@ def _read_both(bag: Path, monkeypatch) -> tuple[tuple, tuple]:
     return whole, lines
 
 
+class MemorySource:
+    """A bag's files held as bytes, as a serialized bag's source holds them (preserve.bag.view.BagSource)."""
+
+    def __init__(self, root: Path, limit: int = 1 << 30) -> None:
+        self.files = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+        self.limit = limit
+
+    def _held(self, name: str) -> bytes:
+        if name not in self.files:
+            raise FileNotFoundError(2, "not held", name)
+        if len(self.files[name]) > self.limit:
+            raise TooLarge(f"larger than {self.limit} bytes")
+        return self.files[name]
+
+    def read(self, name: str, limit: int) -> bytes:
+        data = self._held(name)
+        if len(data) > limit:
+            raise TooLarge(f"larger than {limit} bytes")
+        return data
+
+    def open(self, name: str):
+        data = self._held(name)
+        return io.BytesIO(data), len(data)
+
+    def digest(self, name: str, algorithm: str) -> None:
+        return None
+
+
+def _read_from_memory(bag: Path, limit: int = 1 << 30) -> tuple:
+    """(manifests, problems) of the bag read as read_bag does, its files' bytes from a MemorySource."""
+    view = BagView(root=bag, source=MemorySource(bag, limit), serialization="tar")
+    reader._list_files(view)
+    reader.read_tags(view)
+    return ([(m.name, m.algorithm, sorted(m.entries.items())) for m in view.manifests],
+            [p.as_dict() for p in view.problems])
+
+
 @pytest.fixture
 def small_limits(monkeypatch):
     """Limits small enough for generated manifests to reach them."""
@@ -66,7 +105,7 @@ def test_whole_manifest_read_as_line_by_line(tmp_path_factory, monkeypatch, smal
     (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
     (bag / "manifest-sha256.txt").write_bytes(_manifest_bytes(lines, extra, end))
     whole, by_line = _read_both(bag, monkeypatch)
-    assert whole == by_line
+    assert whole == by_line == _read_from_memory(bag)
 
 
 def test_whole_manifest_stops_where_the_line_reader_stops(tmp_path, monkeypatch, small_limits):
@@ -76,7 +115,7 @@ def test_whole_manifest_stops_where_the_line_reader_stops(tmp_path, monkeypatch,
     lines = [f"{DIGEST}  data/{i}" if i % 3 else "bad line" for i in range(40)]
     (bag / "manifest-sha256.txt").write_text("\n".join(lines) + "\n")
     whole, by_line = _read_both(bag, monkeypatch)
-    assert whole == by_line
+    assert whole == by_line == _read_from_memory(bag)
     assert any(p["code"] == "manifest-problems-truncated" and "stopped at line" in p["message"] for p in whole[1])
 
 
@@ -180,3 +219,50 @@ def test_bad_lines_are_reported_with_their_numbers(tmp_path: Path, monkeypatch) 
         ("manifest-sha256.txt:5", "manifest-unsafe-path", "payload path outside data/: 'tag.txt'"),
         ("manifest-sha256.txt:6", "manifest-duplicate", "path listed twice (also line 1): 'data/ok'"),
     ]
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_manifests_read_through_the_source_give_the_folders_problems(tmp_path: Path, monkeypatch, whole) -> None:
+    """Read from held bytes (a serialized bag's source) or the folder, whole or line by line: the same
+    entries and problems; UTF-16 too, read whole or reported malformed."""
+    if not whole:
+        monkeypatch.setattr(bagmanifests, "_whole_manifest", lambda view, name: None)
+    bag = _bag_with(tmp_path, {"manifest-sha256.txt": f"{DIGEST}  data/a\n{DIGEST}  data/a\n".encode("utf-16")})
+    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-16\n")
+    folder = read_bag(bag)
+    summary = ([(m.name, m.algorithm, sorted(m.entries.items())) for m in folder.manifests],
+               [p.as_dict() for p in folder.problems])
+    assert summary == _read_from_memory(bag)
+    codes = [(p["code"], p["path"]) for p in summary[1]]
+    if whole:
+        assert codes == [("manifest-duplicate", "manifest-sha256.txt:2")]
+    else:
+        assert codes == [("manifest-malformed", "manifest-sha256.txt")]
+
+
+def test_a_manifest_the_source_cannot_hold_is_too_large(tmp_path: Path) -> None:
+    """A source over its capture limit: tagfile-too-large, nothing read (as a folder manifest over its cap)."""
+    bag = _bag_with(tmp_path, {"manifest-sha256.txt": f"{DIGEST}  data/a\n".encode()})
+    (bag / "bagit.txt").write_text("BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+    manifests, problems = _read_from_memory(bag, limit=60)
+    assert manifests == [("manifest-sha256.txt", "sha256", [])]
+    assert [(p["code"], p["path"], p["message"]) for p in problems] == [
+        ("tagfile-too-large", "manifest-sha256.txt", "not read: larger than 60 bytes")]
+
+
+def test_a_large_folder_manifest_is_streamed_never_read_whole(tmp_path: Path, monkeypatch) -> None:
+    """Past WHOLE_MANIFEST_BYTES a folder manifest is read line by line, each read bounded by MAX_LINE_BYTES."""
+    monkeypatch.setattr(bagmanifests, "WHOLE_MANIFEST_BYTES", 1000)
+    bag = _bag_with(tmp_path, {"manifest-sha256.txt": "".join(f"{DIGEST}  data/{i}\n" for i in range(100)).encode()})
+    reads: list[int] = []
+    original = bagmanifests._lines_of
+
+    def counting(f, view, name):
+        real_readline = f.readline
+        f = type("Spy", (), {"readline": lambda self, n=-1: reads.append(n) or real_readline(n)})()
+        return original(f, view, name)
+
+    monkeypatch.setattr(bagmanifests, "_lines_of", counting)
+    view = read_bag(bag)
+    assert len(view.manifests[0].entries) == 100 and view.problems == []
+    assert len(reads) == 101 and max(reads) == bagmanifests.MAX_LINE_BYTES + 1

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from preserve.bag.reader import TooLarge, payload_bytes, read_bag, read_bag_info, read_small
+from preserve.bag.view import FolderSource
 
 DECLARATION = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 
@@ -34,6 +35,21 @@ def test_read_small_caps_the_size_and_refuses_links_and_fifos(tmp_path: Path) ->
     for refused in ("link", "fifo"):
         with pytest.raises(OSError):
             read_small(tmp_path / refused)
+
+
+def test_a_folder_source_opens_regular_files_only(tmp_path: Path) -> None:
+    """FolderSource.open: the file and its size through the one safe open; never a link or FIFO."""
+    (tmp_path / "f").write_bytes(b"12345\n678")
+    source = FolderSource(tmp_path)
+    f, size = source.open("f")
+    with f:
+        assert (size, f.readline(), f.read()) == (9, b"12345\n", b"678")
+    assert f.closed
+    os.symlink(tmp_path / "f", tmp_path / "link")
+    os.mkfifo(tmp_path / "fifo")
+    for refused in ("link", "fifo", "missing"):
+        with pytest.raises(OSError):
+            source.open(refused)
 
 
 def test_a_plain_bag_reads_without_problems(tmp_path: Path) -> None:
