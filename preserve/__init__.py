@@ -14,13 +14,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 SOFTWARE_NAME = "preserve"
 
 _EXPORTS = {
     "bag_collection": "pipeline", "bag_release": "pipeline", "BagOptions": "pipeline",
     "verify_bag": "verify.checks", "verify_paths": "verify.checks", "find_bags": "verify.checks",
-    "discover": "intake.releases", "load_config": "intake.config",
+    "discover": "intake.releases", "load_config": "intake.config", "load_profile": "bag.profiles",
     "describe_release": "describe", "validate_record": "validate.schema",
 }
 __all__ = ["__version__", *_EXPORTS]

@@ -95,15 +95,21 @@ def cli() -> None:
                    "(much faster on many small files; for transfers a repository identifies again).")
 @click.option("--strict", is_flag=True,
               help="Do not bag a release whose record is incomplete for deposit (rights, type, ...); exit 1.")
+# The same for preserve.bag.serialize.SERIALIZATIONS (tests/test_cli.py keeps them equal).
+@click.option("--serialize", type=click.Choice(["tar", "tar.gz", "zip"]), default=None,
+              help="Write each bag as one archive, OUT/<id>.tar (.tar.gz, .zip), instead of a folder.")
+@click.option("--profile", metavar="NAME|PATH", default=None,
+              help="Make bags that satisfy a BagIt profile: aptrust, btr, or a profile JSON file.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result on stdout.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no per-bag lines.")
 def bag(source: Path, out: Path, algorithms: tuple[str, ...], force: bool, jobs: int | None,
-        package_type: str, identify: str, strict: bool, as_json: bool, quiet: bool) -> None:
+        package_type: str, identify: str, strict: bool, serialize: str | None, profile: str | None,
+        as_json: bool, quiet: bool) -> None:
     """Bag every release in SOURCE (default: seeds/) into --out (default: bags/)."""
     from preserve.pipeline import BagOptions, bag_collection, prepare
 
     options = BagOptions(algorithms=algorithms, force=force, jobs=jobs, package_type=package_type,
-                         identify=identify, strict=strict)
+                         identify=identify, strict=strict, serialize=serialize, profile=profile)
     found, _ = prepare(source, out)
     for warning in found.warnings:
         err(f"warning: {warning}")
@@ -156,9 +162,11 @@ def _bag_summary(outcomes: list[BagOutcome], out: Path) -> str:
               help="Append one JSON line per bag to this audit log (outside the bags).")
 @click.option("--strict", is_flag=True,
               help="Treat warnings as errors: a bag with a warning is damaged (exit 1). Infos stay infos.")
+@click.option("--profile", metavar="NAME|PATH", default=None,
+              help="Also report every way each bag departs from a BagIt profile: aptrust, btr, or a profile JSON file.")
 @click.option("--quiet", "-q", is_flag=True, help="Only damaged bags and the summary line.")
 def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: int | None,
-           as_json: bool, log: Path | None, strict: bool, quiet: bool) -> None:
+           as_json: bool, log: Path | None, strict: bool, profile: str | None, quiet: bool) -> None:
     """Verify bags: PATH is a bag or a folder of bags (default: bags/). Never writes into a bag.
 
     Exit 0 when no bag has an error (warnings and infos are printed), 1 when any has one.
@@ -169,6 +177,11 @@ def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: i
     from preserve.verify.checks import find_bags, verify_many
 
     level: Level = "completeness" if completeness_only else "fast" if fast else "full"
+    loaded = None
+    if profile is not None:
+        from preserve.bag.profiles import load_profile
+
+        loaded = load_profile(profile)  # a bad profile is one line, exit 2, before any bag is read
     bags = find_bags(list(paths) or [Path("bags")])
     if log is not None:
         append_audit_log(log, [], level)  # fail early (exit 2) if the log cannot be written
@@ -176,7 +189,7 @@ def verify(paths: tuple[Path, ...], fast: bool, completeness_only: bool, jobs: i
     total = payload_bytes(bags) if level == "full" else 0
     held: list[str] = []  # per-bag lines wait while a progress bar holds the terminal
     with progress_bar(total, 0, "verifying", not quiet and not as_json) as progress:
-        for report in verify_many(bags, level=level, jobs=jobs, progress=progress):
+        for report in verify_many(bags, level=level, jobs=jobs, progress=progress, profile=loaded):
             if strict:
                 report = warnings_as_errors([report])[0]
             reports.append(report)

@@ -22,6 +22,7 @@ CODES: dict[str, str] = {
     "bagit-encoding-unsupported": "Tag-File-Character-Encoding names an encoding this tool does not read",
     "baginfo-malformed": "bag-info.txt has a line that is not 'Label: value', or a malformed or repeated Payload-Oxum or Preserve-Empty-Directory",
     "payload-oxum-mismatch": "Payload-Oxum (octets.count) differs from the payload on disk",
+    "payload-oxum-miscounted": "Payload-Oxum differs from a payload that every manifest proves complete and intact (full level): miscounted when the bag was made; RFC 8493 §3 makes validity completeness and checksums",
     "fetch-unsupported": "fetch.txt lists files to download that are not in the bag: it is incomplete (RFC 8493 §3) and nothing is fetched",
     "empty-directory-missing": "a folder named by Preserve-Empty-Directory in bag-info.txt is gone or not a folder",
     # tag files
@@ -88,6 +89,44 @@ CODES: dict[str, str] = {
     "fetch-malformed": "a fetch.txt line is not 'url length filepath', or its path is outside data/",
     "payload-system-file-missing": "a listed operating-system file (.DS_Store, Thumbs.db, desktop.ini, ._*) is not in the bag",
     "tagmanifest-incomplete": "a BagIt 1.0 tag manifest does not list a payload manifest (RFC 8493 §2.2.1: MUST)",
+    # a bag against a BagIt profile (preserve verify --profile): every departure
+    "profile-identifier-missing": "a bag checked against a BagIt profile has no BagIt-Profile-Identifier in bag-info.txt (BagIt Profiles: MUST)",
+    "profile-identifier-mismatch": "bag-info.txt's BagIt-Profile-Identifier names another profile than the one checked",
+    "profile-identifier-alias": "bag-info.txt names the profile by another URL the profile accepts (Accept-BagIt-Profile-Identifier)",
+    "profile-bagit-version": "the bag's BagIt-Version is not one the profile accepts (Accept-BagIt-Version)",
+    "profile-manifest-missing": "a payload manifest the profile requires is missing (Manifests-Required)",
+    "profile-manifest-not-allowed": "a payload manifest uses an algorithm the profile does not allow (Manifests-Allowed)",
+    "profile-tagmanifest-missing": "a tag manifest the profile requires is missing (Tag-Manifests-Required)",
+    "profile-tagmanifest-not-allowed": "a tag manifest uses an algorithm the profile does not allow (Tag-Manifests-Allowed)",
+    "profile-tagfile-missing": "a tag file the profile requires, or one holding tags it requires, is missing (Tag-Files-Required)",
+    "profile-tagfile-not-allowed": "a tag file the profile does not allow is in the bag (Tag-Files-Allowed)",
+    "profile-fetch-not-allowed": "fetch.txt is present and the profile does not allow it (Allow-Fetch.txt)",
+    "profile-fetch-missing": "the profile requires fetch.txt and the bag has none (Fetch.txt-Required)",
+    "profile-tag-missing": "a tag the profile requires is missing from its tag file (bag-info.txt, aptrust-info.txt, ...)",
+    "profile-tag-empty": "a tag the profile requires is present with an empty value",
+    "profile-tag-value": "a tag's value is not one of the values the profile allows",
+    "profile-tag-repeated": "a tag the profile marks not repeatable appears more than once",
+    "profile-tag-recommended": "a tag the profile recommends is missing",
+    "profile-serialization-required": "the profile requires a serialized bag (an archive file) and the bag is a folder",
+    "profile-serialization-forbidden": "the profile forbids serialization and the bag is an archive file",
+    "profile-serialization-not-accepted": "the bag's serialization (tar, tar.gz, zip) is not a type the profile accepts (Accept-Serialization)",
+    "profile-serialization-name": "the archive does not unpack to a folder named like the archive, as the profile requires (draft-kunze-bagit-14 §4.2)",
+    "profile-payload-missing": "a payload file or folder the profile requires is missing (Payload-Files-Required)",
+    "profile-payload-not-allowed": "a payload file the profile does not allow is in the bag (Payload-Files-Allowed)",
+    "profile-payload-not-empty": "the profile requires data/ empty or one zero-byte file, and it holds more (Data-Empty)",
+    # serialized bags (tar, tar.gz, zip), read without unpacking
+    "archive-damaged": "the file is not a tar, tar.gz or zip archive, or is damaged or truncated: reading stopped there",
+    "archive-unsafe-name": "an archive member's name is absolute, has '..', a backslash or a NUL, or a zip's two headers name it differently (never read)",
+    "archive-outside-top": "an archive member is outside the bag's one top folder (draft-kunze-bagit-14 §4: MUST unpack to a single base directory); not read",
+    "archive-link": "an archive member is a symbolic or hard link (never followed)",
+    "archive-special": "an archive member is a device, FIFO or other special file (never read)",
+    "archive-duplicate": "an archive holds the same member name twice (extractors differ on which wins; only the first is read)",
+    "archive-member-oversize": "a zip member holds more data than its header declares: reading stopped",
+    "archive-member-damaged": "a zip member's CRC-32 differs from its header: its content changed after zipping",
+    "archive-bomb": "an archive decompresses past the compression-ratio limit (a compression bomb): reading stopped",
+    "archive-limit": "an archive exceeds a safety limit (members, bytes, bytes held in memory): reading stopped or a file not read",
+    "archive-unsupported": "a zip member is encrypted or compressed by a method preserve cannot read (not read)",
+    "archive-name-mismatch": "a serialized bag's file name differs from its top folder (draft-kunze-bagit-14 §4: SHOULD be named like it)",
 }
 
 
@@ -122,6 +161,12 @@ SEVERITY: dict[str, Severity] = {
     "fetch-complete": "warning",
     # files an operating system writes by itself, which copies routinely drop
     "payload-system-file-missing": "warning",
+    # BagIt profiles: a missing recommended tag breaks a SHOULD; a URL the profile itself accepts is a fact
+    "profile-identifier-alias": "info",
+    "profile-tag-recommended": "warning",
+    # draft-kunze-bagit-14 §4: the file SHOULD be named like the bag
+    "archive-name-mismatch": "warning",
+    "payload-oxum-miscounted": "warning",
 }
 
 

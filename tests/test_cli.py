@@ -334,7 +334,8 @@ def test_each_command_loads_only_its_own_library(collection: Path, tmp_path: Pat
 def test_the_bag_command_offers_exactly_the_library_s_choices() -> None:
     from preserve.cli import bag
     from preserve.formats import ENGINES
+    from preserve.bag.serialize import SERIALIZATIONS
     from preserve.package.model import PACKAGE_TYPES
 
     choices = {p.name: tuple(p.type.choices) for p in bag.params if hasattr(p.type, "choices")}
-    assert choices == {"package_type": PACKAGE_TYPES, "identify": ENGINES}
+    assert choices == {"package_type": PACKAGE_TYPES, "identify": ENGINES, "serialize": SERIALIZATIONS}

@@ -14,7 +14,6 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import fields
 from itertools import pairwise
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import pytest
 
 import preserve
 from preserve.cli import cli
-from preserve.intake.config import CollectionConfig
+from preserve.intake.config import KNOWN_KEYS
 from preserve.verify.checks import verify_bag
 from preserve.problems import CODES
 
@@ -94,7 +93,7 @@ def uncommented_keys(toml: str) -> list[str]:
     lines = [line for line in toml.splitlines() if line.strip()]
     explained = {line.split("=")[0].strip() for before, line in pairwise(lines)
                  if before.startswith("#") and "=" in line and not line.startswith("#")}
-    return [f.name for f in fields(CollectionConfig) if f.name not in explained]
+    return [key for key in KNOWN_KEYS if key not in explained]
 
 
 def test_example_is_three_releases_with_every_config_key_explained() -> None:
@@ -105,9 +104,24 @@ def test_example_is_three_releases_with_every_config_key_explained() -> None:
     assert uncommented_keys(toml) == []
     assert uncommented_keys(toml.replace('rights = "', '# rights = "')) == ["rights"]
     config = preserve.load_config(EXAMPLES / "collection")
-    assert set(config.as_dict()) == {f.name for f in fields(CollectionConfig)}
+    assert set(config.as_dict()) == set(KNOWN_KEYS)
+    assert "[bag-info]" in toml and '[tag-files."aptrust-info.txt"]' in toml  # the tables, shown commented
     rows = sheet_rows(EXAMPLES / "metadata.csv")
     assert [r[0] for r in rows[1:]] == [r.name for r in found.releases]
+
+
+def test_the_readme_s_repository_line_makes_bags_that_follow_the_profile(tmp_path: Path) -> None:
+    source = example_collection(tmp_path)
+    shutil.copyfile(EXAMPLES / "metadata.csv", source / "metadata.csv")
+    line = next(line for line in read(README).splitlines() if line.startswith("preserve bag millbrook --out deposit"))
+    args = line.split()[1:]
+    made = preserve_cmd(*args, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    profile = args[args.index("--profile") + 1]
+    checked = preserve_cmd("verify", "deposit", "--profile", profile, cwd=tmp_path)
+    assert checked.returncode == 0 and "3 intact" in checked.stdout and "0 damaged" in checked.stdout, checked.stdout
+    assert sorted(p.name for p in (tmp_path / "deposit").iterdir()) == [
+        "ferry-timetable.tar", "library-reopens.tar", "tram-extension.tar"]
 
 
 def shown_in_readme(stdout: str) -> None:
@@ -139,7 +153,7 @@ def test_the_five_steps_of_the_readme(tmp_path: Path) -> None:
     bags = sorted(p.name for p in (tmp_path / "bags").iterdir() if not p.name.startswith("."))
     assert bags == ["ferry-timetable", "library-reopens", "tram-extension"]
     assert all(verify_bag(tmp_path / "bags" / name).ok for name in bags)
-    dc = read(tmp_path / "bags" / "library-reopens" / "data" / "metadata" / "descriptive" / "dc.xml")
+    dc = read(tmp_path / "bags" / "library-reopens" / "data" / "library-reopens" / "metadata" / "descriptive" / "dc.xml")
     assert "<dc:subject>floods</dc:subject>" in dc  # the curator's edit reached the bag
 
     verified = preserve_cmd("verify", "bags", cwd=tmp_path)
@@ -168,7 +182,7 @@ def test_a_mistake_and_damage_look_as_getting_started_shows(tmp_path: Path) -> N
     for line in bagged.stdout.splitlines():
         assert line in guide
 
-    story = tmp_path / "bags" / "library-reopens" / "data" / "representations" / "rep1" / "data" / "library-reopens.txt"
+    story = tmp_path / "bags" / "library-reopens" / "data" / "library-reopens" / "representations" / "rep1" / "data" / "library-reopens.txt"
     with story.open("a", encoding="utf-8") as handle:
         handle.write("extra line\n")
     damaged = preserve_cmd("verify", "bags", cwd=tmp_path)

@@ -101,3 +101,32 @@ def test_workers_die_with_a_killed_run_and_clean_up(source: Path, tmp_path: Path
         pass
     assert staging_in(out) == []
     assert_only_complete_bags(out)
+
+
+@pytest.mark.parametrize("serialize, suffix", [("tar", ".tar"), ("zip", ".zip")])
+def test_sigkill_of_a_serializing_run_leaves_whole_archives_only(source: Path, tmp_path: Path, serialize: str,
+                                                                 suffix: str) -> None:
+    """`preserve bag --serialize` killed while building or writing archives: nothing partial at a final path."""
+    from helpers.serialized import extract
+
+    before = tree_digest(source)
+    out = tmp_path / "bags"
+    kills = 0
+    checked: set[str] = set()
+    for more in (0, 2):
+        have = len(bags_in(out))
+        proc = start(source, out, "--serialize", serialize)
+        if wait_for(proc, lambda: len(bags_in(out)) >= have + more and bool(staging_in(out))):
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.communicate(timeout=120)
+        assert all(name.endswith(suffix) for name in bags_in(out)), bags_in(out)
+        assert_only_complete_bags(out, checked)  # each archive verified as it is, streamed
+    assert kills >= 1, "the runs ended before the kill points were reached"
+    res = run(source, out, "--serialize", serialize)
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    assert staging_in(out) == [] and len(bags_in(out)) == RELEASES
+    assert_only_complete_bags(out, checked)
+    for i, name in enumerate(bags_in(out)):
+        bagit.Bag(str(extract(out / name, tmp_path / f"x{i}"))).validate()
+    assert tree_digest(source) == before

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from preserve.bag.lock import locked
-from preserve.pipeline.options import BagOptions, BagOutcome, CollectionResult
-from preserve.pipeline.release import bag_release
+from preserve.pipeline.options import BagOptions, BagOutcome, CollectionResult, bag_path
+from preserve.pipeline.profile import plan_collection
+from preserve.pipeline.release import bag_release, profiled_options
 from preserve.bag.writer import remove_stale_staging
 from preserve.errors import InputError, PreserveError
 from preserve.fixity import ProgressFn, default_jobs
@@ -79,6 +80,9 @@ def bag_collection(source: Path, out: Path, options: BagOptions | None = None, *
     from preserve.describe import curated_values
 
     curated = curated_values(source, found.releases)  # a malformed sheet stops the run before any write
+    if options.profile is not None:  # what the profile needs of the options and config, checked before any write
+        options = profiled_options(options, plan_collection(
+            options.profile, algorithms=options.algorithms, serialization=options.serialize, config=config))  # type: ignore[arg-type]
     result = CollectionResult(warnings=list(found.warnings))
     task = ReleaseTask(found.releases, out, config, options, curated, progress)
 
@@ -171,4 +175,4 @@ class ReleaseTask:
     def lost(self, index: int, message: str) -> BagOutcome:
         """The outcome of a release that could not be bagged: status "failed", with why."""
         release = self.releases[index]
-        return BagOutcome(release.id, release.name, "failed", self.out / release.id, message)
+        return BagOutcome(release.id, release.name, "failed", bag_path(self.out, release.id, self.options), message)

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Union
 
+from preserve.bag.profiles import Profile, load_profile
+from preserve.bag.serialize import SERIALIZATIONS, Serialization, archive_name
 from preserve.errors import InputError
 from preserve.fixity import DEFAULT_ALGORITHMS, normalise_algorithms
 from preserve.formats import ENGINES, Engine
@@ -30,8 +32,14 @@ class BagOptions:
     fsync: bool = True
     identify: Engine = DEFAULT_IDENTIFY  # see preserve.formats.identify_many
     strict: bool = False  # refuse a release whose record is incomplete for deposit (never changes a bag)
+    serialize: Serialization | None = None  # write each bag as one archive: OUT/<id>.tar, .tar.gz or .zip
+    profile: Union[Profile, str, None] = None  # a BagIt profile every bag must satisfy (a name or a path loads)
 
     def __post_init__(self) -> None:
+        if self.serialize is not None and self.serialize not in SERIALIZATIONS:
+            raise InputError(f"unknown serialization {self.serialize!r}; choose one of: {', '.join(SERIALIZATIONS)}")
+        if isinstance(self.profile, str):
+            object.__setattr__(self, "profile", load_profile(self.profile))
         algorithms = normalise_algorithms(self.algorithms)
         if "sha256" not in algorithms:  # METS CHECKSUMs are sha256: keep a manifest that proves them
             algorithms += ("sha256",)
@@ -40,6 +48,11 @@ class BagOptions:
             raise InputError(f"unknown package type {self.package_type!r}; choose {' or '.join(PACKAGE_TYPES)}")
         if self.identify not in ENGINES:
             raise InputError(f"unknown identification {self.identify!r}; choose {' or '.join(ENGINES)}")
+
+
+def bag_path(out: Path, release_id: str, options: BagOptions) -> Path:
+    """Where a release's bag goes: OUT/<id>/, or OUT/<id>.tar (.tar.gz, .zip) when serialized."""
+    return Path(out) / (archive_name(release_id, options.serialize) if options.serialize else release_id)
 
 
 @dataclass

@@ -7,12 +7,15 @@ OUT/<release id>/ complete or not at all (see :mod:`preserve.bag.writer`).
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
 from preserve.pipeline.bag_info import bag_info_fields, existing_fingerprint, fingerprint, preserve_fields, real_title
-from preserve.pipeline.options import BagOptions, BagOutcome, OutcomeStatus
+from preserve.pipeline.options import BagOptions, BagOutcome, OutcomeStatus, bag_path
+from preserve.pipeline.profile import ProfilePlan, ProfileUnsatisfied, plan_collection, plan_release
+from preserve.bag import tagfiles
 from preserve.bag.writer import BagBuilder
 from preserve.fixity import Fixity, ProgressFn, copy_and_hash_many
 from preserve.formats import Engine, FormatInfo, identifier, identify_head, identify_many, load_signatures
@@ -29,7 +32,9 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
                 progress: ProgressFn | None = None) -> BagOutcome:
     """Describe, check and write one release as a bag at out/<release id>/, atomically.
 
-    A record with a wrong value is not bagged (status "invalid"). A record that lacks what
+    With ``options.serialize`` the bag is one archive, out/<release id>.tar (.tar.gz, .zip);
+    with ``options.profile`` it satisfies that BagIt profile, or is not written (status
+    "failed" when the record lacks a value the profile requires). A record with a wrong value is not bagged (status "invalid"). A record that lacks what
     deposit needs is bagged all the same, the outcome's ``incomplete`` saying what it lacks,
     unless ``options.strict`` (then status "incomplete", not bagged). An existing bag is kept
     when identical ("skipped") and replaced only with force ("refused" without). The source is
@@ -40,8 +45,13 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
 
     config = config or CollectionConfig()
     options = options or BagOptions()
+    plan = None
+    if options.profile is not None:
+        plan = plan_collection(options.profile, algorithms=options.algorithms,  # type: ignore[arg-type]
+                               serialization=options.serialize, config=config)
+        options = profiled_options(options, plan)
     record = record or describe_release(release, config)
-    dest = Path(out) / release.id
+    dest = bag_path(out, release.id, options)
     outcome = BagOutcome(release.id, release.name, "created", dest, files=len(release.files), bytes=release.size)
     check = check_record(record)
     outcome.incomplete = [str(m) for m in check.incomplete]
@@ -53,6 +63,12 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
         outcome.status = "incomplete"
         outcome.message = incomplete_message(check.incomplete)
         return outcome
+    if plan is not None:
+        try:
+            plan = plan_release(plan, {"title": real_title(record) or "", "description": record.first("description") or ""})
+        except ProfileUnsatisfied as exc:
+            outcome.status, outcome.message = "failed", exc.message
+            return outcome
     metadata = to_json(record)
     if dest.exists():
         outcome.status, outcome.message = _against_existing(release, dest, config, options, metadata, progress)
@@ -63,11 +79,16 @@ def bag_release(release: Release, out: Path, *, config: CollectionConfig | None 
     warming = warm_up(options.identify)
     try:
         _write_bag(release, dest, record, metadata, config, options, created, sniffed, warming, progress,
-                   outcome.incomplete)
+                   outcome.incomplete, plan)
     finally:
         if warming is not None:
             warming.join()  # nothing of it outlives the call (an interrupted run included)
     return outcome
+
+
+def profiled_options(options: BagOptions, plan: ProfilePlan) -> BagOptions:
+    """The options a profile's plan implies: its manifest algorithms (md5 for APTrust) and serialization."""
+    return replace(options, algorithms=plan.algorithms, serialize=plan.serialization)  # type: ignore[arg-type]
 
 
 def _against_existing(release: Release, dest: Path, config: CollectionConfig, options: BagOptions,
@@ -116,10 +137,12 @@ def _load_for_packaging(identify: Engine) -> None:
 
 def _write_bag(release: Release, dest: Path, record: Record, metadata: dict, config: CollectionConfig,
                options: BagOptions, created: datetime, sniffed: _HeadIdentification | None,
-               warming: threading.Thread | None, progress: ProgressFn | None, incomplete: Sequence[str]) -> None:
+               warming: threading.Thread | None, progress: ProgressFn | None, incomplete: Sequence[str],
+               plan: ProfilePlan | None = None) -> None:
     """Copy, identify, package and write one release's bag at dest (see bag_release)."""
     with BagBuilder(dest, options.algorithms, jobs=options.jobs, fsync=options.fsync,
-                    progress=progress, replace=options.force) as bag:
+                    progress=progress, replace=options.force, serialize=options.serialize,
+                    tag_algorithms=plan.tag_manifest_algorithms if plan is not None else None) as bag:
         fixities = _copy_payload(bag, release, sniffed)
         if warming is not None:
             warming.join()
@@ -133,8 +156,10 @@ def _write_bag(release: Release, dest: Path, record: Record, metadata: dict, con
             bag.add_bytes(in_payload(release.id, relpath), data, constant=relpath.startswith(SCHEMAS_DIR),
                           known={"sha256": digest} if digest else None)
         info = bag_info_fields(release, config, created, record)
+        info += plan.bag_info if plan is not None else config.extra_bag_info
         info += preserve_fields(release, fingerprint(release, fixities, config, options, metadata))
-        bag.finish(info)
+        tables = plan.tag_files if plan is not None else config.tag_files  # [tag-files."NAME.txt"] of preserve.toml
+        bag.finish(info, {name: tagfiles.bag_info_text(fields).encode("utf-8") for name, fields in tables})
 
 
 def _copy_payload(bag: BagBuilder, release: Release, sniffed: _HeadIdentification | None) -> list[Fixity]:

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Literal, Sequence, get_args
 
-from preserve.bag.reader import BagView, read_bag, read_small
+from preserve.bag.profiles import Profile
+from preserve.bag.reader import BagView, read_bag
 from preserve.bag.writer import is_staging_name
 from preserve.errors import InputError
 from preserve.fixity import KNOWN_DIGESTS, ProgressFn, default_jobs
@@ -50,26 +51,39 @@ class BagReport:
                 "problems": [p.as_dict() for p in self.problems]}
 
 
+#: the file names of serialized bags found in a folder of bags
+ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".zip")
+
+
 def find_bags(paths: Sequence[Path]) -> list[Path]:
-    """Expand each PATH: a bag itself, or a folder whose (non-hidden) sub-folders are bags.
+    """Expand each PATH: a bag itself (a folder, or a serialized bag's file), or a folder of bags.
 
     A folder is a bag when it holds bagit.txt, or a data/ folder that is not itself a bag (a
     bag that lost its declaration is still verified, and reported; a bag named ``data`` in a
-    folder of bags is one of its bags).
+    folder of bags is one of its bags). A file given is a serialized bag when its first bytes
+    are a tar, gzip or zip archive's. In a folder of bags, its (non-hidden, non-staging)
+    sub-folders and its ``*.tar``, ``*.tar.gz``, ``*.tgz`` and ``*.zip`` files are the bags.
     """
+    from preserve.bag.archive import sniff
+
     bags: list[Path] = []
     for path in paths:
         path = Path(path)
         if not path.exists():
             raise InputError(f"{path}: no such bag or folder")
         if not path.is_dir():
-            raise InputError(f"{path}: not a folder; give a bag or a folder of bags")
+            if path.is_file() and sniff(path) is not None:
+                bags.append(path)
+                continue
+            raise InputError(f"{path}: not a folder or a serialized bag (tar, tar.gz, zip); "
+                             "give a bag or a folder of bags")
         if (path / "bagit.txt").exists() or ((path / "data").is_dir() and not (path / "data" / "bagit.txt").exists()):
             bags.append(path)
             continue
         subs = sorted(Path(e.path) for e in os.scandir(path)
-                      if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
-                      and not is_staging_name(e.name))
+                      if not e.name.startswith(".") and not is_staging_name(e.name)
+                      and (e.is_dir(follow_symlinks=False)
+                           or (e.name.endswith(ARCHIVE_SUFFIXES) and e.is_file(follow_symlinks=False))))
         if not subs:
             raise InputError(f"{path}: holds no bags")
         bags.extend(subs)
@@ -80,7 +94,7 @@ def find_bags(paths: Sequence[Path]) -> list[Path]:
 # The modules these checks call are imported when a check first runs: a fast or completeness
 # run never loads lxml, the XML schemas or the DC record's JSON Schema.
 
-#: the root METS of a package at the top of the payload (bags made before preserve 0.9, other tools)
+#: the root METS of a package at the top of the payload (bags made before preserve 0.2.0, other tools)
 TOP_METS_PATH = "data/METS.xml"
 #: the package's own files, relative to the package root folder
 METS_NAME = "METS.xml"
@@ -107,8 +121,10 @@ def check_package(view: BagView) -> list[Problem]:
     problems: list[Problem] = []
     for folder, name in roots:
         prefix = "data/" + folder
+        source = view.source if view.serialization else None  # a serialized bag's documents are in memory
         try:
-            found = package.check_mets(view.root / prefix, prefix=prefix, files=view.payload, mets_name=name)
+            found = package.check_mets(view.root / prefix, prefix=prefix, files=view.payload, mets_name=name,
+                                       source=source)
         except Exception as exc:  # noqa: BLE001 - reported, never a traceback
             found = [("check-failed", prefix + name, f"METS checks stopped: {type(exc).__name__}: {exc}")]
         problems += [Problem(code, path, message) for code, path, message in found]
@@ -166,7 +182,7 @@ def _check_dc_json(view: BagView, path: str) -> list[Problem]:
     from preserve.validate.schema import validate_record
 
     try:
-        raw = read_small(view.root / path, MAX_DC_JSON_BYTES)
+        raw = view.source.read(path, MAX_DC_JSON_BYTES)
     except OSError as exc:
         return [Problem("dc-malformed", path, f"cannot be read: {exc.strerror or exc}")]
     try:
@@ -174,7 +190,7 @@ def _check_dc_json(view: BagView, path: str) -> list[Problem]:
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return [Problem("dc-malformed", path, f"not a DC record in JSON: {type(exc).__name__}")]
     try:
-        found = validate_record(plain(record), record.release_id or view.root.name)
+        found = validate_record(plain(record), record.release_id or view.name)
     except Exception as exc:  # noqa: BLE001
         return [Problem("check-failed", path, f"DC checks stopped: {type(exc).__name__}: {exc}")]
     problems = []
@@ -196,22 +212,87 @@ def _check_level(level: str) -> None:
         raise InputError(f"unknown verification level {level!r}; choose from {', '.join(LEVELS)}")
 
 
+def open_bag(path: Path, *, level: Level = "completeness",
+             progress: ProgressFn | None = None) -> tuple[BagView, str | None, dict[str, dict[str, str]] | None]:
+    """The view of a bag folder or a serialized bag (a regular file), its serialization, its digests.
+
+    A serialized bag ("tar", "tar.gz", "zip", told by its first bytes; "unknown" when it is
+    no archive) is streamed, never unpacked (:mod:`preserve.verify.serialized`); at the full
+    level its members are hashed then, and the digests (path -> {algorithm: hex}) returned.
+    A folder's serialization and digests are None: its files are hashed by check_fixity.
+    """
+    path = Path(path)
+    if path.is_dir() or not path.exists():
+        return read_bag(path), None, None
+    from preserve.verify.serialized import read_serialized
+
+    bag = read_serialized(path, full=level == "full", progress=progress)
+    return bag.view, bag.view.serialization, bag.digests
+
+
 def verify_bag(path: Path, *, level: Level = "full", jobs: int | None = None,
-               progress: ProgressFn | None = None) -> BagReport:
-    """Verify one bag; every problem found is reported, none stops the others. Never writes."""
+               progress: ProgressFn | None = None, profile: Profile | None = None) -> BagReport:
+    """Verify one bag, a folder or a serialized bag (tar, tar.gz, zip: streamed, never unpacked).
+
+    Every problem found is reported, none stops the others. With ``profile`` (a loaded BagIt
+    profile), every way the bag departs from it is reported too (``profile-*`` codes). Never writes.
+    """
     _check_level(level)
-    view = read_bag(Path(path))
+    view, serialization, computed = open_bag(Path(path), level=level, progress=progress)
     problems = list(view.problems)
+    if serialization == "unknown":  # no archive at all: that one problem says it
+        return BagReport(path=Path(path), problems=problems)
     problems += check_completeness(view)
     if level in ("full", "fast"):
         problems += check_oxum(view)
     if level == "full":
-        problems = find_renames(view, problems, jobs=jobs)
+        problems = find_renames(view, problems, jobs=jobs, computed=computed)
         digests: dict[str, dict[str, str]] = {}
-        problems += check_fixity(view, jobs=jobs, progress=progress, digests=digests)
+        problems += check_fixity(view, jobs=jobs, progress=progress if computed is None else None,
+                                 digests=digests, computed=computed)
+        problems = _miscounted_oxum(view, problems)
         problems += _check_package_layer(view, digests)
+    if profile is not None:
+        from preserve.verify.profile import check_profile
+
+        problems += check_profile(view, profile, serialization=serialization, name=Path(path).name,
+                                  tag_text=_tag_text(view))
     return BagReport(path=Path(path), problems=list(dict.fromkeys(problems)), version=view.version,
                      files=len(view.payload), bytes=sum(view.payload.values()))
+
+
+def _miscounted_oxum(view: BagView, problems: list[Problem]) -> list[Problem]:
+    """A Payload-Oxum mismatch in a bag otherwise proven whole becomes ``payload-oxum-miscounted``.
+
+    RFC 8493 §3: a bag is valid when it is complete and every checksum of every manifest is
+    verified; Payload-Oxum (§2.2.2) is only a quick check "before performing checksum
+    validation". At the full level, once every listed file is present and matches, no file is
+    unlisted and bag-info.txt matches its tag manifest, a Payload-Oxum that still disagrees was
+    miscounted by the tool that made the bag: a warning, not damage.
+    """
+    mismatch = [p for p in problems if p.code == "payload-oxum-mismatch"]
+    protected = any(view.info_name in m.entries for m in view.tag_manifests)  # its digest was just checked
+    others = [p for p in problems if p.code != "payload-oxum-mismatch"]
+    if not mismatch or not protected or any(p.severity == "error" or p.code.startswith("payload-") for p in others):
+        return problems  # a listed file absent (even a system file) or any error: the count may be right
+    return [Problem("payload-oxum-miscounted", p.path, "Payload-Oxum does not match the payload, which every "
+                    "manifest proves complete and intact: the count was wrong when the bag was made "
+                    "(RFC 8493 §3: validity is completeness and checksums)", expected=p.expected, actual=p.actual)
+            if p.code == "payload-oxum-mismatch" else p for p in problems]
+
+
+def _tag_text(view: BagView) -> Callable[[str], str | None]:
+    """A reader of the bag's tag files as text (folder or archive alike), for the profile check."""
+    def read(name: str) -> str | None:
+        try:
+            return view.source.read(name, MAX_TAG_TEXT).decode(view.codec, "replace")
+        except OSError:
+            return None
+    return read
+
+
+#: the largest tag file read for a profile check
+MAX_TAG_TEXT = 1 << 20
 
 
 def _check_package_layer(view: BagView, digests: dict[str, dict[str, str]]) -> list[Problem]:
@@ -241,7 +322,7 @@ def verify_paths(paths: Sequence[Path], **kwargs) -> list[BagReport]:
 
 
 def verify_many(bags: Sequence[Path], *, level: Level = "full", jobs: int | None = None,
-                progress: ProgressFn | None = None) -> Iterator[BagReport]:
+                progress: ProgressFn | None = None, profile: Profile | None = None) -> Iterator[BagReport]:
     """verify_bag for each bag; the reports come in the order of bags, each as soon as it can.
 
     With several bags and jobs (default: all cores) above one, ``jobs`` worker processes verify
@@ -253,9 +334,9 @@ def verify_many(bags: Sequence[Path], *, level: Level = "full", jobs: int | None
     workers = min(jobs or default_jobs(), len(bags))
     if workers <= 1:
         for bag in bags:
-            yield verify_bag(bag, level=level, jobs=jobs, progress=progress)
+            yield verify_bag(bag, level=level, jobs=jobs, progress=progress, profile=profile)
         return
-    yield from _verify_in_workers(list(bags), level, workers, progress)
+    yield from _verify_in_workers(list(bags), level, workers, progress, profile)
 
 
 @dataclass(frozen=True)
@@ -264,22 +345,23 @@ class _VerifyTask:
 
     bags: Sequence[Path]
     level: Level
+    profile: Profile | None = None
 
     def __call__(self, index: int) -> BagReport:
-        return verify_bag(self.bags[index], level=self.level, jobs=1)
+        return verify_bag(self.bags[index], level=self.level, jobs=1, profile=self.profile)
 
 
 def _raise(index: int, error: BaseException) -> BagReport:
     raise error
 
 
-def _verify_in_workers(bags: list[Path], level: Level, workers: int,
-                       progress: ProgressFn | None) -> Iterator[BagReport]:
+def _verify_in_workers(bags: list[Path], level: Level, workers: int, progress: ProgressFn | None,
+                       profile: Profile | None = None) -> Iterator[BagReport]:
     """Verify bags in worker processes (see preserve._runtime.workers); yield the reports in order.
 
     Verifying never calls Siegfried, so the workers are forked even when it is loaded here.
     """
-    for _, report in run_tasks(_VerifyTask(bags, level), len(bags), workers, on_lost=_raise,
+    for _, report in run_tasks(_VerifyTask(bags, level, profile), len(bags), workers, on_lost=_raise,
                                fork_unsafe_calls=False):
         if progress:
             progress(report.files, report.bytes)
