@@ -100,6 +100,7 @@ CODES: dict[str, str] = {
     "profile-tagmanifest-not-allowed": "a tag manifest uses an algorithm the profile does not allow (Tag-Manifests-Allowed)",
     "profile-tagfile-missing": "a tag file the profile requires, or one holding tags it requires, is missing (Tag-Files-Required)",
     "profile-tagfile-not-allowed": "a tag file the profile does not allow is in the bag (Tag-Files-Allowed)",
+    "profile-tagfile-unreadable": "a tag file whose tags the profile names is in the bag but could not be read (over the 1 MiB read cap, a link, unreadable): its tags are unchecked",
     "profile-fetch-not-allowed": "fetch.txt is present and the profile does not allow it (Allow-Fetch.txt)",
     "profile-fetch-missing": "the profile requires fetch.txt and the bag has none (Fetch.txt-Required)",
     "profile-tag-missing": "a tag the profile requires is missing from its tag file (bag-info.txt, aptrust-info.txt, ...)",
@@ -204,3 +205,20 @@ class Problem:
         if self.expected is not None or self.actual is not None:
             text += f" (expected {self.expected!r}, found {self.actual!r})"
         return text
+
+
+#: how many problems of one code a bag's report lists; the rest are counted in one more problem
+#: (a hostile archive or a folder of thousands of stray files must not make a report of gigabytes)
+MAX_PER_CODE = 1000
+
+
+def limit_per_code(problems: list[Problem], where: str, limit: int = MAX_PER_CODE) -> list[Problem]:
+    """The first ``limit`` problems of each code, then one per code saying how many more there were."""
+    counts: dict[str, int] = {}
+    kept = []
+    for problem in problems:
+        n = counts[problem.code] = counts.get(problem.code, 0) + 1
+        if n <= limit:
+            kept.append(problem)
+    return kept + [Problem(code, where, f"{n - limit} more problems of this code are not listed "
+                           f"(a report lists {limit} of each)") for code, n in counts.items() if n > limit]

@@ -10,14 +10,18 @@ larger than declared, and archives past the limits of :data:`LIMITS` (bombs). A 
 truncated archive, or a file that is none, is one problem, never an exception.
 
 Size: the tar and zip readers and the checks every member passes are one job (one reader);
-split they would share most of their state.
+split they would share most of their state. The zip decompressor (deflate, bzip2, lzma in bounded
+steps) is the zip reader's own.
 """
 from __future__ import annotations
 
+import bz2
 import io
+import lzma
 import os
 import stat
 import struct
+import sys
 import tarfile
 import zipfile
 import zlib
@@ -27,7 +31,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from preserve.bag.serialize import Serialization, bag_name_of
-from preserve.problems import Problem
+from preserve.problems import MAX_PER_CODE, Problem
 
 #: every limit, its value and its reason: past one, reading stops (or the member is skipped) with a problem
 LIMITS: dict[str, tuple[int, str]] = {
@@ -40,9 +44,20 @@ LIMITS: dict[str, tuple[int, str]] = {
     "ratio_after": (64 << 20, "the ratio is judged after 64 MiB decompressed (small files of zeros are fine)"),
     "name_bytes": (4096, "PATH_MAX of Linux: a longer member name is no file name"),
     "header_bytes": (1 << 20, "a tar pax or GNU long-name header is read whole: 1 MiB bounds it"),
+    "names": (64 << 20, "memory of the member and folder names held while an archive is read (for duplicates "
+              "and the listing), as Python counts it: 64 MiB holds 600,000 names of 60 characters; many long "
+              "names (the count times PATH_MAX is 8 GB) are a listing built to exhaust memory"),
+    "problems": (MAX_PER_CODE, "problems of one code an archive lists; the rest are counted in one more problem, so "
+                 "a hostile archive cannot make a report of millions of lines"),
+    "lzma_dict": (64 << 20, "an LZMA member's dictionary is allocated whole: 64 MiB is the largest the xz and "
+                  "7-Zip presets use; a member with a larger one is not read (archive-unsupported)"),
 }
-MAX_MEMBERS, MAX_BYTES, MAX_RATIO, RATIO_AFTER, MAX_NAME_BYTES, MAX_HEADER_BYTES = (
-    LIMITS[k][0] for k in ("members", "bytes", "ratio", "ratio_after", "name_bytes", "header_bytes"))
+MAX_MEMBERS, MAX_BYTES, MAX_RATIO, RATIO_AFTER, MAX_NAME_BYTES, MAX_HEADER_BYTES, MAX_NAMES, MAX_PROBLEMS = (
+    LIMITS[k][0] for k in ("members", "bytes", "ratio", "ratio_after", "name_bytes", "header_bytes", "names",
+                           "problems"))
+#: zip compression methods read (APPNOTE 4.4.5); a member in any other is reported, never decompressed
+ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
+               zipfile.ZIP_LZMA: "lzma"}
 CHUNK = 1 << 20
 _TAR_LINKS = (tarfile.SYMTYPE, tarfile.LNKTYPE)
 
@@ -78,6 +93,10 @@ class _Stop(Exception):
         self.code, self.message = code, message
 
 
+class _Skip(_Stop):
+    """One member cannot be read (an unsupported method); the archive goes on."""
+
+
 @dataclass
 class Member:
     """One safe member: its bag-relative name, declared size, and its data read on demand."""
@@ -107,12 +126,21 @@ class ArchiveReader:
         self._out = 0       # member bytes read (decompressed)
         self._compressed: Callable[[], int] = lambda: 0
         self._stopped: _Stop | None = None  # set when a member's data ended the stream
+        self.names_held = 0  # memory of the names held for this pass (LIMITS["names"]), see hold_names
+        self._first_names: dict[str, str] = {}  # the first pass's names: later passes share these strings
+        self._counts: dict[str, int] = {}  # problems per code (LIMITS["problems"])
+
+    def hold_names(self, nbytes: int) -> None:
+        """Count names a reader holds besides the members' own (e.g. implied folders) against LIMITS["names"];
+        past it, reading stops at the next member."""
+        self.names_held += nbytes
 
     def members(self) -> Iterator[Member]:
         """Yield every safe member in archive order; may be called again for a second pass."""
-        seen: set[str] = set()
+        seen: dict[str, str] = {} if self._report else set()  # type: ignore[assignment]
         count = 0
         self._out = 0
+        self.names_held = 0
         try:
             if self.serialization is None:
                 raise _Stop("archive-damaged", "not a tar, tar.gz or zip file (judged by its first bytes)")
@@ -134,11 +162,18 @@ class ArchiveReader:
         finally:
             if self._report:
                 self._check_name()
+                self._first_names = seen  # type: ignore[assignment]
+                for code, n in self._counts.items():
+                    if n > MAX_PROBLEMS:
+                        self.problems.append(Problem(code, self.path.name, f"{n - MAX_PROBLEMS} more members with "
+                                                     f"this problem are not listed ({LIMITS['problems'][1]})"))
             self._report = False  # a second pass reports nothing again
 
     def _add(self, code: str, path: str, message: str) -> None:
         if self._report:
-            self.problems.append(Problem(code, path, message))
+            n = self._counts[code] = self._counts.get(code, 0) + 1
+            if n <= MAX_PROBLEMS:
+                self.problems.append(Problem(code, path, message))
 
     def _check_name(self) -> None:
         expected = bag_name_of(self.path.name)
@@ -148,7 +183,9 @@ class ArchiveReader:
 
     # --- the checks every member passes --------------------------------------------------------------
 
-    def _screen(self, raw: str, kind: str, size: int, read, seen: set[str]) -> Member | None:
+    def _screen(self, raw: str, kind: str, size: int, read, seen) -> Member | None:
+        if self.names_held > MAX_NAMES:
+            raise _Stop("archive-limit", f"member names take over {MAX_NAMES} bytes of memory: {LIMITS['names'][1]}")
         shown = raw[:200]
         name = raw
         while name.startswith("./"):
@@ -186,7 +223,15 @@ class ArchiveReader:
             self._add("archive-duplicate", shown, "the same name appears again in the archive; extractors "
                       "differ on which one wins: only the first is read")
             return None
-        seen.add(rel)
+        if isinstance(seen, dict):
+            seen[rel] = rel
+            self.names_held += sys.getsizeof(rel)
+        else:  # a later pass: the first pass's string when it has one, so names are held once
+            first = self._first_names.get(rel)
+            if first is None:
+                self.names_held += sys.getsizeof(rel)
+            rel = first or rel
+            seen.add(rel)
         self._out += size if kind == "file" and self.serialization == "tar" else 0
         if self._out > MAX_BYTES:
             raise _Stop("archive-limit", f"members hold over {MAX_BYTES} bytes: {LIMITS['bytes'][1]}")
@@ -199,11 +244,15 @@ class ArchiveReader:
         """A member's chunks; an error or a bomb ends them, marks the member incomplete and the stream over."""
         try:
             yield from read()
+        except _Skip as skip:
+            member.complete = False
+            if skip.code:
+                self._add(skip.code, member.name, skip.message)
         except _Stop as stop:
             member.complete = False
             self._add(stop.code, member.name, stop.message)
             self._stopped = _Stop("", "")
-        except (OSError, EOFError, zlib.error, tarfile.TarError, zipfile.BadZipFile, ValueError,
+        except (OSError, EOFError, zlib.error, lzma.LZMAError, tarfile.TarError, zipfile.BadZipFile, ValueError,
                 struct.error) as exc:
             member.complete = False
             self._add("archive-damaged", member.name, f"member data cannot be read: {exc}")
@@ -278,6 +327,11 @@ class ArchiveReader:
                     if kind == "file" and info.flag_bits & 1:
                         self._add("archive-unsupported", info.orig_filename[:200], "encrypted member: not read")
                         continue
+                    if kind == "file" and info.compress_type not in ZIP_METHODS:
+                        self._add("archive-unsupported", info.orig_filename[:200], f"compression method "
+                                  f"{info.compress_type}: not read (preserve reads {', '.join(ZIP_METHODS.values())})")
+                        yield info.orig_filename, kind, info.file_size, _unread
+                        continue
                     yield (info.orig_filename, kind, info.file_size,
                            lambda info=info: self._zip_chunks(zf, raw, info, read_so_far))
                     if self._stopped is not None:
@@ -287,9 +341,6 @@ class ArchiveReader:
         if info.file_size > RATIO_AFTER and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise _Stop("archive-bomb", f"declares {info.file_size} bytes compressed into {info.compress_size}: "
                         f"over {MAX_RATIO}:1 ({LIMITS['ratio'][1]}); not read")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            yield from self._zip_other(zf, info, read_so_far)
-            return
         raw.seek(info.header_offset)
         header = raw.read(30)
         if len(header) < 30 or header[:4] != b"PK\x03\x04":
@@ -298,19 +349,19 @@ class ArchiveReader:
         if raw.read(name_len) != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"):
             raise _Stop("archive-unsafe-name", "the local header names another file than the central directory")
         raw.seek(extra_len, os.SEEK_CUR)
-        inflate = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+        unpack = None if info.compress_type == zipfile.ZIP_STORED else _Unpack(info.compress_type, info.file_size)
         left, out, crc = info.compress_size, 0, 0
         while True:
-            if inflate is not None and inflate.unconsumed_tail:
-                data = inflate.decompress(inflate.unconsumed_tail, CHUNK)
+            if unpack is not None and unpack.pending():
+                data = unpack.more()
             elif left > 0:
                 data = raw.read(min(CHUNK, left))
                 if not data:
                     raise _Stop("archive-damaged", "truncated member data")
                 left -= len(data)
                 read_so_far[0] += len(data)
-                if inflate is not None:
-                    data = inflate.decompress(data, CHUNK)
+                if unpack is not None:
+                    data = unpack.feed(data)
             else:
                 break
             out += len(data)
@@ -318,28 +369,85 @@ class ArchiveReader:
                 raise _Stop("archive-member-oversize", f"holds more than the {info.file_size} bytes it declares")
             self._ratio(self._out + out)
             crc = zlib.crc32(data, crc)
-            yield data
+            if data:
+                yield data
         self._out += out
-        if out != info.file_size or (inflate is not None and not inflate.eof):
+        if out != info.file_size or (unpack is not None and not unpack.ended(info.flag_bits)):
             raise _Stop("archive-damaged", f"member data ends after {out} of {info.file_size} declared bytes")
         if crc != info.CRC:
             self._add("archive-member-damaged", info.orig_filename[:200], "CRC-32 differs from the archive's "
                       "(its content changed after zipping)")
 
-    def _zip_other(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, read_so_far: list[int]) -> Iterator[bytes]:
-        """A member in another method (bzip2, lzma): zipfile decompresses, output bounded by the declared size."""
-        try:
-            f = zf.open(info)
-        except NotImplementedError as exc:
-            raise _Stop("archive-unsupported", f"compression not supported: {exc}") from None
-        read_so_far[0] += info.compress_size
-        out = 0
-        with f:
-            while chunk := f.read(CHUNK):
-                out += len(chunk)
-                self._ratio(self._out + out)
-                yield chunk
-        self._out += out
+
+def _unread() -> Iterator[bytes]:
+    """The data of a member not read (its problem was reported when it was listed)."""
+    raise _Skip("", "")
+    yield b""  # pragma: no cover - makes this a generator
+
+
+class _Unpack:
+    """One zip member's deflate, bzip2 or lzma data decompressed in steps of at most CHUNK bytes out.
+
+    Python's zipfile decompresses bzip2 and lzma without an output bound (a member of a few KB
+    can make gigabytes in one read): here every method gets zlib's max_length treatment.
+    """
+
+    def __init__(self, method: int, declared: int) -> None:
+        self.method, self.declared = method, declared
+        self._head = b""  # lzma: its properties header, until whole
+        self._stalled = False
+        self._obj = (zlib.decompressobj(-15) if method == zipfile.ZIP_DEFLATED else
+                     bz2.BZ2Decompressor() if method == zipfile.ZIP_BZIP2 else None)
+
+    def pending(self) -> bool:
+        """Whether output waits without more input."""
+        obj = self._obj
+        if obj is None or obj.eof or self._stalled:
+            return False
+        return bool(obj.unconsumed_tail) if self.method == zipfile.ZIP_DEFLATED else not obj.needs_input
+
+    def more(self) -> bytes:
+        """The next output from input already given."""
+        obj = self._obj
+        data = obj.decompress(obj.unconsumed_tail if self.method == zipfile.ZIP_DEFLATED else b"", CHUNK)
+        self._stalled = not data  # no progress without input: ask for input (never loop)
+        return data
+
+    def feed(self, data: bytes) -> bytes:
+        """Output from the next input (call only when nothing is pending)."""
+        self._stalled = False
+        if self._obj is None:
+            self._head += data
+            data = self._start_lzma()
+            if self._obj is None:
+                return b""
+        if self._obj.eof:
+            return b""  # bytes after the end of the stream: ignored, as zlib does
+        return self._obj.decompress(data, CHUNK)
+
+    def ended(self, flag_bits: int) -> bool:
+        """Whether the stream ended properly: its end marker (an lzma member may go without, APPNOTE 5.8.9)."""
+        if self.method == zipfile.ZIP_LZMA and not flag_bits & 2:
+            return self._obj is not None
+        return self._obj is not None and self._obj.eof
+
+    def _start_lzma(self) -> bytes:
+        """The raw LZMA decoder from the member's header (APPNOTE 5.8.8: version, properties size, properties)."""
+        head = self._head
+        if len(head) < 4 or len(head) < 4 + struct.unpack("<H", head[2:4])[0]:
+            return b""  # the header is at most 4 + 65535 bytes
+        size = struct.unpack("<H", head[2:4])[0]
+        if size != 5 or head[4] >= 9 * 5 * 5:
+            raise ValueError("bad LZMA properties header")
+        lc, lp, pb = head[4] % 9, head[4] // 9 % 5, head[4] // 45
+        dict_size = max(4096, min(struct.unpack("<I", head[5:9])[0], self.declared))  # no more than it holds
+        if dict_size > LIMITS["lzma_dict"][0]:
+            raise _Skip("archive-unsupported", f"an LZMA dictionary of {dict_size} bytes: not read "
+                        f"({LIMITS['lzma_dict'][1]})")
+        self._obj = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[
+            {"id": lzma.FILTER_LZMA1, "dict_size": dict_size, "lc": lc, "lp": lp, "pb": pb}])
+        self._head = b""
+        return head[9:]
 
 
 def _tar_kind(info: tarfile.TarInfo) -> str:

@@ -17,8 +17,10 @@ Two JSON forms describe the same rules, and both load:
   ``tarDirMustMatchName``, ``manifestsRequired``, ... DART's ``userValue`` is the DART user's own
   value, never the profile's, and is ignored: using it would invent metadata.
 
-A file that is not a profile (not JSON, over 1 MiB, neither form, a value of the wrong type)
-raises one InputError naming the file and what is wrong. ``SERIALIZATION_TYPES`` is the one
+A file that is not a profile (not JSON, over 1 MiB, neither form, a value of the wrong type, a
+tag name, default or allowed value that could not be written as one ``Label: value`` line of a
+tag file: RFC 8493 §2.2.2, the rule preserve.toml's labels follow) raises one InputError naming
+the file and what is wrong. ``SERIALIZATION_TYPES`` is the one
 table from preserve's serializations to the MIME types profiles name them by.
 """
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any, Literal
 from preserve._runtime.resources import checkout_schemas
 from preserve.errors import InputError
 from preserve.fixity.algorithms import algorithm_key
+from preserve.intake.config import LABEL_RULE, has_control, is_tag_label
 from preserve.intake.userfiles import read_user_file
 
 BUILTIN_PROFILES = ("aptrust", "btr")
@@ -224,6 +227,35 @@ class _Reader:
             raise self.fail(f"{where} names tag file {name!r}, not a path inside the bag outside data/")
         return name
 
+    def tag_name(self, name: str, where: str) -> str:
+        """A tag name as a tag file can hold it (the rule preserve.toml's labels follow)."""
+        if not is_tag_label(name):
+            raise self.fail(f"{where} names tag {name!r}, not a tag name ({LABEL_RULE})")
+        return name
+
+    def one_line(self, value: str | None, key: str, where: str) -> str | None:
+        """A value written into a tag file: one line, no control character (else it would add lines)."""
+        if value is not None and has_control(value):
+            raise self.fail(f"{where}{key!r} {value!r} holds a line break or control character; "
+                            "a tag value is one line")
+        return value
+
+    def allowed_values(self, data: dict, key: str, where: str) -> tuple[str, ...]:
+        values = self.strings(data, key, where) or ()
+        for value in values:
+            self.one_line(value, key, where)
+        return values
+
+    def rule_tag_file(self, name: str, where: str) -> str:
+        """The tag file a tag rule names: a clean path (no control character anywhere) of a file of
+        ``Label: value`` lines, so not fetch.txt or a manifest. RFC 8493 §2 lets tag files sit in
+        folders of the bag; a profile that wants one written there is refused when bagging."""
+        bagit_own = name.lower() == "fetch.txt" or name.lower().startswith(("manifest-", "tagmanifest-"))
+        if has_control(name) or bagit_own:
+            raise self.fail(f"{where} names tag file {name!r}, not a file of tags (one clean name, "
+                            "not fetch.txt or a manifest)")
+        return self.tag_file(name, where)
+
     def tag_entry(self, entry: Any, where: str) -> TagRule:
         """One tag of a ``tags``/``Tags`` list (DART's keys)."""
         if not isinstance(entry, dict):
@@ -231,12 +263,13 @@ class _Reader:
         name = self.text(entry, "tagName", where + " ")
         if not name:
             raise self.fail(f"{where} has no tagName")
-        default = self.text(entry, "defaultValue", where + " ") or None  # never userValue
+        default = self.one_line(self.text(entry, "defaultValue", where + " ") or None, "defaultValue",
+                                where + " ")  # never userValue
         return TagRule(
-            file=self.tag_file(self.text(entry, "tagFile", where + " "), where),
-            name=name,
+            file=self.rule_tag_file(self.text(entry, "tagFile", where + " "), where),
+            name=self.tag_name(name, where),
             required=self.flag(entry, "required", False, where + " "),
-            values=self.strings(entry, "values", where + " ") or (),
+            values=self.allowed_values(entry, "values", where + " "),
             default=default,
             recommended=self.flag(entry, "recommended", False, where + " "),
             description=self.text(entry, "help", where + " ") or self.text(entry, "description", where + " "),
@@ -257,15 +290,15 @@ class _Reader:
         rules = []
         for label, spec in self.table(data, "Bag-Info").items():
             where = f"Bag-Info {label!r}"
-            if not label.strip() or ":" in label:
-                raise self.fail(f"{where} is not a tag name")
+            if not is_tag_label(label.strip()):
+                raise self.fail(f"{where} is not a tag name ({LABEL_RULE})")
             if not isinstance(spec, dict):
                 raise self.fail(f"{where} must be an object, not {_kind(spec)}")
             rules.append(TagRule(
                 file="bag-info.txt", name=label.strip(),
                 required=self.flag(spec, "required", False, where + " "),
-                values=self.strings(spec, "values", where + " ") or (),
-                default=self.text(spec, "default", where + " ") or None,
+                values=self.allowed_values(spec, "values", where + " "),
+                default=self.one_line(self.text(spec, "default", where + " ") or None, "default", where + " "),
                 recommended=self.flag(spec, "recommended", False, where + " "),
                 description=self.text(spec, "description", where + " "),
                 repeatable=self.flag(spec, "repeatable", True, where + " "),

@@ -193,18 +193,30 @@ def _read_fetch(view: BagView) -> None:
 
 
 def read_bag_info(bag: Path) -> list[tuple[str, str]]:
-    """The fields of a bag's bag-info.txt, read alone (no walk of the bag); [] if unreadable."""
+    """The fields of a bag's bag-info.txt, read alone (no walk of the bag); [] if unreadable.
+
+    ``bag`` is a folder or a serialized bag (a regular file: its members are read up to
+    bag-info.txt, the second member in archives preserve writes).
+    """
+    bag = Path(bag)
     try:
-        text = read_small(Path(bag) / "bag-info.txt").decode("utf-8", "replace")
+        if bag.is_file():
+            from preserve.bag.archive import read_tag_file
+
+            raw = read_tag_file(bag, "bag-info.txt", MAX_TAG_BYTES)
+        else:
+            raw = read_small(bag / "bag-info.txt")
     except OSError:
         return []
-    return tagfiles.parse_tag_lines(text)[0]
+    return tagfiles.parse_tag_lines(raw.decode("utf-8", "replace"))[0] if raw is not None else []
 
 
 def payload_bytes(bags: list[Path]) -> int:
     """Sum of the bags' declared payload sizes (Payload-Oxum), for a progress estimate only."""
     total = 0
     for bag in bags:
+        if Path(bag).is_file():
+            continue  # a serialized bag's tag files may come last: not read twice for an estimate
         octets = tagfiles.field_values(read_bag_info(bag), "Payload-Oxum")[:1]
         if octets and octets[0].partition(".")[0].isdigit():
             total += int(octets[0].partition(".")[0])

@@ -280,14 +280,27 @@ class BagBuilder:
         """Keep an empty folder in the payload (BagIt manifests cannot list it)."""
         self._mkdirs(relpath.strip("/"))
 
-    def finish(self, bag_info: Sequence[tuple[str, str]], tag_files: Mapping[str, bytes] | None = None) -> Path:
+    def finish(self, bag_info: Sequence[tuple[str, str]], tag_files: Mapping[str, bytes] | None = None,
+               *, bag_size: bool = False) -> Path:
         """Write manifests and tag files, fsync, and rename the bag (or its archive) into place.
 
         ``tag_files``: other tag files by name (a profile's ``aptrust-info.txt``), written beside
-        bag-info.txt and listed in every tag manifest (RFC 8493 §2.2.1).
+        bag-info.txt and listed in every tag manifest (RFC 8493 §2.2.1). ``bag_size``: add
+        Bag-Size to bag-info.txt (a profile asks for it), computed like Payload-Oxum.
         """
         if self.serialize:
             check_destination(self.dest, self.serialize, self.replace)  # refuse before the work
+        if bag_size:
+            # RFC 8493 §2.2.2 Bag-Size: "the size or approximate size of the bag being transferred,
+            # followed by an abbreviation such as MB". The payload's octets (the tag files are a few
+            # KB beside it), in decimal units (1 KB = 1000 bytes), one decimal: "1.4 MB".
+            size = float(sum(fx.size for fx in self.payload.values()))
+            units = ("bytes", "KB", "MB", "GB", "TB", "PB", "EB")
+            unit = 0
+            while unit < len(units) - 1 and round(size, 1) >= 1000:
+                size, unit = size / 1000, unit + 1
+            text = f"{int(size)} bytes" if unit == 0 else f"{size:.1f} {units[unit]}"
+            bag_info = [*bag_info, ("Bag-Size", text)]
         for name, data in self._tag_files(bag_info, tag_files).items():
             target = os.path.join(self.staging, name)
             _write_new(target, data, False)

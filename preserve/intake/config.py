@@ -150,11 +150,27 @@ def _tag_table(table: object, where: str, origin: str, bag_info: bool = False) -
     return tuple(found)
 
 
+#: any control character, tab and line breaks included: none may be in a tag label
+_LABEL_CONTROL = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+#: what a tag label must be, as messages say it
+LABEL_RULE = "RFC 8493 §2.2.2: no colon, no control character, no space around it"
+
+
+def is_tag_label(label: str) -> bool:
+    """True when label can be a tag's label in a tag file (RFC 8493 §2.2.2: no colon, no control
+    character or line break, no space around it). Shared by preserve.toml and BagIt profiles."""
+    return bool(label) and label == label.strip() and ":" not in label and not _LABEL_CONTROL.search(label)
+
+
+def has_control(value: str) -> bool:
+    """True when a one-line tag value holds a control character or a line break (tab too)."""
+    return bool(_LABEL_CONTROL.search(value))
+
+
 def _check_label(label: str, where: str, origin: str, bag_info: bool) -> None:
     """A tag label as RFC 8493 §2.2.2 allows it, and not one preserve writes itself."""
-    if not label or label != label.strip() or ":" in label or _CONTROL.search(label) or "\t" in label:
-        raise InputError(f"{origin}: {where} label {label!r} cannot be a tag name (RFC 8493 §2.2.2: no colon, "
-                         "no control character, no space around it); rename it")
+    if not is_tag_label(label):
+        raise InputError(f"{origin}: {where} label {label!r} cannot be a tag name ({LABEL_RULE}); rename it")
     if not bag_info:
         return
     computed = {k.lower(): (k, why) for k, why in COMPUTED_TAGS.items()}

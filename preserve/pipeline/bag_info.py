@@ -9,9 +9,8 @@ from typing import Sequence
 
 from preserve import SOFTWARE_NAME, __version__
 from preserve.pipeline.options import DEFAULT_IDENTIFY, BagOptions
-from preserve.bag.archive import read_tag_file
-from preserve.bag.reader import MAX_TAG_BYTES, read_bag_info
-from preserve.bag.tagfiles import EMPTY_DIR_FIELD, FINGERPRINT_FIELD, encode_path, field_values, parse_tag_lines
+from preserve.bag.reader import read_bag_info
+from preserve.bag.tagfiles import EMPTY_DIR_FIELD, FINGERPRINT_FIELD, encode_path, field_values
 from preserve.fixity import Fixity
 from preserve.intake.config import CollectionConfig
 from preserve.intake.releases import Release
@@ -41,12 +40,7 @@ def fingerprint(release: Release, fixities: Sequence[Fixity], config: Collection
 
 def existing_fingerprint(bag: Path) -> str | None:
     """The fingerprint recorded in an existing bag's bag-info.txt (a folder or a serialized bag), if any."""
-    if bag.is_file():
-        raw = read_tag_file(bag, "bag-info.txt", MAX_TAG_BYTES)
-        info = parse_tag_lines(raw.decode("utf-8", "replace"))[0] if raw is not None else []
-    else:
-        info = read_bag_info(bag)
-    values = field_values(info, FINGERPRINT_FIELD)
+    values = field_values(read_bag_info(bag), FINGERPRINT_FIELD)
     return values[0] if values else None
 
 

@@ -26,6 +26,9 @@ from preserve.intake.config import BAG_INFO_KEYS, CollectionConfig
 #: bag-info.txt tags preserve writes in every bag, whatever the config and record
 SUPPLIED_TAGS = ("Bagging-Date", "Payload-Oxum", "Bag-Software-Agent", "External-Identifier",
                  "Internal-Sender-Identifier", "BagIt-Profile-Identifier")
+#: bag-info.txt tags the bag writer computes when a profile names them (RFC 8493 §2.2.2 Bag-Size:
+#: "the size or approximate size of the bag being transferred"): ProfilePlan.bag_size
+WRITER_TAGS = ("Bag-Size",)
 #: bag-info.txt tags preserve writes when the record has a title or a description
 RECORD_BAG_INFO = ("External-Description",)
 #: tags of other tag files filled from the record: tag name -> Dublin Core element
@@ -43,7 +46,8 @@ class ProfilePlan:
 
     ``bag_info``: bag-info.txt fields beyond preserve's standard ones (BagIt-Profile-Identifier,
     the [bag-info] table, then profile defaults); ``tag_files``: other tag files and their
-    fields; ``from_record``: (tag file, tag, DC element) still to fill per release.
+    fields; ``from_record``: (tag file, tag, DC element) still to fill per release;
+    ``bag_size``: the profile names Bag-Size (required or recommended), which the bag writer computes.
     """
 
     profile: Profile
@@ -53,6 +57,7 @@ class ProfilePlan:
     bag_info: Fields
     tag_files: tuple[tuple[str, Fields], ...]
     from_record: tuple[tuple[str, str, str], ...] = ()
+    bag_size: bool = False
 
 
 def plan_profile(profile: Profile, *, algorithms: Sequence[str], serialization: str | None,
@@ -82,11 +87,24 @@ def plan_collection(profile: Profile, *, algorithms: Sequence[str], serializatio
             raise ProfileUnsatisfied(f"{by} requires tag file {pattern}; give its tags in preserve.toml under "
                                      f"[tag-files.\"{pattern}\"]")
     for name in dict.fromkeys([name for name, _ in files] + [file for file, _, _ in pending]):
+        if "/" in name or name.startswith("."):
+            raise ProfileUnsatisfied(f"{by} wants tags in {name}; preserve writes tag files only at the top of "
+                                     "the bag, under plain names; choose another profile")
         if not profile.tag_file_allowed(name):
             raise ProfileUnsatisfied(f"{by} does not allow tag file {name}; remove [tag-files.\"{name}\"] "
                                      "from preserve.toml")
     return ProfilePlan(profile, chosen, tag_algorithms, _serialization(profile, serialization, by),
-                       bag_info, files, pending)
+                       bag_info, files, pending, bag_size=_bag_size(profile, by))
+
+
+def _bag_size(profile: Profile, by: str) -> bool:
+    """True when the profile requires or recommends Bag-Size: the bag writer then computes it."""
+    rules = [r for r in profile.tags_of("bag-info.txt") if r.name.lower() == "bag-size"]
+    for rule in rules:
+        if rule.values:
+            raise ProfileUnsatisfied(f"{by} limits Bag-Size to {', '.join(rule.values)}; preserve computes "
+                                     "Bag-Size from the bag; choose another profile")
+    return any(r.required or r.recommended for r in rules)
 
 
 def plan_release(plan: ProfilePlan, record_values: Mapping[str, str]) -> ProfilePlan:
@@ -195,7 +213,7 @@ def _tags(profile: Profile, config: CollectionConfig, by: str) -> tuple[Fields, 
     """bag-info.txt additions, other tag files' fields, and the tags left for the record."""
     from_keys = {k.lower() for k in config.bag_info()}
     table = {k.lower(): (k, v) for k, v in config.extra_bag_info}
-    supplied = {t.lower() for t in SUPPLIED_TAGS} | from_keys
+    supplied = {t.lower() for t in SUPPLIED_TAGS + WRITER_TAGS} | from_keys
     bag_info: list[tuple[str, str]] = [("BagIt-Profile-Identifier", profile.identifier)]
     bag_info += [(k, v) for k, v in config.extra_bag_info]
     for rule in profile.tags_of("bag-info.txt"):
@@ -206,6 +224,7 @@ def _tags(profile: Profile, config: CollectionConfig, by: str) -> tuple[Fields, 
         elif name in supplied or rule.name in RECORD_BAG_INFO:
             continue
         elif rule.default:
+            _check_value(rule, rule.default, "the profile's default", by, "set it in preserve.toml under [bag-info]")
             bag_info.append((rule.name, rule.default))
         elif rule.required:
             raise ProfileUnsatisfied(f"{by}: bag-info.txt needs {_described(rule)}; {_hint(rule)}")

@@ -159,7 +159,8 @@ def _write_bag(release: Release, dest: Path, record: Record, metadata: dict, con
         info += plan.bag_info if plan is not None else config.extra_bag_info
         info += preserve_fields(release, fingerprint(release, fixities, config, options, metadata))
         tables = plan.tag_files if plan is not None else config.tag_files  # [tag-files."NAME.txt"] of preserve.toml
-        bag.finish(info, {name: tagfiles.bag_info_text(fields).encode("utf-8") for name, fields in tables})
+        bag.finish(info, {name: tagfiles.bag_info_text(fields).encode("utf-8") for name, fields in tables},
+                   bag_size=plan is not None and plan.bag_size)  # a profile asks for Bag-Size
 
 
 def _copy_payload(bag: BagBuilder, release: Release, sniffed: _HeadIdentification | None) -> list[Fixity]:

@@ -22,7 +22,7 @@ from preserve.bag.writer import is_staging_name
 from preserve.errors import InputError
 from preserve.fixity import KNOWN_DIGESTS, ProgressFn, default_jobs
 from preserve.verify.bag import check_completeness, check_fixity, check_oxum, find_renames
-from preserve.problems import Problem
+from preserve.problems import Problem, limit_per_code
 from preserve._runtime.workers import run_tasks
 
 Level = Literal["full", "fast", "completeness"]
@@ -72,7 +72,8 @@ def find_bags(paths: Sequence[Path]) -> list[Path]:
         if not path.exists():
             raise InputError(f"{path}: no such bag or folder")
         if not path.is_dir():
-            if path.is_file() and sniff(path) is not None:
+            # a damaged archive named like one is a bag to report (archive-damaged), not bad input
+            if path.is_file() and (sniff(path) is not None or path.name.lower().endswith(ARCHIVE_SUFFIXES)):
                 bags.append(path)
                 continue
             raise InputError(f"{path}: not a folder or a serialized bag (tar, tar.gz, zip); "
@@ -111,7 +112,7 @@ def check_package(view: BagView) -> list[Problem]:
     """
     roots = package_roots(view.payload)
     if not roots:
-        expected = "data/" + (_single_top_folder(view.payload) or "") + METS_NAME
+        expected = "data/" + (_single_top_folder(view.payload, strict=True) or "") + METS_NAME
         if made_by_preserve(view) and not view.blocked(expected):
             return [Problem("mets-missing", expected, "bag-info.txt names preserve as the Bag-Software-Agent, "
                             f"and every package preserve makes has a root {METS_NAME}: it is missing")]
@@ -152,10 +153,18 @@ def package_roots(payload: Iterable[str]) -> list[tuple[str, str]]:
     return sorted(("", path[len("data/"):]) for path in payload if _OTHER_ROOT_METS.fullmatch(path))
 
 
-def _single_top_folder(payload: Iterable[str]) -> str | None:
-    """"<name>/" when every payload path is inside one folder data/<name>/, else None."""
-    tops = {path.split("/", 2)[1] + "/" if path.count("/") >= 2 else None for path in payload}
-    return next(iter(tops)) if len(tops) == 1 and None not in tops else None
+def _single_top_folder(payload: Iterable[str], *, strict: bool = False) -> str | None:
+    """"<name>/" when every payload file in a folder is inside one folder data/<name>/, else None.
+
+    Files directly in data/ (a stray .DS_Store) do not hide the package: they are reported as
+    unlisted by the manifest checks, and the package is still checked. ``strict``: no file
+    directly in data/ either (the whole payload is that folder).
+    """
+    paths = list(payload)
+    if strict and any(path.count("/") < 2 for path in paths):
+        return None
+    tops = {path.split("/", 2)[1] + "/" for path in paths if path.count("/") >= 2}
+    return next(iter(tops)) if len(tops) == 1 else None
 
 
 def made_by_preserve(view: BagView) -> bool:
@@ -231,11 +240,14 @@ def open_bag(path: Path, *, level: Level = "completeness",
 
 
 def verify_bag(path: Path, *, level: Level = "full", jobs: int | None = None,
-               progress: ProgressFn | None = None, profile: Profile | None = None) -> BagReport:
+               progress: ProgressFn | None = None, profile: Profile | None = None,
+               keep_digests: dict[str, dict[str, str]] | None = None) -> BagReport:
     """Verify one bag, a folder or a serialized bag (tar, tar.gz, zip: streamed, never unpacked).
 
     Every problem found is reported, none stops the others. With ``profile`` (a loaded BagIt
-    profile), every way the bag departs from it is reported too (``profile-*`` codes). Never writes.
+    profile), every way the bag departs from it is reported too (``profile-*`` codes).
+    ``keep_digests``, at the full level, receives every digest computed (path -> {algorithm: hex}),
+    so a caller (deposit) need not read the bag again. Never writes.
     """
     _check_level(level)
     view, serialization, computed = open_bag(Path(path), level=level, progress=progress)
@@ -251,13 +263,18 @@ def verify_bag(path: Path, *, level: Level = "full", jobs: int | None = None,
         problems += check_fixity(view, jobs=jobs, progress=progress if computed is None else None,
                                  digests=digests, computed=computed)
         problems = _miscounted_oxum(view, problems)
+        if keep_digests is not None:
+            for source in (computed or {}, digests):
+                for name, found in source.items():
+                    keep_digests.setdefault(name, {}).update(found)
         problems += _check_package_layer(view, digests)
     if profile is not None:
         from preserve.verify.profile import check_profile
 
         problems += check_profile(view, profile, serialization=serialization, name=Path(path).name,
                                   tag_text=_tag_text(view))
-    return BagReport(path=Path(path), problems=list(dict.fromkeys(problems)), version=view.version,
+    problems = limit_per_code(list(dict.fromkeys(problems)), Path(path).name)
+    return BagReport(path=Path(path), problems=problems, version=view.version,
                      files=len(view.payload), bytes=sum(view.payload.values()))
 
 

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from preserve.bag import tagfiles
 from preserve.bag.profiles import SERIALIZATION_TYPES, Profile, TagRule
-from preserve.bag.reader import BagView, read_small
+from preserve.bag.reader import MAX_TAG_BYTES, BagView, read_small
 from preserve.problems import Problem
 
 PROFILE_ID = "BagIt-Profile-Identifier"
@@ -162,11 +162,29 @@ class _Check:
             shown = self.view.info_name if path == "bag-info.txt" else path
             fields = self._fields(path)
             if fields is None:
-                if shown not in self.view.tag_files and shown != "bagit.txt" and any(r.required for r in rules):
+                if shown in self.view.tag_files:
+                    self._unreadable(shown, rules)
+                elif shown != "bagit.txt" and any(r.required for r in rules):
                     self._file_missing(shown, rules)
-                continue  # an unreadable file is reported by the reader and the integrity checks
+                continue
             for rule in rules:
                 self._tag(rule, shown, tagfiles.field_values(fields, rule.name))
+
+    def _unreadable(self, path: str, rules: tuple[TagRule, ...]) -> None:
+        """A tag file present but not read: its tags are unchecked, which is never passed over in silence."""
+        if self.view.blocked(path):
+            why = "it is a link, a special file or could not be examined"
+        elif self.view.tag_files.get(path, 0) > MAX_TAG_BYTES:
+            why = f"it is {self.view.tag_files[path]} bytes, over the {MAX_TAG_BYTES}-byte cap on a tag file"
+        else:
+            try:
+                self.view.source.read(path, MAX_TAG_BYTES)  # type: ignore[union-attr]
+                why = "it could not be read"
+            except OSError as exc:
+                why = f"it could not be read ({exc.strerror or exc})"
+        named = _listing([r.name for r in rules])
+        self.add("profile-tagfile-unreadable", path,
+                 f"could not be read, so its tags {named} are unchecked against {self.by}: {why}")
 
     def _tag(self, rule: TagRule, path: str, values: list[str]) -> None:
         if not values:

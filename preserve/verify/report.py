@@ -64,13 +64,21 @@ def _counts(reports: Sequence[BagReport]) -> dict[str, int]:
 
 
 def summary(reports: Sequence[BagReport], level: Level) -> str:
-    """The closing line: 'N intact (M with warnings), K damaged, B bags verified (level)'.
+    """The closing line: 'N intact (M with warnings), K damaged (P only off the profile), B bags verified (level)'.
 
-    The part in brackets appears only when some intact bag has a warning.
+    Each part in brackets appears only when it counts some bag.
     """
     c = _counts(reports)
     warned = f" ({c['with_warnings']} with warnings)" if c["with_warnings"] else ""
-    return f"{c['intact']} intact{warned}, {c['damaged']} damaged, {c['bags']} bags verified ({level})"
+    off = sum(off_profile_only(r) for r in reports)
+    profiled = f" ({off} only off the profile)" if off else ""
+    return f"{c['intact']} intact{warned}, {c['damaged']} damaged{profiled}, {c['bags']} bags verified ({level})"
+
+
+def off_profile_only(report: BagReport) -> bool:
+    """True when a bag's every error is a departure from a BagIt profile: whole, but not as the profile wants."""
+    errors = [p.code for p in report.problems if p.severity == "error"]
+    return bool(errors) and all(code.startswith("profile-") for code in errors)
 
 
 def report_document(reports: Sequence[BagReport], level: Level, *, strict: bool = False) -> dict:
@@ -127,15 +135,24 @@ def audit_record(report: BagReport, level: Level, when: str | None = None, *, st
 def append_audit_log(path: Path, reports: Sequence[BagReport], level: Level, *, strict: bool = False) -> None:
     """Append one JSON line per bag to the log at path (created if absent; never rewritten).
 
-    Raises InputError when the log cannot be opened or written. The whole run is written
-    with one write() on an O_APPEND descriptor, so concurrent runs do not interleave lines.
+    Raises InputError when the log cannot be opened or written.
+    """
+    when = _now()
+    append_json_lines(path, [audit_record(r, level, when, strict=strict) for r in reports], "--log")
+
+
+def append_json_lines(path: Path, records: Sequence[dict], option: str = "--log") -> None:
+    """Append each record as one JSON line to the log at path (created if absent; never rewritten).
+
+    The whole batch is written with one write() on an O_APPEND descriptor, so concurrent runs do
+    not interleave lines, then flushed to disk. A name that is not UTF-8 is kept legible
+    (backslash escapes). InputError names the log and ``option`` when it cannot be written.
     """
     path = Path(path)
-    when = _now()
-    data = "".join(json.dumps(audit_record(r, level, when, strict=strict), ensure_ascii=False, sort_keys=True) + "\n"
-                   for r in reports).encode("utf-8")
+    data = "".join(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
+                   for record in records).encode("utf-8", "backslashreplace")
     if path.is_dir():
-        raise InputError(f"{path}: is a folder; give a file for --log")
+        raise InputError(f"{path}: is a folder; give a file for {option}")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
     except OSError as exc:

@@ -16,6 +16,7 @@ name (several times the CPU for the common case of one algorithm). Nothing is wr
 from __future__ import annotations
 
 import io
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from pathlib import Path
@@ -125,7 +126,7 @@ class SerializedBag:
                 if member.is_dir:
                     view.dirs.add(name)
                     continue
-                _add_parents(view.dirs, name)
+                self.archive.hold_names(_add_parents(view.dirs, name))  # bounded by LIMITS["names"]
                 if name == "data":
                     continue  # a file where the payload folder should be: payload-dir-missing
                 (view.payload if name.startswith("data/") else view.tag_files)[name] = member.size
@@ -267,15 +268,17 @@ def _is_document(name: str) -> bool:
     return not any(parts[i] == "representations" and parts[i + 2:i + 3] == ["data"] for i in range(len(parts) - 2))
 
 
-def _add_parents(dirs: set[str], name: str) -> None:
-    """The folders a member's name implies (a tar may list a file without its folders)."""
-    end = name.rfind("/")
+def _add_parents(dirs: set[str], name: str) -> int:
+    """Add the folders a member's name implies (a tar may list a file without its folders); the memory they take."""
+    end, held = name.rfind("/"), 0
     while end > 0:
         parent = name[:end]
         if parent in dirs:
-            return
+            break
         dirs.add(parent)
+        held += sys.getsizeof(parent)
         end = name.rfind("/", 0, end)
+    return held
 
 
 def is_unreadable(view: BagView) -> bool:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from helpers.archives import Zeros, tar_of
 from helpers.paths import tree_digest
+from preserve.problems import limit_per_code
 from preserve.bag.archive import LIMITS, MAX_RATIO, RATIO_AFTER, ArchiveReader, read_tag_file, sniff
 
 GOOD = [("abc/bagit.txt", b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"),
@@ -247,3 +248,75 @@ def test_a_sparse_member_of_a_plain_tar_is_a_bomb_too(tmp_path: Path) -> None:
     reader = ArchiveReader(tmp_path / "abc.tar")
     read = sum(len(chunk) for member in reader.members() for chunk in member.chunks())
     assert [p.code for p in reader.problems] == ["archive-bomb"] and read <= RATIO_AFTER + (2 << 20)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, zipfile.ZIP_DEFLATED])
+def test_a_zip_member_declared_small_is_stopped_with_bounded_memory(tmp_path: Path, method: int) -> None:
+    """128 MiB of zeros declared as 100 bytes: zipfile would inflate bzip2 and lzma whole; here a chunk at most."""
+    from helpers.archives import zip_stream_member
+    from helpers.bounds import peak_memory
+
+    path = zip_stream_member(tmp_path / "abc.zip", "abc/data/zeros", method, 128 << 20, declared=100)
+    (got, problems, _), peak = peak_memory(_read_all, path)
+    assert ("archive-member-oversize", "data/zeros") in problems and got.get("data/zeros", b"") == b""
+    assert peak < 16 << 20, peak
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_bzip2_and_lzma_members_are_read_in_steps(tmp_path: Path, method: int) -> None:
+    path = _zip_of(tmp_path / "abc.zip", GOOD + [("abc/data/big.bin", os.urandom(3 << 20) * 2)], method)
+    got, problems, _ = _read_all(path)
+    with zipfile.ZipFile(path) as zf:
+        assert got == {n.removeprefix("abc/"): zf.read(n) for n in zf.namelist()} and problems == []
+
+
+def test_other_methods_and_huge_lzma_dictionaries_are_unsupported_not_read(tmp_path: Path, monkeypatch) -> None:
+    import preserve.bag.archive as archive
+    from helpers.archives import zip_stream_member
+    from helpers.bounds import peak_memory
+
+    path = zip_stream_member(tmp_path / "abc.zip", "abc/data/x", zipfile.ZIP_LZMA, 1 << 20, lzma_dict=0xFFFF_FFFF)
+    (got, problems, _), peak = peak_memory(_read_all, path)  # a 4 GiB dictionary for 1 MiB: never allocated
+    assert got == {"data/x": bytes(1 << 20)} and problems == [] and peak < 16 << 20, peak
+    monkeypatch.setitem(archive.LIMITS, "lzma_dict", (1 << 16, "a test's"))
+    got, problems, _ = _read_all(path)
+    assert problems == [("archive-unsupported", "data/x")] and got == {"data/x": b""}
+    path = _zip_of(tmp_path / "abc.zip", GOOD)
+    raw = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # the first member's method: 9 (deflate64)
+        struct.pack_into("<H", raw, raw.find(sig) + at, 9)
+    path.write_bytes(bytes(raw))
+    reader = ArchiveReader(path)
+    members = {m.name: (b"".join(m.chunks()), m.complete) for m in reader.members() if not m.is_dir}
+    assert [(p.code, p.path) for p in reader.problems] == [("archive-unsupported", "abc/bagit.txt")]
+    assert members["bagit.txt"] == (b"", False) and members["data/a.txt"] == (b"hello\n", True)  # the rest is read
+
+
+def test_many_long_names_stop_at_the_names_limit(tmp_path: Path, monkeypatch) -> None:
+    """The member count times PATH_MAX is gigabytes of names: the names held are bounded, reading stops."""
+    import preserve.bag.archive as archive
+    from helpers.archives import tar_gz_of_many
+    from helpers.bounds import peak_memory
+
+    monkeypatch.setattr(archive, "MAX_NAMES", 4 << 20)
+    long = "abc/data/" + "n" * 4000
+    path = tar_gz_of_many(tmp_path / "abc.tar.gz", (f"{long}{i:08d}" for i in range(5000)))  # 20 MB of names
+    (got, problems, _), peak = peak_memory(_read_all, path)
+    assert [c for c, _ in problems] == ["archive-limit"] and len(got) < 1100
+    assert peak < 12 << 20, peak
+
+
+def test_problems_of_one_code_are_listed_up_to_the_limit(tmp_path: Path, monkeypatch) -> None:
+    import preserve.bag.archive as archive
+    from helpers.archives import tar_gz_of_many
+
+    monkeypatch.setattr(archive, "MAX_PROBLEMS", 5)
+    path = tar_gz_of_many(tmp_path / "abc.tar.gz", ["abc/data/a"] + [f"abc/x/../{i}" for i in range(20)]
+                          + ["abc/data/a"] * 3)
+    _, problems, _ = _read_all(path)
+    assert [c for c, _ in problems] == ["archive-unsafe-name"] * 5 + ["archive-duplicate"] * 3 + ["archive-unsafe-name"]
+    reader = ArchiveReader(path)
+    list(reader.members())
+    assert "15 more members" in reader.problems[-1].message and reader.problems[-1].path == "abc.tar.gz"
+    assert [p.code for p in limit_per_code(reader.problems * 2, "x", 4)] == (
+        ["archive-unsafe-name"] * 4 + ["archive-duplicate"] * 4 + ["archive-unsafe-name", "archive-duplicate"])

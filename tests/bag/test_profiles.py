@@ -88,6 +88,23 @@ BASE = {"BagIt-Profile-Info": {"BagIt-Profile-Identifier": "https://example.org/
     (json.dumps({"bagItProfileInfo": {"bagItProfileIdentifier": "u"}, "tags": [{"tagFile": "a.txt"}]}).encode(),
      "has no tagName"),
     (json.dumps({"bagItProfileInfo": {"bagItProfileIdentifier": 3}}).encode(), "must be a string"),
+    # a tag name, default or allowed value that would add lines to a tag file (RFC 8493 §2.2.2)
+    (json.dumps({"bagItProfileInfo": {"bagItProfileIdentifier": "u"}, "tags": [
+        {"tagFile": "x-info.txt", "tagName": "A\nPayload-Oxum", "required": True, "defaultValue": "x"}]}).encode(),
+     r"tags\[0\] names tag 'A\\nPayload-Oxum', not a tag name \(RFC 8493 §2.2.2"),
+    (json.dumps({**BASE, "Tags": [{"tagFile": "x.txt", "tagName": "A:B"}]}).encode(), "names tag 'A:B', not a tag name"),
+    (json.dumps({**BASE, "Tags": [{"tagFile": "x.txt", "tagName": "A\u2028B"}]}).encode(), "not a tag name"),
+    (json.dumps({**BASE, "Tags": [{"tagFile": "x.txt", "tagName": "A", "defaultValue": "a\nB: evil"}]}).encode(),
+     "Tags\\[0\\] 'defaultValue' 'a\\\\nB: evil' holds a line break or control character"),
+    (json.dumps({**BASE, "Tags": [{"tagFile": "x.txt", "tagName": "A", "values": ["a", "b\x07"]}]}).encode(),
+     "'values' 'b\\\\x07' holds a line break"),
+    (json.dumps({**BASE, "Tags": [{"tagFile": "x\u0085.txt", "tagName": "A"}]}).encode(), "not a file of tags"),
+    (json.dumps({**BASE, "Tags": [{"tagFile": "manifest-md5.txt", "tagName": "A"}]}).encode(), "not a file of tags"),
+    (json.dumps({**BASE, "Bag-Info": {"A\nB": {"required": True}}}).encode(), "Bag-Info 'A\\\\nB' is not a tag name"),
+    (json.dumps({**BASE, "Bag-Info": {"A\tB": {}}}).encode(), "is not a tag name"),
+    (json.dumps({**BASE, "Bag-Info": {"Foo": {"default": "v\nPayload-Oxum: 1.1"}}}).encode(),
+     "Bag-Info 'Foo' 'default' .* holds a line break"),
+    (json.dumps({**BASE, "Bag-Info": {"Foo": {"values": ["a\rb"]}}}).encode(), "holds a line break"),
 ])
 def test_not_a_profile_is_one_line_naming_the_file(tmp_path: Path, text: bytes, needle: str) -> None:
     path = tmp_path / "p.json"

@@ -145,3 +145,23 @@ def test_a_failing_serialization_leaves_nothing(tmp_path: Path, monkeypatch) -> 
             b.add_bytes("x", b"x")
             b.finish([])
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sizes, expected", [((), "0 bytes"), ((999,), "999 bytes"), ((600, 400), "1.0 KB"),
+                                             ((1_400_000,), "1.4 MB"), ((999_960,), "1.0 MB")])
+def test_bag_size_is_computed_from_the_payload_when_asked(tmp_path: Path, sizes: tuple[int, ...],
+                                                          expected: str) -> None:
+    """RFC 8493 §2.2.2 Bag-Size: the payload's size in decimal units, written only when asked."""
+    dest = tmp_path / "bag"
+    with BagBuilder(dest, ("sha256",), fsync=False) as bag:
+        for i, size in enumerate(sizes):
+            bag.add_bytes(f"f{i}.bin", b"x" * size)
+        bag.finish([("Bagging-Date", "2026-01-01")], bag_size=True)
+    lines = (dest / "bag-info.txt").read_text(encoding="utf-8").splitlines()
+    assert f"Bag-Size: {expected}" in lines and lines[-1].startswith("Payload-Oxum: ")
+    assert bagit.Bag(str(dest)).is_valid()
+    other = tmp_path / "plain"
+    with BagBuilder(other, ("sha256",), fsync=False) as bag:
+        bag.add_bytes("a.bin", b"a")
+        bag.finish([("Bagging-Date", "2026-01-01")])
+    assert "Bag-Size" not in (other / "bag-info.txt").read_text(encoding="utf-8")

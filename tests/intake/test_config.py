@@ -108,6 +108,8 @@ def test_without_tables_as_dict_is_what_it_was() -> None:
     ("[bag-info]\n'Bad:Label' = 'x'", "label 'Bad:Label' cannot be a tag name (RFC 8493 §2.2.2"),
     ("[bag-info]\n' Spaced' = 'x'", "cannot be a tag name"),
     ("[bag-info]\n\"A\\u0001\" = 'x'", "cannot be a tag name"),
+    ("[bag-info]\n\"A\\nPayload-Oxum\" = 'x'", "cannot be a tag name"),
+    ("[tag-files.\"x.txt\"]\n\"A\\tB\" = 'x'", "cannot be a tag name"),
     ("[bag-info]\nPayload-Oxum = '1.1'", "[bag-info] cannot set Payload-Oxum: preserve computes it from the payload"),
     ("[bag-info]\nbagging-date = '2020'", "cannot set Bagging-Date: preserve writes the day the bag is made"),
     ("[bag-info]\nBag-Size = '1 KB'", "cannot set Bag-Size"),

@@ -75,7 +75,10 @@ def test_btr_needs_source_organization_from_the_organisation_key() -> None:
 
 @pytest.mark.parametrize("change, needle", [
     ({"Bag-Info": {"Contact-Phone": {"required": True}}}, "bag-info.txt needs Contact-Phone; add it to preserve.toml under [bag-info]"),
-    ({"Bag-Info": {"Bag-Size": {"required": True}}}, "bag-info.txt needs Bag-Size"),
+    ({"Bag-Info": {"Bag-Size": {"required": True, "values": ["1 MB"]}}},
+     "limits Bag-Size to 1 MB; preserve computes Bag-Size from the bag"),
+    ({"Tags": [{"tagFile": "meta/x.txt", "tagName": "A", "defaultValue": "a"}]},
+     "wants tags in meta/x.txt; preserve writes tag files only at the top of the bag"),
     ({"Accept-BagIt-Version": ["0.97"]}, "preserve writes BagIt 1.0"),
     ({"Manifests-Required": ["whirlpool"]}, "requires a whirlpool manifest, which preserve cannot compute"),
     ({"Serialization": "forbidden"}, "forbids serialized bags; leave out --serialize"),
@@ -114,3 +117,43 @@ def test_config_without_tables_plans_with_plain_collection_config() -> None:
     made = plan_collection(load_profile("btr"), algorithms=("md5",), serialization=None,
                            config=CollectionConfig(organisation="O"))
     assert made.algorithms == ("md5",) and made.tag_manifest_algorithms == ("md5",)
+
+
+def test_a_bag_info_default_the_profile_itself_forbids_is_refused() -> None:
+    """A default outside the profile's own allowed values would make a bag verify --profile rejects."""
+    profile = parse_profile(json.dumps({**BASE, "Bag-Info": {"Foo": {"required": True, "default": "zz",
+                                                                     "values": ["a", "b"]}}}), "custom.json")
+    with pytest.raises(ProfileUnsatisfied) as info:
+        plan(profile)
+    assert "bag-info.txt Foo must be one of a, b, not 'zz' (the profile's default)" in info.value.message
+    assert plan(profile, '[bag-info]\nFoo = "a"\n').bag_info[-1] == ("Foo", "a")
+
+
+@pytest.mark.parametrize("rule, wanted", [({"required": True}, True), ({"recommended": True}, True),
+                                          ({}, False)])
+def test_bag_size_named_by_a_profile_is_left_to_the_bag_writer(rule: dict, wanted: bool) -> None:
+    profile = parse_profile(json.dumps({**BASE, "Bag-Info": {"Bag-Size": {**rule, "default": "1 TB"}}}), "c.json")
+    made = plan(profile)
+    assert made.bag_size is wanted
+    assert all(label != "Bag-Size" for label, _ in made.bag_info)  # never the profile's made-up default
+    assert plan(load_profile("btr"), 'organisation = "O"').bag_size is False
+
+
+def test_a_profiled_bag_gets_a_computed_bag_size(tmp_path) -> None:
+    """preserve bag --profile with a profile requiring Bag-Size writes it, and verify --profile passes."""
+    from preserve.bag.reader import read_bag
+    from preserve.pipeline import BagOptions, bag_collection
+    from preserve.verify.profile import check_profile
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "notice.txt").write_text("Ferry notice\n\nThe ferry runs again.\n", encoding="utf-8")
+    path = tmp_path / "size.json"
+    path.write_text(json.dumps({**BASE, "Bag-Info": {"Bag-Size": {"required": True}}}), encoding="utf-8")
+    out = tmp_path / "out"
+    assert bag_collection(src, out, BagOptions(profile=str(path), identify="builtin")).exit_code == 0
+    bag = next(b for b in out.iterdir() if b.is_dir())
+    info = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    size = next(line for line in info.splitlines() if line.startswith("Bag-Size: "))
+    assert size.endswith((" bytes", " KB", " MB"))
+    assert [p.code for p in check_profile(read_bag(bag), load_profile(path)) if p.severity == "error"] == []

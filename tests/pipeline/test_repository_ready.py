@@ -193,3 +193,10 @@ def test_the_config_s_tables_are_written_without_a_profile_too(source: Path, tmp
     assert (bag / "aptrust-info.txt").read_text(encoding="utf-8") == "Access: Institution\n"
     assert "aptrust-info.txt" in (bag / "tagmanifest-sha512.txt").read_text(encoding="utf-8")
     bagit.Bag(str(bag)).validate()
+
+
+def test_the_summary_tells_bags_only_off_the_profile_from_damaged_ones(source: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert bag_collection(source, out, BagOptions(serialize="tar", identify="builtin")).exit_code == 0
+    code, stdout, _ = run_cli("verify", str(out), "--profile", "aptrust")
+    assert code == 1 and "0 intact, 2 damaged (2 only off the profile), 2 bags verified (full)" in stdout

@@ -303,3 +303,29 @@ def test_a_bag_named_data_in_a_folder_of_bags_is_one_of_its_bags(tmp_path: Path)
     lost = tmp_path / "lost"
     (lost / "data").mkdir(parents=True)  # a bag whose bagit.txt is gone is still a bag to verify
     assert find_bags([lost]) == [lost]
+
+
+def test_a_stray_file_in_data_does_not_hide_the_package(bags: Path) -> None:
+    """The package root data/<id>/ is still found and checked beside a file dropped into data/."""
+    bag = bags / "gamma"
+    (bag / "data" / ".DS_Store").write_bytes(b"\0")
+    target = in_bag(bag, "main.txt")
+    target.write_bytes(target.read_bytes() + b"!")
+    found = {(p.code, p.path) for p in verify_bag(bag).problems}
+    assert ("payload-unlisted", "data/.DS_Store") in found
+    assert ("mets-size-mismatch", "data/" + payload_path("gamma", "main.txt")) in found  # METS checked
+    assert not any(code == "mets-missing" for code, _ in found)
+
+
+def test_a_damaged_archive_given_directly_is_reported_not_refused(tmp_path: Path) -> None:
+    from preserve.verify.checks import find_bags
+
+    for name, data in (("short.tar", b"\0" * 100), ("empty.zip", b""), ("noise.tar.gz", b"not gzip at all")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert find_bags([path]) == [path]
+        report = verify_bag(path)
+        assert not report.ok and {p.code for p in report.problems} == {"archive-damaged"}, report.problems
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(InputError, match="not a folder or a serialized bag"):
+        find_bags([tmp_path / "notes.txt"])

@@ -12,7 +12,7 @@ import pytest
 
 from helpers.foreign_bags import bagit_python_bag
 from helpers.paths import SHARED
-from preserve.bag.profiles import load_profile, parse_profile
+from preserve.bag.profiles import Profile, load_profile, parse_profile
 from preserve.bag.reader import read_bag
 from preserve.problems import CODES
 from preserve.verify.profile import check_profile
@@ -132,6 +132,42 @@ def test_a_serialized_bag_read_elsewhere_is_checked_through_tag_text(tmp_path: P
     seen: list[str] = []
     problems = check_profile(read_bag(bag), profile, tag_text=lambda path: seen.append(path) or "Access: Consortia\n")
     assert problems == [] and seen == ["aptrust-info.txt"]
+
+
+
+def _aptrust_tags_bag(tmp_path: Path, name: str) -> tuple[Path, Profile]:
+    """A bag naming the APTrust profile whose aptrust-info.txt lacks every tag, padded past the 1 MiB cap."""
+    aptrust = load_profile("aptrust")
+    bag = make_bag(tmp_path, {**INFO, "BagIt-Profile-Identifier": aptrust.identifier}, name=name)
+    (bag / "aptrust-info.txt").write_text("Note: x\n" + "  " + "p" * (1 << 20) + "\n")
+    return bag, aptrust
+
+
+def test_an_unreadable_tag_file_the_profile_names_is_reported_not_skipped(tmp_path: Path) -> None:
+    """Its tags cannot be checked: profile-tagfile-unreadable (an error) saying why, never a silent pass."""
+    bag, aptrust = _aptrust_tags_bag(tmp_path, "big")
+    found = [p for p in check_profile(read_bag(bag), aptrust, serialization="tar", name="big.tar")
+             if p.code.startswith("profile-tagfile")]
+    assert [(p.code, p.path, p.severity) for p in found] == [("profile-tagfile-unreadable", "aptrust-info.txt", "error")]
+    assert "Title, Access" in found[0].message and "1048576-byte cap" in found[0].message
+    link = make_bag(tmp_path, {**INFO, "BagIt-Profile-Identifier": aptrust.identifier}, name="link")
+    (tmp_path / "outside.txt").write_text("Title: t\nAccess: Institution\nStorage-Option: Standard\n")
+    (link / "aptrust-info.txt").symlink_to(tmp_path / "outside.txt")
+    codes_ = [p.code for p in check_profile(read_bag(link), aptrust, serialization="tar", name="link.tar")]
+    assert {"profile-tagfile-unreadable", "profile-tagfile-missing"} & set(codes_)  # a link is never read
+
+
+def test_an_oversized_tag_file_in_an_archive_fails_verify(tmp_path: Path) -> None:
+    """The APTrust tar whose aptrust-info.txt is over the read cap does not pass verify --profile."""
+    from preserve.verify.checks import verify_bag
+
+    bag, aptrust = _aptrust_tags_bag(tmp_path, "big")
+    archive = tmp_path / "big.tar"
+    with tarfile.open(archive, "w") as tar:
+        tar.add(bag, arcname="big")
+    report = verify_bag(archive, profile=aptrust)
+    assert "profile-tagfile-unreadable" in [p.code for p in report.problems]
+    assert any(p.severity == "error" and p.code.startswith("profile-") for p in report.problems)
 
 
 # --- the BTR profile's own sample bags -----------------------------------------------------------

@@ -214,3 +214,17 @@ def test_cli_json_validates(two_bags: list[Path], tmp_path: Path, capsys) -> Non
     assert exc.value.code == 1
     validate(json.loads(capsys.readouterr().out))
     assert len(log.read_text().splitlines()) == 2
+
+
+def test_audit_log_takes_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
+    """A name of undecodable bytes (here an unlisted Latin-1 file) is logged legibly, not a crash."""
+    import os
+
+    bag = make_plain_bag(tmp_path / "made")
+    os.close(os.open(os.fsencode(bag / "data") + b"/caf\xe9.txt", os.O_CREAT | os.O_WRONLY, 0o644))
+    report = verify_bag(bag)
+    assert any(p.code == "payload-unlisted" for p in report.problems)
+    log = tmp_path / "audit.jsonl"
+    append_audit_log(log, [report], "full")
+    (line,) = read_audit_log(log)
+    assert any("caf" in p["path"] and p["code"] == "payload-unlisted" for p in line["problems"])

@@ -136,8 +136,11 @@ def test_not_an_archive_is_one_problem(tmp_path: Path) -> None:
     junk.write_bytes(b"this is no archive" * 100)
     report = verify_bag(junk)
     assert [p.code for p in report.problems] == ["archive-damaged"] and not report.ok
+    assert find_bags([junk]) == [junk]  # named like an archive: a bag to report, not bad input
+    other = tmp_path / "junk.txt"
+    other.write_bytes(b"this is no archive")
     with pytest.raises(InputError, match="not a folder or a serialized bag"):
-        find_bags([junk])
+        find_bags([other])
 
 
 def test_find_bags_takes_archives_beside_folders(pristine: Path, tmp_path: Path) -> None:
@@ -307,3 +310,29 @@ def test_a_manifest_not_held_is_unreadable(tmp_path: Path) -> None:
     view.problems.clear()
     assert read_manifests(view, tag=False)[0].entries == {}
     assert [(p.code, p.path) for p in view.problems] == [("tagfile-unreadable", "manifest-sha256.txt")]
+
+
+def test_deep_names_imply_folders_bounded_by_the_names_limit(tmp_path: Path, monkeypatch) -> None:
+    """A 4000-byte name of 2000 folders implies 4 MB of folder names: many of them stop at the names limit."""
+    import preserve.bag.archive as archive
+    from helpers.archives import tar_gz_of_many
+    from helpers.bounds import peak_memory
+
+    monkeypatch.setattr(archive, "MAX_NAMES", 8 << 20)
+    deep = "/".join("d" * 1 for _ in range(1990))
+    path = tar_gz_of_many(tmp_path / "abc.tar.gz", (f"abc/data/{i}/{deep}" for i in range(400)))  # 1.6 GB implied
+    bag, peak = peak_memory(read_serialized, path, full=True)
+    assert "archive-limit" in {p.code for p in bag.view.problems} and len(bag.view.payload) < 10
+    assert peak < 24 << 20, peak
+
+
+def test_many_long_names_verify_with_bounded_memory(tmp_path: Path, monkeypatch) -> None:
+    import preserve.bag.archive as archive
+    from helpers.archives import tar_gz_of_many
+    from helpers.bounds import peak_memory
+
+    monkeypatch.setattr(archive, "MAX_NAMES", 4 << 20)
+    names = (f"abc/data/{'n' * 4000}{i:08d}" for i in range(5000))
+    path = tar_gz_of_many(tmp_path / "abc.tar.gz", names)
+    report, peak = peak_memory(verify_bag, path)
+    assert "archive-limit" in {p.code for p in report.problems} and peak < 32 << 20, peak
