@@ -22,6 +22,7 @@ _EXPORTS = {
     "verify_bag": "verify.checks", "verify_paths": "verify.checks", "find_bags": "verify.checks",
     "discover": "intake.releases", "load_config": "intake.config", "load_profile": "bag.profiles",
     "describe_release": "describe", "validate_record": "validate.schema",
+    "deposit_paths": "deposit.run", "open_target": "deposit.targets",
 }
 __all__ = ["__version__", *_EXPORTS]
 

@@ -265,6 +265,44 @@ def _validate_summary(checks: list[RecordCheck]) -> str:
     return head + (f"; {lacking} of {len(checks)} incomplete for deposit" if lacking else "")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--to", "to", required=True, metavar="TARGET",
+              help="Where to deposit: ocfl:PATH (an OCFL storage root) or s3://BUCKET/PREFIX.")
+@click.option("--endpoint-url", default=None, metavar="URL", help="An S3-compatible store's address (s3:// only).")
+# The same for preserve.bag.serialize.SERIALIZATIONS (tests/test_cli.py keeps them equal).
+@click.option("--serialize", type=click.Choice(["tar", "tar.gz", "zip"]), default="tar", show_default=True,
+              help="How a folder bag is sent to S3 (serialized bags go as they are).")
+@click.option("--dry-run", is_flag=True, help="Verify each bag and say what would be sent where; send nothing.")
+@click.option("--log", "log", type=click.Path(path_type=Path), default=Path("deposit-log.jsonl"), show_default=True,
+              help="Append one JSON line per bag (time, bag, target, identifiers, checksums, outcome).")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None, help="Threads that verify a bag (default: all cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="Only bags not deposited and the summary line.")
+def deposit(paths: tuple[Path, ...], to: str, endpoint_url: str | None, serialize: str, dry_run: bool,
+            log: Path, jobs: int | None, as_json: bool, quiet: bool) -> None:
+    """Deposit bags (default: bags/) into TARGET: each verified first, then sent and proven on arrival."""
+    from preserve.deposit.run import deposit_paths, exit_code
+    from preserve.deposit.targets import open_target
+
+    target = open_target(to, endpoint_url=endpoint_url, serialization=serialize)
+
+    def report(outcome) -> None:
+        if not as_json and not (quiet and outcome.ok):
+            click.echo(f"{outcome.status:10} {outcome.bag}: {outcome.message}")
+
+    outcomes = deposit_paths(list(paths) or [Path("bags")], target, dry_run=dry_run, log=log, jobs=jobs,
+                             on_outcome=report)
+    if as_json:
+        click.echo(json.dumps({"ok": exit_code(outcomes) == 0, "target": target.describe(), "dry_run": dry_run,
+                               "bags": [o.as_dict() for o in outcomes]}, indent=2, ensure_ascii=False))
+    else:
+        counts = {s: sum(o.status == s for o in outcomes) for s in ("deposited", "unchanged", "planned")}
+        sent = f"{counts['planned']} planned (dry run: nothing sent)" if dry_run else f"{counts['deposited']} deposited, {counts['unchanged']} unchanged"
+        click.echo(f"{sent}, {sum(not o.ok for o in outcomes)} not deposited, to {target.describe()}")
+    sys.exit(exit_code(outcomes))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI, turning every error into one line and an exit code (see preserve.launch)."""
     if threading.current_thread() is threading.main_thread():

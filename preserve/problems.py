@@ -24,7 +24,7 @@ CODES: dict[str, str] = {
     "payload-oxum-mismatch": "Payload-Oxum (octets.count) differs from the payload on disk",
     "payload-oxum-miscounted": "Payload-Oxum differs from a payload that every manifest proves complete and intact (full level): miscounted when the bag was made; RFC 8493 §3 makes validity completeness and checksums",
     "fetch-unsupported": "fetch.txt lists files to download that are not in the bag: it is incomplete (RFC 8493 §3) and nothing is fetched",
-    "empty-directory-missing": "a folder named by Preserve-Empty-Directory in bag-info.txt is gone or not a folder",
+    "empty-directory-missing": "a folder named by Preserve-Empty-Directory in bag-info.txt is gone or not a folder (no bytes are lost; stores such as OCFL cannot keep empty folders)",
     # tag files
     "tagfile-unreadable": "a tag file exists but cannot be read",
     "tagfile-too-large": "a tag file or manifest is larger than the safety limit and was not read",
@@ -168,6 +168,7 @@ SEVERITY: dict[str, Severity] = {
     # draft-kunze-bagit-14 §4: the file SHOULD be named like the bag
     "archive-name-mismatch": "warning",
     "payload-oxum-miscounted": "warning",
+    "empty-directory-missing": "warning",
 }
 
 

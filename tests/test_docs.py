@@ -290,7 +290,7 @@ def test_cli_check_fails_on_a_missing_option_default_or_command() -> None:
 
 def test_commands_are_in_the_readme_and_in_the_cli_reference() -> None:
     readme, doc = read(README), read(DOCS / "cli.md")
-    assert set(cli.commands) == {"bag", "verify", "describe", "validate"}
+    assert set(cli.commands) == {"bag", "verify", "describe", "validate", "deposit"}
     for name in cli.commands:
         assert f"preserve {name}" in readme
         assert f"`preserve {name}`" in doc

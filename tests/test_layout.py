@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "preserve"
 
 #: the pipeline in the order data flows through it
-STAGES = ("intake", "describe", "validate", "package", "bag", "verify")
+STAGES = ("intake", "describe", "validate", "package", "bag", "verify", "deposit")
 #: rooms every stage may use, which use no stage themselves
 SHARED = ("errors", "record", "problems", "formats", "fixity", "xml", "_runtime")
 #: what wires the stages together: may import any of them

@@ -53,3 +53,17 @@ def write_error(dest: Path, exc: OSError) -> PreserveError:
         exc.errno, "check the output folder or choose another --out")
     return PreserveError(f"{dest}: cannot write the bag ({reason}); no partial bag was left; {hint}",
                          exit_code=1)
+
+
+def write_new(path: Path | str, data: bytes, *, fsync: bool = True) -> None:
+    """Create path (it must not exist: O_EXCL refuses anything there) and write data to it, flushed."""
+    # Its own open: fixity's safe-open is read-only.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if fsync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -54,7 +54,7 @@ _NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, er
                    getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)}
 
 
-def _kernel_copy(src: int, dst: int, size: int, where: str) -> None:
+def kernel_copy(src: int, dst: int, size: int, where: str) -> None:
     """Copy size bytes from src's position to dst's in the kernel where it can, else by read/write."""
     left = size
     for call in ("copy_file_range", "sendfile"):
@@ -97,7 +97,7 @@ class FileSink:
                 self.write(piece)
             return
         self.flush()
-        _kernel_copy(src, self.fd, size, where)
+        kernel_copy(src, self.fd, size, where)
 
     def close(self) -> None:
         self.flush()

@@ -20,7 +20,7 @@ from typing import Callable, Mapping, Sequence
 from preserve.bag import tagfiles
 from preserve.bag.serialize import Serialization, bag_name_of, check_destination, serialization_of, serialize_bag
 from preserve.bag.staging import (FULL_OR_READ_ONLY as _FULL_OR_READ_ONLY, RETIRED_MARK, STAGING_MARK, WRITE_ERRNOS,
-                                  fsync_dir, is_staging_name, staging_path, write_error)
+                                  fsync_dir, is_staging_name, staging_path, write_error, write_new)
 from preserve.errors import InputError, PreserveError
 from preserve.fixity import Fixity, ProgressFn, copy_and_hash_many, fsync_files, hash_bytes, hash_constant
 from preserve._runtime.interrupts import deferred
@@ -73,24 +73,10 @@ def remove_stale_staging(out: Path) -> list[Path]:
     return removed
 
 
-def _write_new(path: Path | str, data: bytes, fsync: bool) -> None:
-    """Create path (it must not exist) in the staging folder and write data to it."""
-    # Its own open: fixity's safe-open is read-only; O_EXCL refuses anything already there.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        if fsync:
-            os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 _RENAME_EXCHANGE = 2
 
 
-def _exchange(a: Path, b: Path) -> bool:
+def exchange_paths(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
     try:
         renameat2 = libc().renameat2  # type: ignore[union-attr]
@@ -132,7 +118,7 @@ def replace_dir(staging: Path, dest: Path) -> None:
         os.rename(staging, dest)
         return
     _refuse_unless_a_bag(dest)
-    if _exchange(staging, dest):
+    if exchange_paths(staging, dest):
         shutil.rmtree(staging)  # staging now holds the old bag
         return
     retired = dest.parent / f".{dest.name}{RETIRED_MARK}{uuid.uuid4().hex[:8]}"
@@ -270,7 +256,7 @@ class BagBuilder:
         """
         self._check_new(relpath)
         target = self._parent(relpath)
-        _write_new(target, data, False)
+        write_new(target, data, fsync=False)
         self._unsynced.append(target)
         fx = hash_constant(data, self.algorithms) if constant else hash_bytes(data, self.algorithms, known)
         self.payload[relpath] = fx
@@ -303,7 +289,7 @@ class BagBuilder:
             bag_info = [*bag_info, ("Bag-Size", text)]
         for name, data in self._tag_files(bag_info, tag_files).items():
             target = os.path.join(self.staging, name)
-            _write_new(target, data, False)
+            write_new(target, data, fsync=False)
             self._unsynced.append(target)
         if self.serialize:
             serialize_bag(self.staging, self.dest, self.serialize, top=bag_name_of(self.dest.name),

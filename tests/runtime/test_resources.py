@@ -108,7 +108,7 @@ def test_rename_failure_keeps_old_bag(collection: Path, tmp_path: Path, monkeypa
     assert bag_collection(collection, out, HERE).exit_code == 0
     (collection / "alpha.txt").write_text("Alpha release, second edition\n\nIssued 4 March 2017.\n")
     old = (out / "alpha" / "bag-info.txt").read_bytes()
-    monkeypatch.setattr(preserve.bag.writer, "_exchange", lambda a, b: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
+    monkeypatch.setattr(preserve.bag.writer, "exchange_paths", lambda a, b: (_ for _ in ()).throw(OSError(errno.EIO, "I/O error")))
     result = bag_collection(collection, out, BagOptions(force=True, jobs=1))
     monkeypatch.undo()
     assert {o.release_id: o.status for o in result.outcomes}["alpha"] == "failed"
