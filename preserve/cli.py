@@ -285,7 +285,7 @@ def deposit(paths: tuple[Path, ...], to: str, endpoint_url: str | None, serializ
     from preserve.deposit.run import deposit_paths, exit_code
     from preserve.deposit.targets import open_target
 
-    target = open_target(to, endpoint_url=endpoint_url, serialization=serialize)
+    target = open_target(to, endpoint_url=endpoint_url, serialization=serialize, jobs=jobs)
 
     def report(outcome) -> None:
         if not as_json and not (quiet and outcome.ok):

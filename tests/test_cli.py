@@ -339,3 +339,11 @@ def test_the_bag_command_offers_exactly_the_library_s_choices() -> None:
 
     choices = {p.name: tuple(p.type.choices) for p in bag.params if hasattr(p.type, "choices")}
     assert choices == {"package_type": PACKAGE_TYPES, "identify": ENGINES, "serialize": SERIALIZATIONS}
+
+
+def test_the_deposit_command_offers_exactly_the_library_s_serializations() -> None:
+    from preserve.bag.serialize import SERIALIZATIONS
+    from preserve.cli import deposit
+
+    choices = {p.name: tuple(p.type.choices) for p in deposit.params if hasattr(p.type, "choices")}
+    assert choices == {"serialize": SERIALIZATIONS}

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import bagit
 import pytest
-
 from helpers.ocfl import checkout, inventory, make_bag, object_dirs, root_errors
+
 from preserve.deposit.ocfl_root import STAGING
 from preserve.verify.checks import verify_bag
 
@@ -115,3 +115,55 @@ def test_ctrl_c_at_random_moments_leaves_a_valid_root_and_no_staging(bags: tuple
             assert root_errors(root) == []
             assert not (root / STAGING).exists() or os.listdir(root / STAGING) == []
     assert stopped >= 3, "the deposits ended before they could be interrupted"
+
+
+FALLBACK = """
+import os, sys
+from pathlib import Path
+import preserve.deposit.ocfl_root as R
+from preserve.deposit.ocfl import OcflTarget
+from preserve.deposit.target import BagToDeposit
+step, how = sys.argv[3], sys.argv[4]
+R.exchange_paths = lambda a, b: False  # NFS, CIFS: no RENAME_EXCHANGE
+real = {"rename": os.rename, "replace": os.replace}
+def hit(name, b):
+    if how == "exit":
+        os._exit(9)
+    raise OSError(5, "injected at " + name)
+def wrap(kind):
+    def f(a, b, **kw):
+        real[kind](a, b, **kw)
+        name = Path(b).name
+        if (step, kind) in (("version", "rename"), ("inventory", "replace"), ("sidecar", "replace")) and \\
+                name == {"version": "v2", "inventory": "inventory.json", "sidecar": "inventory.json.sha512"}[step] \\
+                and "preserve-deposit-staging" not in str(b):
+            hit(name, b)
+    return f
+os.rename, os.replace = wrap("rename"), wrap("replace")
+bag = Path(sys.argv[1])
+OcflTarget(Path(sys.argv[2])).deposit(BagToDeposit(path=bag, name="r1", identifier="r1"))
+"""
+
+
+@pytest.mark.parametrize("how", ["exit", "raise"])
+@pytest.mark.parametrize("step", ["version", "inventory", "sidecar"])
+def test_a_fallback_swap_cut_short_is_recovered_by_the_next_deposit(tmp_path: Path, step: str, how: str) -> None:
+    """Where folders cannot be exchanged, a deposit stopped at any rename leaves what the next deposit repairs."""
+    from preserve.deposit.ocfl import OcflTarget
+    from preserve.deposit.target import BagToDeposit
+    root = tmp_path / "store"
+    first = make_bag(tmp_path / "a" / "r1", {"r1/x.txt": b"one\n", "r1/y.txt": b"same\n"})
+    second = make_bag(tmp_path / "b" / "r1", {"r1/x.txt": b"two\n", "r1/y.txt": b"same\n"})
+    OcflTarget(root).deposit(BagToDeposit(path=first, name="r1", identifier="r1"))
+    proc = subprocess.run([sys.executable, "-c", FALLBACK, str(second), str(root), step, how],
+                          check=False, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0, proc.stderr
+    arrival = OcflTarget(root).deposit(BagToDeposit(path=second, name="r1", identifier="r1"))
+    assert arrival.identifiers["version"] == "v2"
+    assert root_errors(root) == []
+    [obj] = object_dirs(root)
+    out = checkout(obj, "v2", tmp_path / "checkout" / "r1")
+    assert verify_bag(out).ok and (out / "data/r1/x.txt").read_bytes() == b"two\n"
+    third = make_bag(tmp_path / "c" / "r1", {"r1/x.txt": b"three\n"})
+    assert OcflTarget(root).deposit(BagToDeposit(path=third, name="r1", identifier="r1")).identifiers["version"] == "v3"
+    assert root_errors(root) == []

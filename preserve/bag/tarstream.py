@@ -103,7 +103,7 @@ class FileSink:
         self.flush()
 
     def abort(self) -> None:
-        self._buf.clear()
+        self._buf = bytearray()  # a new buffer: a failed write may still hold a view of the old one
 
 
 class GzipSink(FileSink):
@@ -190,7 +190,7 @@ class GzipSink(FileSink):
 
     def abort(self) -> None:
         self._cancel = True
-        self._buf.clear()
+        self._buf = bytearray()  # a new buffer: a failed write may still hold a view of the old one
         if self._queue is not None:
             while True:  # drop what waits, so the thread sees the cancel at once
                 try:

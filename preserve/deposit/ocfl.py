@@ -27,9 +27,23 @@ from preserve.bag.staging import fsync_dir, write_new
 from preserve.deposit import ocfl_inventory as inventory
 from preserve.deposit.ocfl_layout import HashedNTuple
 from preserve.deposit.ocfl_proof import ProofError, prove_version, read_bounded
-from preserve.deposit.ocfl_root import (check_root, copy_file, create_root, fsync_tree, locked, new_staging,
-                                        place_new, prune_empty, remove_stale_root_staging, remove_staging,
-                                        swap_object, try_link_tree)
+from preserve.deposit.ocfl_root import (
+    MAX_INVENTORY,
+    check_root,
+    check_writable,
+    copy_file,
+    create_root,
+    fsync_tree,
+    locked,
+    new_staging,
+    place_new,
+    prune_empty,
+    recover_object,
+    remove_staging,
+    remove_stale_root_staging,
+    swap_object,
+    try_link_tree,
+)
 from preserve.deposit.target import Arrival, BagToDeposit
 from preserve.errors import PreserveError
 from preserve.fixity import copy_and_hash_many, fsync_files
@@ -38,8 +52,6 @@ from preserve.fixity.algorithms import new_hasher
 #: a bag file without a digest from the verification and at most this large is hashed to compare
 #: it with the head version (tag manifests: nothing lists their digests)
 SMALL = 1 << 20
-#: at most this many bytes of an inventory are read (a bag of a million files stays well below)
-MAX_INVENTORY = 1 << 30
 CHUNK = 1 << 20
 
 
@@ -66,8 +78,9 @@ class OcflTarget:
         return f"ocfl:{self.root}"
 
     def check(self) -> None:
-        """InputError unless the path is an OCFL 1.1 storage root with the 0004 layout, empty or absent."""
+        """InputError unless the path is an OCFL 1.1 storage root with the 0004 layout, empty or absent, and writable."""
         check_root(self.root, self.describe())
+        check_writable(self.root, self.describe())
 
     def _layout(self) -> HashedNTuple:
         return check_root(self.root, self.describe()) or HashedNTuple()
@@ -93,26 +106,37 @@ class OcflTarget:
     def deposit(self, bag: BagToDeposit) -> Arrival:
         """Write the bag as a new object or version (or nothing when unchanged), then prove it."""
         layout = check_root(self.root, self.describe())
+        remove_stale_root_staging(self.root)
         if layout is None:
             layout = HashedNTuple()
-            remove_stale_root_staging(self.root)
             create_root(self.root, layout, self.describe())
         rel = layout.object_path(bag.identifier)
         obj = self.root / rel
         with locked(self.root, self.describe()):
-            inv = self._inventory(obj, bag.identifier)
-            if inv is not None:
-                _remove_orphan_versions(obj, inv)
-            known = self._known(bag)
-            if (inv is not None and not bag.serialization
-                    and inventory.same_as_head(known, set(_folder_files(bag.path)), inv)):
-                return self._arrival(obj, rel, bag, "unchanged")
-            stage = new_staging(self.root)
+            stage = self._new_staging(bag)
             try:
+                if os.path.lexists(obj):
+                    recover_object(obj, stage, bag.identifier)  # a fallback swap a kill cut short
+                inv = self._inventory(obj, bag.identifier)
+                if inv is not None:
+                    _remove_orphan_versions(obj, inv)
+                known = self._known(bag)
+                if (inv is not None and not bag.serialization
+                        and inventory.same_as_head(known, set(_folder_files(bag.path)), inv)):
+                    return self._arrival(obj, rel, bag, "unchanged")
                 done = self._write(bag, inv, known, stage, rel)  # the new inventory's sha512, or None
             finally:
                 remove_staging(stage)
             return self._arrival(obj, rel, bag, "deposited" if done else "unchanged", done)
+
+    def _new_staging(self, bag: BagToDeposit) -> Path:
+        """This deposit's staging folder; PreserveError (exit 1, one line) when the root cannot be written."""
+        try:
+            return new_staging(self.root)
+        except OSError as exc:
+            raise PreserveError(f"{self.describe()}: cannot write {bag.identifier} into the storage root "
+                                f"({exc.strerror or exc}); make the storage root writable or choose another one",
+                                exit_code=1) from None
 
     # -- writing ---------------------------------------------------------------------------
 

@@ -52,9 +52,14 @@ def prove_version(bases: Sequence[Path], inv: Mapping, bag_digests: Mapping[str,
             got = fx.digests.get(algorithm)
             if got is not None and got != expected:
                 raise ProofError(f"{path} reads back with another {algorithm} than the bag's")
-    missing = sorted(set(given) - set(state))
-    if missing:
-        raise ProofError(f"{missing[0]} of the bag is missing from the version")
+    if given:  # the version is the bag as verified: no file more, no file less (RFC 8493 §3: a valid bag)
+        missing = sorted(set(given) - set(state))
+        if missing:
+            raise ProofError(f"{missing[0]} of the bag is missing from the version")
+        extra = sorted(set(state) - set(given))
+        if extra:
+            raise ProofError(f"{extra[0]} is in the version but not among the bag's verified files "
+                             "(was the bag changed since it was verified?)")
 
 
 def _find(bases: Sequence[Path], content_path: str) -> Path:

@@ -13,9 +13,12 @@ what the staging folder holds.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
+import hashlib
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,9 +28,12 @@ from preserve._runtime.interrupts import deferred
 from preserve.bag.staging import STAGING_MARK, fsync_dir, write_new
 from preserve.bag.tarstream import kernel_copy
 from preserve.bag.writer import exchange_paths
+from preserve.deposit import ocfl_inventory as inventory
 from preserve.deposit import ocfl_layout
+from preserve.deposit.ocfl_inventory import INVENTORY, SIDECAR
 from preserve.deposit.ocfl_layout import HashedNTuple
-from preserve.errors import InputError, LockedError
+from preserve.deposit.ocfl_proof import read_bounded
+from preserve.errors import InputError, PreserveError
 from preserve.fixity import open_regular
 
 try:
@@ -39,10 +45,13 @@ except ImportError:  # pragma: no cover - not on Windows
 ROOT_DECLARATION = ("0=ocfl_1.1", b"ocfl_1.1\n")
 #: where preserve builds what it puts into the root (an extension sub-directory, see above)
 STAGING = "extensions/preserve-deposit-staging"
+#: at most this many bytes of an inventory are read (a bag of a million files stays well below)
+MAX_INVENTORY = 1 << 30
 
 
 def root_kind(root: Path) -> str:
-    """"absent", "empty", "root" (it declares OCFL 1.1), or "other" (a folder or file that is not one)."""
+    """"absent", "empty", "partial" (only what a stopped :func:`create_root` writes, no declaration yet),
+    "root" (it declares OCFL 1.1), or "other" (a folder or file that is not one)."""
     try:
         entries = os.listdir(root)
     except FileNotFoundError:
@@ -51,13 +60,38 @@ def root_kind(root: Path) -> str:
         return "other"
     if not entries:
         return "empty"
-    return "root" if ROOT_DECLARATION[0] in entries else "other"
+    if ROOT_DECLARATION[0] in entries:
+        return "root"
+    return "partial" if _only_partial(root, entries) else "other"
+
+
+def _only_partial(root: Path, entries: list[str]) -> bool:
+    """True when the folder holds nothing but the root files :func:`create_root` writes before the declaration."""
+    allowed = {"": {ocfl_layout.LAYOUT_FILE, "extensions"},
+               "extensions": {ocfl_layout.NAME, STAGING.split("/")[1]},
+               f"extensions/{ocfl_layout.NAME}": {"config.json"},
+               STAGING: set()}
+    todo = [("", entries)]
+    while todo:
+        rel, names = todo.pop()
+        for name in names:
+            if name.startswith(".") and STAGING_MARK in name:
+                continue  # a temporary file of create_root
+            if name not in allowed[rel]:
+                return False
+            sub = f"{rel}/{name}" if rel else name
+            if sub in allowed:
+                try:
+                    todo.append((sub, os.listdir(root / sub)))
+                except OSError:
+                    return False
+    return True
 
 
 def check_root(root: Path, where: str) -> HashedNTuple | None:
     """The root's layout, or None when preserve will create the root; InputError for anything else."""
     kind = root_kind(root)
-    if kind in ("absent", "empty"):
+    if kind in ("absent", "empty", "partial"):
         return None
     if kind == "other":
         others = [name for name in _listdir(root) if name.startswith("0=ocfl_")]
@@ -67,6 +101,26 @@ def check_root(root: Path, where: str) -> HashedNTuple | None:
     return ocfl_layout.read_layout(root, where)
 
 
+def check_writable(root: Path, where: str) -> None:
+    """InputError (one line) when the root, or the folder it would be made in, cannot be written."""
+    here = root
+    while not os.path.lexists(here) and here != here.parent:
+        here = here.parent
+    folders = [here] + [here / "extensions", here / STAGING]
+    for folder in folders:
+        if os.path.isdir(folder) and not os.access(folder, os.W_OK | os.X_OK):
+            reason = "read-only file system" if _read_only_fs(folder) else "permission denied"
+            raise InputError(f"{where}: cannot write into {folder} ({reason}); "
+                             "make the storage root writable or choose another one")
+
+
+def _read_only_fs(folder: Path) -> bool:
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):
+        return False
+
+
 def _listdir(root: Path) -> list[str]:
     try:
         return sorted(os.listdir(root))
@@ -74,55 +128,102 @@ def _listdir(root: Path) -> list[str]:
         return []
 
 
-def create_root(root: Path, layout: HashedNTuple, where: str) -> None:
-    """Make the storage root: built in a hidden sibling, then renamed to ``root`` (an empty folder goes first)."""
-    parent = root.parent
+def _write_replace(path: Path, data: bytes) -> None:
+    """Write data to path: a temporary file beside it, flushed, then renamed over it (never half-written)."""
+    temp = path.parent / f".{path.name}{STAGING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        stage = parent / f".{root.name}{STAGING_MARK}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        (stage / "extensions" / ocfl_layout.NAME).mkdir(parents=True)
+        write_new(temp, data)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def create_root(root: Path, layout: HashedNTuple, where: str) -> None:
+    """Make the storage root in place (made when absent): layout files first, the declaration last.
+
+    The folder itself is never replaced, so a mount point, or a folder an administrator made
+    with its owner, mode and ACLs, stays as it is. ``0=ocfl_1.1`` is written last: until it
+    is there the folder holds only these partial files (``root_kind`` "partial"), and the next
+    deposit writes them again (same bytes) and finishes.
+    """
+    try:
+        made = not os.path.isdir(root)
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "extensions" / ocfl_layout.NAME).mkdir(parents=True, exist_ok=True)
         for rel, data in ((ocfl_layout.LAYOUT_FILE, ocfl_layout.layout_json()),
-                          (ocfl_layout.CONFIG_FILE, ocfl_layout.config_json(layout)),
-                          (ROOT_DECLARATION[0], ROOT_DECLARATION[1])):
-            write_new(stage / rel, data)
-        fsync_dir(stage / "extensions" / ocfl_layout.NAME)
-        fsync_dir(stage / "extensions")
-        fsync_dir(stage)
-        with deferred():
-            if root_kind(root) == "empty":
-                os.rmdir(root)
-            os.rename(stage, root)
-        fsync_dir(parent)
+                          (ocfl_layout.CONFIG_FILE, ocfl_layout.config_json(layout))):
+            _write_replace(root / rel, data)
+        fsync_dir(root / "extensions" / ocfl_layout.NAME)
+        fsync_dir(root / "extensions")
+        fsync_dir(root)
+        with deferred():  # the declaration marks the root complete (OCFL 1.1 §4.2, NAMASTE)
+            _write_replace(root / ROOT_DECLARATION[0], ROOT_DECLARATION[1])
+            fsync_dir(root)
+        if made:
+            fsync_dir(root.parent)
     except OSError as exc:
-        if "stage" in locals():
-            shutil.rmtree(stage, ignore_errors=True)
         if root_kind(root) == "root":  # another deposit made it meanwhile
             return
         raise InputError(f"{where}: cannot create the storage root ({exc.strerror or exc}); "
                          "choose a writable path") from None
 
 
+def _pid_alive(pid: int) -> bool:
+    """True unless no process has this id (os.kill(pid, 0) says ProcessLookupError)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        pass
+    return True
+
+
 def remove_stale_root_staging(root: Path) -> None:
-    """Remove hidden siblings a killed :func:`create_root` left beside the root (another pid's)."""
-    prefix = f".{root.name}{STAGING_MARK}"
-    for name in _listdir(root.parent):
-        if name.startswith(prefix) and not name.startswith(f"{prefix}{os.getpid()}-"):
-            shutil.rmtree(root.parent / name, ignore_errors=True)
+    """Remove hidden siblings and temporary files a killed deposit left, only those whose process is gone.
+
+    (Older versions built the root in a sibling; the name holds the pid: ``.ROOT.preserve-staging-PID-XXXX``.)
+    """
+    for folder, prefix in ((root.parent, f".{root.name}{STAGING_MARK}"), (root, "."),
+                           (root / "extensions" / ocfl_layout.NAME, ".")):
+        for name in _listdir(folder):
+            if not name.startswith(prefix) or STAGING_MARK not in name:
+                continue
+            pid = name.rsplit(STAGING_MARK, 1)[1].split("-", 1)[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+                path = folder / name
+                with contextlib.suppress(OSError):
+                    shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.unlink(path)
+
+
+LOCK_TIMEOUT, LOCK_POLL = 60.0, 0.2  #: seconds a deposit waits for another one in the root; how often it looks
 
 
 @contextmanager
-def locked(root: Path, where: str) -> Iterator[None]:
-    """Hold an exclusive flock on the root folder (one deposit at a time), then clear old staging."""
+def locked(root: Path, where: str, timeout: float | None = None) -> Iterator[None]:
+    """Hold an exclusive flock on the root folder (one deposit at a time, waiting up to ``timeout``), then clear old staging.
+
+    PreserveError (exit 1: this bag fails, the run goes on) when the lock is not had in time.
+    """
+    wait = LOCK_TIMEOUT if timeout is None else timeout
     fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         if fcntl is not None:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                    raise LockedError(f"{where}: another deposit is writing to this storage root; "
-                                      "wait for it to finish") from None
-                raise
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                        raise
+                if time.monotonic() >= deadline:
+                    raise PreserveError(f"{where}: another deposit is writing to this storage root and did not "
+                                        f"finish within {wait:g} s; deposit this bag again when it is done",
+                                        exit_code=1)
+                time.sleep(LOCK_POLL)
         # under the lock, whatever the staging folder holds was left by a killed deposit
         staging = root / STAGING
         for name in _listdir(staging):
@@ -182,10 +283,14 @@ def place_new(stage: Path, root: Path, rel: str) -> None:
 def swap_object(new: Path, obj: Path, version: str, *, whole: bool = True) -> None:
     """Put the object built at ``new`` (``whole``: the old one hard-linked, plus ``version``) in the place of obj.
 
-    Atomic where the system can exchange two folders and ``new`` is whole; elsewhere (or when
-    ``new`` holds only the new version and the root inventory, hard links being refused) the
-    new version folder goes in first and the root inventory after it (OCFL's order: at worst an
-    orphan version folder, never an inventory naming missing content; the next deposit removes it).
+    Atomic where the system can exchange two folders and ``new`` is whole. Elsewhere (NFS,
+    CIFS, or ``new`` holding only the new version and the root inventory, hard links being
+    refused): the new version folder goes in first, with its own inventory and sidecar (OCFL
+    1.1 §3.5.3 "Inventory": a version's inventory and sidecar come with the version), then the
+    root inventory, then its sidecar, each by one rename. A kill between them leaves either an
+    orphan version folder (no root inventory names it: removed) or a root inventory whose
+    sidecar does not match it while the new version's pair is whole: the next deposit's
+    :func:`recover_object` finishes the copy, under the lock, before it reads the object.
     """
     with deferred():
         swapped = whole and exchange_paths(new, obj)
@@ -195,9 +300,62 @@ def swap_object(new: Path, obj: Path, version: str, *, whole: bool = True) -> No
     with deferred():
         os.rename(new / version, obj / version)
         fsync_dir(obj)
-        for name in ("inventory.json", "inventory.json.sha512"):
-            os.replace(new / name, obj / name)
+        os.replace(new / INVENTORY, obj / INVENTORY)
+        os.replace(new / SIDECAR, obj / SIDECAR)
     fsync_dir(obj)
+
+
+def recover_object(obj: Path, scratch: Path, identifier: str) -> bool:
+    """Finish a root inventory a killed fallback swap left half-replaced; True when it did.
+
+    Only when the root ``inventory.json`` and its sidecar disagree (or one is missing) and the
+    highest version's pair agree, that version is the head its inventory names, and every
+    content path of its manifest is on disk: that pair is copied to the object root (each a
+    file written in ``scratch``, then renamed in). OCFL 1.1 §3.7: the root inventory "MUST be
+    the same as the file in the most recent version". Anything else is left for the caller to
+    report. Call it under :func:`locked`.
+    """
+    try:
+        if _pair_agrees(obj):
+            return False
+    except (OSError, inventory.InventoryError):
+        pass
+    numbers = []
+    for name in _listdir(obj):
+        try:
+            numbers.append(inventory.version_number(name))
+        except inventory.InventoryError:
+            continue
+    if not numbers:
+        return False
+    top = obj / inventory.version_name(max(numbers))
+    try:
+        if not _pair_agrees(top):
+            return False
+        data = read_bounded(top / INVENTORY, MAX_INVENTORY)
+        inv = inventory.parse(data, identifier)
+        side = read_bounded(top / SIDECAR, 4096)
+    except (OSError, inventory.InventoryError):
+        return False
+    if inv["head"] != top.name:
+        return False
+    for paths in inv["manifest"].values():
+        if not all(os.path.isfile(obj / p) and not os.path.islink(obj / p) for p in paths):
+            return False
+    with deferred():
+        for name, payload in ((INVENTORY, data), (SIDECAR, side)):
+            temp = scratch / name
+            write_new(temp, payload)
+            os.replace(temp, obj / name)
+        fsync_dir(obj)
+    return True
+
+
+def _pair_agrees(folder: Path) -> bool:
+    """True when folder's inventory.json has the sha512 its sidecar states (OSError when one is missing)."""
+    data = read_bounded(folder / INVENTORY, MAX_INVENTORY)
+    stated = inventory.sidecar_digest(read_bounded(folder / SIDECAR, 4096))
+    return hashlib.sha512(data).hexdigest() == stated
 
 
 def copy_file(src: Path, dest: Path) -> None:

@@ -38,6 +38,7 @@ class DepositOutcome:
     target: str
     message: str = ""
     arrival: Arrival | None = None
+    identifier: str = ""  # the release identifier (bag-info.txt External-Identifier, else the bag's name)
 
     @property
     def ok(self) -> bool:
@@ -46,9 +47,10 @@ class DepositOutcome:
 
     def as_dict(self) -> dict:
         arrival = self.arrival
+        identifiers = {"release": self.identifier} if self.identifier else {}
         return {"bag": str(self.bag), "status": self.status, "target": self.target, "message": self.message,
                 "location": arrival.location if arrival else None,
-                "identifiers": dict(arrival.identifiers) if arrival else {},
+                "identifiers": {**identifiers, **(arrival.identifiers if arrival else {})},
                 "checksums": dict(arrival.checksums) if arrival else {}}
 
 
@@ -62,21 +64,41 @@ def deposit_paths(paths: Sequence[Path], target: Target, *, dry_run: bool = Fals
     would do; nothing is sent and nothing logged. Otherwise each outcome is appended to ``log``.
     """
     bags = find_bags(paths)
+    if log is not None and not dry_run:
+        append_json_lines(log, [], "--log", "deposit log")  # an unwritable log stops the run before any deposit
     target.check()
     outcomes = []
+    seen: dict[str, Path] = {}  # identifiers and names already deposited in this run -> their bag
     for bag in bags:
-        outcome = deposit_one(bag, target, dry_run=dry_run, jobs=jobs)
+        outcome = _once_per_run(bag, target, seen) or deposit_one(bag, target, dry_run=dry_run, jobs=jobs)
         if log is not None and not dry_run:
-            append_json_lines(log, [log_record(outcome)], "--log")
+            append_json_lines(log, [log_record(outcome)], "--log", "deposit log")
         outcomes.append(outcome)
         if on_outcome:
             on_outcome(outcome)
     return outcomes
 
 
+def _once_per_run(bag: Path, target: Target, seen: dict[str, Path]) -> DepositOutcome | None:
+    """A "failed" outcome for a bag with the name or identifier of one already in this run, else None.
+
+    Two such bags would go to one OCFL object or one S3 key: the second would replace the
+    first (or add a version each run, for ever). Neither is sent twice; the user chooses.
+    """
+    item = bag_to_deposit(bag, {})
+    for key in (item.identifier, item.name):
+        if key in seen:
+            return DepositOutcome(bag, "failed", target.describe(), f"has the name or identifier {key!r} of "
+                                  f"{seen[key]}, deposited in this run; deposit one of them at a time",
+                                  identifier=item.identifier)
+    seen.update({item.identifier: bag, item.name: bag})
+    return None
+
+
 def deposit_one(bag: Path, target: Target, *, dry_run: bool = False, jobs: int | None = None) -> DepositOutcome:
     """Verify one bag, then deposit it (or, with dry_run, say what would be done)."""
     where = target.describe()
+    identifier = bag_to_deposit(bag, {}).identifier
     digests: dict[str, dict[str, str]] = {}
     report = verify_bag(bag, jobs=jobs, keep_digests=digests)
     if not report.ok:
@@ -84,22 +106,22 @@ def deposit_one(bag: Path, target: Target, *, dry_run: bool = False, jobs: int |
         shown = "; ".join(f"{p.code}: {p.path}" for p in errors[:SHOWN_PROBLEMS])
         more = f" (and {len(errors) - SHOWN_PROBLEMS} more)" if len(errors) > SHOWN_PROBLEMS else ""
         return DepositOutcome(bag, "refused", where, f"does not verify, not deposited: {shown}{more}; "
-                              f"run 'preserve verify {bag}'")
+                              f"run 'preserve verify {bag}'", identifier=identifier)
     item = bag_to_deposit(bag, digests)
     try:
         if dry_run:
-            return DepositOutcome(bag, "planned", where, target.plan(item))
+            return DepositOutcome(bag, "planned", where, target.plan(item), identifier=identifier)
         arrival = target.deposit(item)
     except PreserveError as exc:
         if exc.exit_code == 2:
             raise  # bad input (a target that stopped answering, refused credentials): stop the run
-        return DepositOutcome(bag, "failed", where, exc.message)
-    return DepositOutcome(bag, arrival.status, where, arrival.location, arrival)
+        return DepositOutcome(bag, "failed", where, exc.message, identifier=identifier)
+    return DepositOutcome(bag, arrival.status, where, arrival.location, arrival, identifier)
 
 
 def bag_to_deposit(bag: Path, digests: dict[str, dict[str, str]]) -> BagToDeposit:
     """A verified bag as a target receives it: its name, release identifier, serialization, digests."""
-    bag = Path(bag)
+    bag = Path(bag).resolve()  # "." names its folder
     serialization = serialization_of(bag.name) if bag.is_file() else None
     name = (bag_name_of(bag.name) or bag.name) if bag.is_file() else bag.name
     identifier = (field_values(read_bag_info(bag), "External-Identifier")[:1] or [name])[0].strip() or name

@@ -3,10 +3,12 @@
 The object's key is ``PREFIX/<name>.tar`` (``.tar.gz``, ``.zip``): a serialized bag is sent as
 it is, its own format naming the suffix; a folder bag is serialized on the fly with
 :func:`preserve.bag.serialize.write_archive` (tar by default, as APTrust's receiving buckets want)
-into a pipe, never to disk. The archive is read twice: once for its sha256 and size (to skip
-an object already there with the same sha256, and to label the upload), once to upload it
-(:mod:`preserve.deposit.multipart`, whose bytes must hash the same). The sha256 is stored with
-the object as ``x-amz-meta-sha256``. After the upload the object is proven by HEAD (size,
+into a pipe, never to disk. The archive is read twice: once for its size and digests, every
+member checked against the verification's digests (:mod:`preserve.deposit.s3_proof`), once to
+upload it (:mod:`preserve.deposit.multipart`, whose bytes must hash the same). An object already
+at the key is "unchanged" only when the store proves the same bytes (its ETag, else the object
+read back); a different one is never overwritten. The sha256 is stored with the object as
+``x-amz-meta-sha256`` (for people; never trusted). After the upload the object is proven by HEAD (size,
 metadata) and a GET streamed through sha256 (compared with the local archive's) and md5 (reported).
 
 Credentials come from boto3's usual places (AWS_* environment variables, ~/.aws config and
@@ -18,7 +20,9 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import ipaddress
 import os
+import re
 import queue
 import threading
 from contextlib import contextmanager
@@ -27,7 +31,8 @@ from typing import Any, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from preserve.bag.serialize import SERIALIZATIONS, archive_name, write_archive
-from preserve.deposit.multipart import PART_SIZE, upload
+from preserve.deposit.multipart import MIN_PART, PART_SIZE, upload
+from preserve.deposit.s3_proof import ArchiveDigest, digest_file, digest_stream
 from preserve.deposit.target import Arrival, BagToDeposit
 from preserve.errors import InputError, PreserveError
 from preserve.fixity.reading import open_regular
@@ -52,6 +57,38 @@ def _safe_endpoint(url: str) -> str:
     return f"{parts.scheme}://{host}:{port}" if port else f"{parts.scheme}://{host}"
 
 
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
+
+
+def _check_bucket(bucket: str) -> None:
+    """Refuse a bucket name S3 does not allow (3-63 of a-z 0-9 . -); the name is not echoed (it may hold a user:password)."""
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        raise InputError("the bucket name in --to s3://BUCKET/PREFIX is not a valid S3 bucket name "
+                         "(3-63 characters: lowercase letters, digits, '.', '-'); correct --to")
+
+
+def _check_endpoint(url: str) -> None:
+    """Refuse an --endpoint-url that is not http(s)://host[:port] (no path, query or fragment); never echoed."""
+    bad = ("--endpoint-url is not http(s)://host[:port] with no path, query or fragment; "
+           "give one like https://host:9000")
+    try:
+        parts = urlsplit(url)
+        host, _ = parts.hostname, parts.port
+    except ValueError:  # a port that is no number, a bad IPv6 address
+        raise InputError(bad) from None
+    if (parts.scheme not in ("http", "https") or not host or parts.path not in ("", "/") or parts.query
+            or parts.fragment or "?" in url or "#" in url or any(c.isspace() or ord(c) < 32 for c in url)):
+        raise InputError(bad)
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise InputError(bad) from None
+    elif not _HOST.fullmatch(host):
+        raise InputError(bad)
+
+
 def _code(exc: Exception) -> tuple[str, int]:
     """A botocore ClientError's error code and HTTP status (no server text: it may quote a key id)."""
     response = getattr(exc, "response", None) or {}
@@ -67,6 +104,9 @@ class S3Target:
                  serialization: str = "tar", part_size: int = PART_SIZE) -> None:
         if serialization not in SERIALIZATIONS:
             raise InputError(f"unknown serialization {serialization!r}; choose {', '.join(SERIALIZATIONS)}")
+        _check_bucket(bucket)
+        if endpoint_url is not None:
+            _check_endpoint(endpoint_url)
         self.bucket, self.prefix = bucket, prefix.strip("/")
         self.endpoint_url, self.serialization, self.part_size = endpoint_url, serialization, part_size
         self._clients: dict[bool, Any] = {}
@@ -98,6 +138,9 @@ class S3Target:
             try:
                 self._clients[quick] = boto3.session.Session().client("s3", endpoint_url=self.endpoint_url, config=config)
             except ValueError:  # boto3's message quotes the URL, which may hold a password
+                if self.endpoint_url is None:  # boto3 refuses a region name that is no host name part
+                    raise InputError(f"{self.describe()}: the AWS region is not valid; check AWS_DEFAULT_REGION "
+                                     "or the region in ~/.aws/config") from None
                 raise InputError(f"{self.describe()}: --endpoint-url is not a URL; give one like "
                                  "https://host:port") from None
         return self._clients[quick]
@@ -118,6 +161,15 @@ class S3Target:
         if isinstance(exc, (bx.PartialCredentialsError, bx.ProfileNotFound, bx.NoRegionError)):
             return InputError(f"{where}: incomplete AWS configuration ({type(exc).__name__}); "
                               "check the AWS_* variables and ~/.aws files")
+        if isinstance(exc, (bx.EndpointResolutionError, bx.ParamValidationError)):
+            return InputError(f"{where}: the request cannot be made ({type(exc).__name__}) while {doing}; "
+                              "check --to and --endpoint-url")
+        if isinstance(exc, bx.ConfigParseError):
+            return InputError(f"{where}: the AWS config file cannot be read (ConfigParseError); "
+                              "correct ~/.aws/config or AWS_CONFIG_FILE")
+        if isinstance(exc, bx.HTTPClientError) and isinstance(getattr(exc, "kwargs", {}).get("error"), ValueError):
+            return InputError(f"{where}: the request could not be sent (HTTPClientError) while {doing}; "
+                              "check --to and --endpoint-url")
         code, status = _code(exc)
         if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403") or status == 403:
             return InputError(f"{where}: the credentials were refused ({code or status}) while {doing}; "
@@ -153,18 +205,24 @@ class S3Target:
 
     def plan(self, bag: BagToDeposit) -> str:
         key = self.key_for(bag)
-        size, sha256 = self._digest(bag)
-        if self._stored(key, size, sha256) is not None:
-            return f"unchanged: s3://{self.bucket}/{key} already holds {Path(key).name} ({size} bytes, same sha256)"
-        return f"would upload {Path(key).name} ({size} bytes) to s3://{self.bucket}/{key}"
+        digest = self._digest(bag)
+        try:
+            found = self._existing(key, digest)
+        except PreserveError as exc:
+            return f"would refuse: {exc}"
+        if found is not None:
+            return (f"unchanged: s3://{self.bucket}/{key} already holds {Path(key).name} "
+                    f"({digest.size} bytes, same content by {found[0]['checksums_from']})")
+        return f"would upload {Path(key).name} ({digest.size} bytes) to s3://{self.bucket}/{key}"
 
     def deposit(self, bag: BagToDeposit) -> Arrival:
         key = self.key_for(bag)
         location = f"s3://{self.bucket}/{key}"
-        size, sha256 = self._digest(bag)
-        stored = self._stored(key, size, sha256)
-        if stored is not None:
-            return Arrival(location, "unchanged", self._identifiers(key, stored), {"sha256": sha256})
+        digest = self._digest(bag)
+        size, sha256 = digest.size, digest.sha256
+        found = self._existing(key, digest)
+        if found is not None:
+            return Arrival(location, "unchanged", found[0], found[1])
         with self._talking(f"uploading {key}"), self._archive(bag) as fd:
             uploaded = upload(self._client(), self.bucket, key, fd, size, expect_sha256=sha256,
                               metadata={SHA256_KEY: sha256}, where=str(bag.path),
@@ -184,6 +242,7 @@ class S3Target:
         ids = self._identifiers(key, head)  # what the store says now; the upload's reply fills gaps
         for name, value in uploaded.items():
             ids.setdefault(name, value)
+        ids["checksums_from"] = "read-back"
         return Arrival(location, "deposited", ids, {"sha256": got_sha256, "md5": got_md5})
 
     # -- the parts -----------------------------------------------------------------------------------
@@ -195,8 +254,10 @@ class S3Target:
                 ids[name] = str(head[field]).strip('"')  # an ETag comes quoted (RFC 9110 §8.8.3)
         return ids
 
-    def _stored(self, key: str, size: int, sha256: str) -> dict[str, Any] | None:
-        """The HEAD of an object already at key with this size and sha256 metadata; None otherwise."""
+    def _existing(self, key: str, digest: ArchiveDigest) -> tuple[dict[str, str], dict[str, str]] | None:
+        """An object already at key with this archive's bytes: its identifiers and the checksums the
+        store proved (its ETag, else the object read back); None when the key is free. The object's
+        own x-amz-meta-sha256 is never trusted. A different object there is an error: never overwritten."""
         from botocore.exceptions import ClientError
 
         with self._talking(f"looking for {key}"):
@@ -206,7 +267,22 @@ class S3Target:
                 if _code(exc)[1] == 404:
                     return None
                 raise
-        return head if head.get("ContentLength") == size and _meta(head, SHA256_KEY) == sha256 else None
+        ids = self._identifiers(key, head)
+        where = f"s3://{self.bucket}/{key}"
+        if head.get("ContentLength") != digest.size:
+            raise PreserveError(f"{where} holds a different bag ({head.get('ContentLength')} bytes, this one "
+                                f"{digest.size}); remove it or deposit under another prefix", exit_code=1)
+        if digest.etag_proves(head.get("ETag")):  # computed by the store from the bytes it holds
+            ids["checksums_from"] = "etag"
+            etag = str(head["ETag"]).strip('"').lower()
+            return ids, ({"md5": etag} if etag == digest.md5 else {"s3-multipart-etag": etag})
+        with self._talking(f"reading back {key}"):
+            _, got_sha256, got_md5 = self._read_back(key)
+        if got_sha256 != digest.sha256:
+            raise PreserveError(f"{where} holds a different bag (sha256 {got_sha256}); remove it or deposit "
+                                "under another prefix", exit_code=1)
+        ids["checksums_from"] = "read-back"
+        return ids, {"sha256": got_sha256, "md5": got_md5}
 
     def _read_back(self, key: str) -> tuple[int, str, str]:
         """The stored object's size, sha256 and md5, streamed from a GET."""
@@ -216,14 +292,17 @@ class S3Target:
         finally:
             body.close()
 
-    def _digest(self, bag: BagToDeposit) -> tuple[int, str]:
-        """The archive's size and sha256 (a folder bag serialized on the fly for it)."""
-        sha256, size = hashlib.sha256(), 0
-        with self._archive(bag) as fd:
-            while piece := os.read(fd, PIECE):
-                sha256.update(piece)
-                size += len(piece)
-        return size, sha256.hexdigest()
+    def _digest(self, bag: BagToDeposit) -> ArchiveDigest:
+        """The archive's size, sha256, md5 and part md5s (a folder bag serialized on the fly for it), every
+        member checked against the digests the verification computed (PreserveError if one differs)."""
+        part_size, where = max(self.part_size, MIN_PART), f"{bag.path}"
+        if bag.serialization:
+            try:
+                return digest_file(bag.path, part_size, bag.digests, where)
+            except OSError as exc:
+                raise InputError(f"{bag.path}: cannot read it ({exc.strerror or exc})") from None
+        with serialized(bag.path, self.serialization, bag.name) as fd:
+            return digest_stream(fd, self.serialization, part_size, bag.digests, where, folder=bag.path)
 
     @contextmanager
     def _archive(self, bag: BagToDeposit) -> Iterator[int]:
@@ -269,9 +348,9 @@ def serialized(folder: Path, fmt: str, top: str) -> Iterator[int]:
     writer.start()
     try:
         yield read_end
-    except Exception:  # the stream ended early: the writer's own failure says why
-        _stop(read_end, writer)
-        if failure and not isinstance(failure[0], BrokenPipeError):
+    except Exception as exc:  # the writer's failure says why the stream ended, unless the reader stopped
+        _stop(read_end, writer)  # on its own verdict; EPIPE (and tarstream's BufferError after it) say nothing
+        if failure and not isinstance(failure[0], (BrokenPipeError, BufferError)) and not isinstance(exc, PreserveError):
             raise failure[0] from None
         raise
     except BaseException:  # Ctrl-C, SIGTERM: the writer stops, the interrupt goes on

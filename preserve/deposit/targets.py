@@ -10,11 +10,14 @@ from preserve.errors import InputError
 TARGET_FORMS = ("ocfl:PATH", "s3://BUCKET/PREFIX")
 
 
-def open_target(address: str, *, endpoint_url: str | None = None, serialization: str = "tar") -> Target:
+def open_target(address: str, *, endpoint_url: str | None = None, serialization: str = "tar",
+                jobs: int | None = None) -> Target:
     """The target an address names; InputError (one line) for an address of no known kind.
 
     ``endpoint_url`` (S3-compatible stores) and ``serialization`` (how a folder bag is sent to
-    S3) apply to S3 only. Each target module is imported only when its kind is used.
+    S3) apply to S3 only, ``jobs`` (threads that copy) to OCFL only. Each target module is
+    imported only when its kind is used. An address is never echoed whole when it may hold
+    credentials.
     """
     if address.startswith("ocfl:"):
         path = address[len("ocfl:"):]
@@ -22,9 +25,12 @@ def open_target(address: str, *, endpoint_url: str | None = None, serialization:
             raise InputError("ocfl: needs a path: --to ocfl:PATH (an OCFL storage root, created when absent)")
         from preserve.deposit.ocfl import OcflTarget
 
-        return OcflTarget(Path(path))
+        return OcflTarget(Path(path), jobs=jobs)
     if address.startswith("s3://"):
         bucket, _, prefix = address[len("s3://"):].partition("/")
+        if "@" in bucket:  # user:secret@bucket: said without echoing it
+            raise InputError("s3://…: --to holds credentials ('@' before the bucket); give s3://BUCKET/PREFIX "
+                             "and set the credentials in the AWS settings (AWS_ACCESS_KEY_ID ...)")
         if not bucket:
             raise InputError(f"{address}: no bucket; give --to s3://BUCKET/PREFIX")
         from preserve.deposit.s3 import S3Target

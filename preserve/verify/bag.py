@@ -1,4 +1,4 @@
-"""The bag layer's checks: names against the manifests, Payload-Oxum, fixity, renames by digest.
+"""The bag layer's checks: names against the manifests, fixity, renames by digest (Payload-Oxum: oxum.py).
 
 Each check takes the :class:`~preserve.bag.reader.BagView` of one bag and returns Problems
 (codes: :data:`preserve.problems.CODES`). Only :func:`check_fixity` and
@@ -6,7 +6,6 @@ Each check takes the :class:`~preserve.bag.reader.BagView` of one bag and return
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import unicodedata
 from pathlib import Path
@@ -78,7 +77,7 @@ def _check_missing_payload(view: BagView, missing: list[str], unlisted: set[str]
         elif path in view.fetch:
             problems.append(Problem("payload-missing", path, f"listed in fetch.txt (line {view.fetch[path]}) "
                                     "to be downloaded, and not in the bag: nothing is fetched"))
-        elif _is_system_file(path) and not variant:
+        elif is_system_file(path) and not variant:
             problems.append(Problem("payload-system-file-missing", path, "an operating system's own file, listed "
                                     "but not in the bag (tools and copies drop these)"))
         elif variant:
@@ -94,7 +93,7 @@ def _check_missing_payload(view: BagView, missing: list[str], unlisted: set[str]
 _SYSTEM_FILES = frozenset({".ds_store", "thumbs.db", "desktop.ini", "ehthumbs.db", ".directory", "icon\r"})
 
 
-def _is_system_file(path: str) -> bool:
+def is_system_file(path: str) -> bool:
     name = path.rsplit("/", 1)[-1]
     return name.lower() in _SYSTEM_FILES or name.startswith("._")
 
@@ -276,44 +275,6 @@ def _report_renames(problems: list[Problem], renamed: dict[str, str], algorithm:
 
 
 # --- sizes and digests ----------------------------------------------------------------------------
-
-def check_oxum(view: BagView) -> list[Problem]:
-    """Payload-Oxum (octets.count) against what is on disk."""
-    values = tagfiles.field_values(view.info, "Payload-Oxum")
-    if not values:
-        return []
-    total, count = sum(view.payload.values()), len(view.payload)
-    actual = tagfiles.payload_oxum(total, count)
-    octets, dot, files = values[0].partition(".")
-    if not (octets.isdigit() and dot and files.isdigit()):
-        return [Problem("baginfo-malformed", view.info_name, f"Payload-Oxum is not 'octets.count': {values[0]!r}")]
-    if values[0] != actual and not _oxum_explained(view, int(octets), int(files), total, count):
-        return [Problem("payload-oxum-mismatch", view.info_name, "Payload-Oxum does not match the payload",
-                        expected=values[0], actual=actual)]
-    return []
-
-
-def _oxum_explained(view: BagView, octets: int, files: int, total: int, count: int) -> bool:
-    """True when the difference is exactly the listed operating-system files that are gone.
-
-    Their sizes are known (0) when their digest is that of empty content; otherwise the
-    declared octets may only exceed what is on disk.
-    """
-    listed = {p for m in view.manifests for p in m.entries}
-    gone = [p for p in listed - set(view.payload) if _is_system_file(p)]
-    if not gone or files != count + len(gone):
-        return False
-    empty = {m.algorithm: _empty_digest(m.algorithm) for m in view.manifests}
-    sizes_known = all(m.entries.get(p) in (None, empty[m.algorithm]) for m in view.manifests for p in gone)
-    return octets == total if sizes_known else octets >= total
-
-
-def _empty_digest(algorithm: str) -> str | None:
-    try:
-        return hashlib.new(algorithm, b"").hexdigest()
-    except (ValueError, TypeError):
-        return None
-
 
 def check_fixity(view: BagView, *, jobs: int | None = None, progress: ProgressFn | None = None,
                  digests: dict[str, dict[str, str]] | None = None,

@@ -9,6 +9,7 @@ prints or writes. Several bags are verified at once in worker processes (:func:`
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -21,7 +22,8 @@ from preserve.bag.reader import BagView, read_bag
 from preserve.bag.writer import is_staging_name
 from preserve.errors import InputError
 from preserve.fixity import KNOWN_DIGESTS, ProgressFn, default_jobs
-from preserve.verify.bag import check_completeness, check_fixity, check_oxum, find_renames
+from preserve.verify.bag import check_completeness, check_fixity, find_renames
+from preserve.verify.oxum import check_oxum, miscounted_oxum
 from preserve.problems import Problem, limit_per_code
 from preserve._runtime.workers import run_tasks
 
@@ -262,9 +264,9 @@ def verify_bag(path: Path, *, level: Level = "full", jobs: int | None = None,
         digests: dict[str, dict[str, str]] = {}
         problems += check_fixity(view, jobs=jobs, progress=progress if computed is None else None,
                                  digests=digests, computed=computed)
-        problems = _miscounted_oxum(view, problems)
+        problems = miscounted_oxum(view, problems)
         if keep_digests is not None:
-            for source in (computed or {}, digests):
+            for source in (computed or {}, digests, _tag_manifest_digests(view)):
                 for name, found in source.items():
                     keep_digests.setdefault(name, {}).update(found)
         problems += _check_package_layer(view, digests)
@@ -278,24 +280,21 @@ def verify_bag(path: Path, *, level: Level = "full", jobs: int | None = None,
                      files=len(view.payload), bytes=sum(view.payload.values()))
 
 
-def _miscounted_oxum(view: BagView, problems: list[Problem]) -> list[Problem]:
-    """A Payload-Oxum mismatch in a bag otherwise proven whole becomes ``payload-oxum-miscounted``.
+def _tag_manifest_digests(view: BagView) -> dict[str, dict[str, str]]:
+    """sha256 and sha512 of each tag manifest as read now: no manifest lists them (RFC 8493 §2.2.1),
+    so fixity never hashed them, and a caller that copies the bag (deposit) must know them too."""
+    found: dict[str, dict[str, str]] = {}
+    for manifest in view.tag_manifests:
+        try:
+            data = view.source.read(manifest.name, MAX_TAG_MANIFEST)
+        except OSError:
+            continue  # reported by the reader already
+        found[manifest.name] = {alg: hashlib.new(alg, data).hexdigest() for alg in ("sha256", "sha512")}
+    return found
 
-    RFC 8493 §3: a bag is valid when it is complete and every checksum of every manifest is
-    verified; Payload-Oxum (§2.2.2) is only a quick check "before performing checksum
-    validation". At the full level, once every listed file is present and matches, no file is
-    unlisted and bag-info.txt matches its tag manifest, a Payload-Oxum that still disagrees was
-    miscounted by the tool that made the bag: a warning, not damage.
-    """
-    mismatch = [p for p in problems if p.code == "payload-oxum-mismatch"]
-    protected = any(view.info_name in m.entries for m in view.tag_manifests)  # its digest was just checked
-    others = [p for p in problems if p.code != "payload-oxum-mismatch"]
-    if not mismatch or not protected or any(p.severity == "error" or p.code.startswith("payload-") for p in others):
-        return problems  # a listed file absent (even a system file) or any error: the count may be right
-    return [Problem("payload-oxum-miscounted", p.path, "Payload-Oxum does not match the payload, which every "
-                    "manifest proves complete and intact: the count was wrong when the bag was made "
-                    "(RFC 8493 §3: validity is completeness and checksums)", expected=p.expected, actual=p.actual)
-            if p.code == "payload-oxum-mismatch" else p for p in problems]
+
+#: the largest tag manifest hashed for a caller (a tag manifest lists tag files only: small)
+MAX_TAG_MANIFEST = 64 << 20
 
 
 def _tag_text(view: BagView) -> Callable[[str], str | None]:

@@ -138,15 +138,16 @@ def append_audit_log(path: Path, reports: Sequence[BagReport], level: Level, *, 
     Raises InputError when the log cannot be opened or written.
     """
     when = _now()
-    append_json_lines(path, [audit_record(r, level, when, strict=strict) for r in reports], "--log")
+    append_json_lines(path, [audit_record(r, level, when, strict=strict) for r in reports])
 
 
-def append_json_lines(path: Path, records: Sequence[dict], option: str = "--log") -> None:
+def append_json_lines(path: Path, records: Sequence[dict], option: str = "--log", what: str = "audit log") -> None:
     """Append each record as one JSON line to the log at path (created if absent; never rewritten).
 
     The whole batch is written with one write() on an O_APPEND descriptor, so concurrent runs do
     not interleave lines, then flushed to disk. A name that is not UTF-8 is kept legible
-    (backslash escapes). InputError names the log and ``option`` when it cannot be written.
+    (backslash escapes). InputError names the log (``what``) and ``option`` when it cannot be
+    written. No records: the log is only opened (created), to fail early.
     """
     path = Path(path)
     data = "".join(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n"
@@ -156,14 +157,14 @@ def append_json_lines(path: Path, records: Sequence[dict], option: str = "--log"
     try:
         fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
     except OSError as exc:
-        raise InputError(f"{path}: cannot open the audit log ({exc.strerror or exc})") from None
+        raise InputError(f"{path}: cannot open the {what} ({exc.strerror or exc})") from None
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
         os.fsync(fd)
     except OSError as exc:
-        raise InputError(f"{path}: cannot write the audit log ({exc.strerror or exc})") from None
+        raise InputError(f"{path}: cannot write the {what} ({exc.strerror or exc})") from None
     finally:
         os.close(fd)
 

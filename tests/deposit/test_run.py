@@ -101,3 +101,32 @@ def test_the_command(bags: Path, tmp_path: Path) -> None:
     assert all("unchanged" in line for line in res.stdout.splitlines()[:-1])  # what the target would do
     res = run_cli("deposit", str(bags), "--to", "gopher:x", cwd=tmp_path)
     assert res.returncode == 2 and len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+
+
+def test_an_unwritable_log_stops_the_run_before_any_deposit(bags: Path, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    with pytest.raises(InputError, match="cannot open the deposit log"):
+        deposit_paths([bags], open_target(f"ocfl:{store}"), log=tmp_path / "missing" / "log.jsonl")
+    assert not store.exists()
+
+
+def test_two_bags_with_one_identifier_are_not_both_sent(collection: Path, bags: Path, tmp_path: Path) -> None:
+    tars = tmp_path / "tars"
+    assert bag_collection(collection, tars, BagOptions(identify="builtin", serialize="tar")).exit_code == 0
+    (tars / "beta.tar").unlink()
+    (tars / "gamma.tar").unlink()
+    (collection / "alpha.txt").write_text("Alpha, changed\n", encoding="utf-8")
+    changed = tmp_path / "changed"
+    assert bag_collection(collection, changed, BagOptions(identify="builtin")).exit_code == 0
+    log = tmp_path / "log.jsonl"
+    outcomes = deposit_paths([bags / "alpha", changed / "alpha"], open_target(f"ocfl:{tmp_path / 'store'}"), log=log)
+    assert [o.status for o in outcomes] == ["deposited", "failed"]
+    assert "deposited in this run" in outcomes[1].message and exit_code(outcomes) == 1
+    lines = read_audit_log(log)
+    assert lines[1]["identifiers"] == {"release": "urn:preserve:alpha"}  # every line names the release
+
+
+def test_credentials_in_the_address_are_refused_and_not_echoed() -> None:
+    with pytest.raises(InputError) as caught:
+        open_target("s3://AKIDEXAMPLE:s3cr3t@bucket/prefix")
+    assert "s3cr3t" not in str(caught.value) and "AKIDEXAMPLE" not in str(caught.value)

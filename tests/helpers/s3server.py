@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 #: the credentials the test server accepts (test-only values, not secrets)
 ACCESS_KEY, SECRET_KEY = "preserve-test-access", "preserve-test-secret"
@@ -98,3 +99,23 @@ def start(root: Path, *extra: str, log: Path | None = None) -> S3Server:
     process.kill()
     process.wait()
     raise RuntimeError("rclone serve s3 did not start listening within 20 s")
+
+
+def serving(root: Path) -> Iterator[S3Server]:
+    """A server over root with its credentials in os.environ (AWS config files: none) while the caller
+    holds it; for a module-scoped fixture (``yield from serving(path)``). Restores the environment after."""
+    srv = start(root)
+    names = (*srv.env(), "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_PROFILE")
+    saved = {k: os.environ.get(k) for k in names}
+    os.environ.update(srv.env())
+    os.environ["AWS_CONFIG_FILE"] = os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    os.environ.pop("AWS_PROFILE", None)
+    try:
+        yield srv
+    finally:
+        srv.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
