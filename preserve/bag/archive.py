@@ -10,13 +10,10 @@ larger than declared, and archives past the limits of :data:`LIMITS` (bombs). A 
 truncated archive, or a file that is none, is one problem, never an exception.
 
 Size: the tar and zip readers and the checks every member passes are one job (one reader);
-split they would share most of their state. The zip decompressor (deflate, bzip2, lzma in bounded
-steps) is the zip reader's own.
+split they would share most of their state. The bounded decompressors are in inflate.py.
 """
 from __future__ import annotations
 
-import bz2
-import io
 import lzma
 import os
 import stat
@@ -30,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from preserve.bag.inflate import CHUNK, DictionaryTooLarge, GunzipStream, MemberInflater
 from preserve.bag.serialize import Serialization, bag_name_of
 from preserve.problems import MAX_PER_CODE, Problem
 
@@ -58,7 +56,6 @@ MAX_MEMBERS, MAX_BYTES, MAX_RATIO, RATIO_AFTER, MAX_NAME_BYTES, MAX_HEADER_BYTES
 #: zip compression methods read (APPNOTE 4.4.5); a member in any other is reported, never decompressed
 ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
                zipfile.ZIP_LZMA: "lzma"}
-CHUNK = 1 << 20
 _TAR_LINKS = (tarfile.SYMTYPE, tarfile.LNKTYPE)
 
 
@@ -272,7 +269,7 @@ class ArchiveReader:
         with open(self.path, "rb") as raw:
             self._compressed = raw.tell
             self._stopped = None
-            source = _Gunzip(raw) if gz else raw
+            source = GunzipStream(raw) if gz else raw
             if gz:
                 self._compressed = lambda: source.consumed
             try:
@@ -349,7 +346,8 @@ class ArchiveReader:
         if raw.read(name_len) != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"):
             raise _Stop("archive-unsafe-name", "the local header names another file than the central directory")
         raw.seek(extra_len, os.SEEK_CUR)
-        unpack = None if info.compress_type == zipfile.ZIP_STORED else _Unpack(info.compress_type, info.file_size)
+        unpack = None if info.compress_type == zipfile.ZIP_STORED else \
+            MemberInflater(info.compress_type, info.file_size, LIMITS["lzma_dict"][0])
         left, out, crc = info.compress_size, 0, 0
         while True:
             if unpack is not None and unpack.pending():
@@ -361,7 +359,11 @@ class ArchiveReader:
                 left -= len(data)
                 read_so_far[0] += len(data)
                 if unpack is not None:
-                    data = unpack.feed(data)
+                    try:
+                        data = unpack.feed(data)
+                    except DictionaryTooLarge as exc:
+                        raise _Skip("archive-unsupported", f"an LZMA dictionary of {exc.args[0]} bytes: not read "
+                                    f"({LIMITS['lzma_dict'][1]})") from None
             else:
                 break
             out += len(data)
@@ -385,71 +387,6 @@ def _unread() -> Iterator[bytes]:
     yield b""  # pragma: no cover - makes this a generator
 
 
-class _Unpack:
-    """One zip member's deflate, bzip2 or lzma data decompressed in steps of at most CHUNK bytes out.
-
-    Python's zipfile decompresses bzip2 and lzma without an output bound (a member of a few KB
-    can make gigabytes in one read): here every method gets zlib's max_length treatment.
-    """
-
-    def __init__(self, method: int, declared: int) -> None:
-        self.method, self.declared = method, declared
-        self._head = b""  # lzma: its properties header, until whole
-        self._stalled = False
-        self._obj = (zlib.decompressobj(-15) if method == zipfile.ZIP_DEFLATED else
-                     bz2.BZ2Decompressor() if method == zipfile.ZIP_BZIP2 else None)
-
-    def pending(self) -> bool:
-        """Whether output waits without more input."""
-        obj = self._obj
-        if obj is None or obj.eof or self._stalled:
-            return False
-        return bool(obj.unconsumed_tail) if self.method == zipfile.ZIP_DEFLATED else not obj.needs_input
-
-    def more(self) -> bytes:
-        """The next output from input already given."""
-        obj = self._obj
-        data = obj.decompress(obj.unconsumed_tail if self.method == zipfile.ZIP_DEFLATED else b"", CHUNK)
-        self._stalled = not data  # no progress without input: ask for input (never loop)
-        return data
-
-    def feed(self, data: bytes) -> bytes:
-        """Output from the next input (call only when nothing is pending)."""
-        self._stalled = False
-        if self._obj is None:
-            self._head += data
-            data = self._start_lzma()
-            if self._obj is None:
-                return b""
-        if self._obj.eof:
-            return b""  # bytes after the end of the stream: ignored, as zlib does
-        return self._obj.decompress(data, CHUNK)
-
-    def ended(self, flag_bits: int) -> bool:
-        """Whether the stream ended properly: its end marker (an lzma member may go without, APPNOTE 5.8.9)."""
-        if self.method == zipfile.ZIP_LZMA and not flag_bits & 2:
-            return self._obj is not None
-        return self._obj is not None and self._obj.eof
-
-    def _start_lzma(self) -> bytes:
-        """The raw LZMA decoder from the member's header (APPNOTE 5.8.8: version, properties size, properties)."""
-        head = self._head
-        if len(head) < 4 or len(head) < 4 + struct.unpack("<H", head[2:4])[0]:
-            return b""  # the header is at most 4 + 65535 bytes
-        size = struct.unpack("<H", head[2:4])[0]
-        if size != 5 or head[4] >= 9 * 5 * 5:
-            raise ValueError("bad LZMA properties header")
-        lc, lp, pb = head[4] % 9, head[4] // 9 % 5, head[4] // 45
-        dict_size = max(4096, min(struct.unpack("<I", head[5:9])[0], self.declared))  # no more than it holds
-        if dict_size > LIMITS["lzma_dict"][0]:
-            raise _Skip("archive-unsupported", f"an LZMA dictionary of {dict_size} bytes: not read "
-                        f"({LIMITS['lzma_dict'][1]})")
-        self._obj = lzma.LZMADecompressor(lzma.FORMAT_RAW, filters=[
-            {"id": lzma.FILTER_LZMA1, "dict_size": dict_size, "lc": lc, "lp": lp, "pb": pb}])
-        self._head = b""
-        return head[9:]
-
-
 def _tar_kind(info: tarfile.TarInfo) -> str:
     if info.isdir():
         return "dir"
@@ -469,46 +406,6 @@ def _zip_kind(info: zipfile.ZipInfo) -> str:
     if stat.S_IFMT(mode) not in (0, stat.S_IFREG):
         return "special"
     return "file"
-
-
-class _Gunzip(io.RawIOBase):
-    """A gzip file's content as a stream, inflated in bounded steps (never more than CHUNK at once).
-
-    Counts the compressed bytes consumed (the bomb ratio's denominator); a stream that ends
-    before its gzip trailer is truncated (OSError). Concatenated gzip members are read in turn.
-    """
-
-    def __init__(self, raw) -> None:
-        self.raw = raw
-        self.consumed = 0
-        self.inflate = zlib.decompressobj(31)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:
-        want = min(len(buffer), CHUNK)
-        while True:
-            if self.inflate.unconsumed_tail:
-                data = self.inflate.decompress(self.inflate.unconsumed_tail, want)
-            elif self.inflate.eof:
-                rest = self.inflate.unused_data
-                if not rest:
-                    rest = self.raw.read(1 << 16)
-                    self.consumed += len(rest)
-                if not rest.strip(b"\0"):
-                    return 0  # the end (tar tools may pad a gzip file with zeros)
-                self.inflate = zlib.decompressobj(31)  # another gzip member follows
-                data = self.inflate.decompress(rest, want)
-            else:
-                chunk = self.raw.read(1 << 16)
-                if not chunk:
-                    raise OSError("truncated gzip stream (no end of the compressed data)")
-                self.consumed += len(chunk)
-                data = self.inflate.decompress(chunk, want)
-            if data:
-                buffer[:len(data)] = data
-                return len(data)
 
 
 class _HeaderTooLarge(tarfile.SubsequentHeaderError):
