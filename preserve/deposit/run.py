@@ -6,7 +6,7 @@ outcome, sent or not, is appended to the deposit log (one JSON line per bag, out
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Literal, Sequence
@@ -70,7 +70,9 @@ def deposit_paths(paths: Sequence[Path], target: Target, *, dry_run: bool = Fals
     outcomes = []
     seen: dict[str, Path] = {}  # identifiers and names already deposited in this run -> their bag
     for bag in bags:
-        outcome = _once_per_run(bag, target, seen) or deposit_one(bag, target, dry_run=dry_run, jobs=jobs)
+        item = bag_to_deposit(bag, {})
+        outcome = _once_per_run(item, bag, target, seen) or deposit_one(bag, target, dry_run=dry_run, jobs=jobs,
+                                                                       item=item)
         if log is not None and not dry_run:
             append_json_lines(log, [log_record(outcome)], "--log", "deposit log")
         outcomes.append(outcome)
@@ -79,13 +81,12 @@ def deposit_paths(paths: Sequence[Path], target: Target, *, dry_run: bool = Fals
     return outcomes
 
 
-def _once_per_run(bag: Path, target: Target, seen: dict[str, Path]) -> DepositOutcome | None:
+def _once_per_run(item: BagToDeposit, bag: Path, target: Target, seen: dict[str, Path]) -> DepositOutcome | None:
     """A "failed" outcome for a bag with the name or identifier of one already in this run, else None.
 
     Two such bags would go to one OCFL object or one S3 key: the second would replace the
     first (or add a version each run, for ever). Neither is sent twice; the user chooses.
     """
-    item = bag_to_deposit(bag, {})
     for key in (item.identifier, item.name):
         if key in seen:
             return DepositOutcome(bag, "failed", target.describe(), f"has the name or identifier {key!r} of "
@@ -95,10 +96,15 @@ def _once_per_run(bag: Path, target: Target, seen: dict[str, Path]) -> DepositOu
     return None
 
 
-def deposit_one(bag: Path, target: Target, *, dry_run: bool = False, jobs: int | None = None) -> DepositOutcome:
-    """Verify one bag, then deposit it (or, with dry_run, say what would be done)."""
+def deposit_one(bag: Path, target: Target, *, dry_run: bool = False, jobs: int | None = None,
+                item: BagToDeposit | None = None) -> DepositOutcome:
+    """Verify one bag, then deposit it (or, with dry_run, say what would be done).
+
+    ``item``: the bag as bag_to_deposit read it already (its name and identifier), if the caller has it.
+    """
     where = target.describe()
-    identifier = bag_to_deposit(bag, {}).identifier
+    item = item or bag_to_deposit(bag, {})
+    identifier = item.identifier
     digests: dict[str, dict[str, str]] = {}
     report = verify_bag(bag, jobs=jobs, keep_digests=digests)
     if not report.ok:
@@ -107,7 +113,7 @@ def deposit_one(bag: Path, target: Target, *, dry_run: bool = False, jobs: int |
         more = f" (and {len(errors) - SHOWN_PROBLEMS} more)" if len(errors) > SHOWN_PROBLEMS else ""
         return DepositOutcome(bag, "refused", where, f"does not verify, not deposited: {shown}{more}; "
                               f"run 'preserve verify {bag}'", identifier=identifier)
-    item = bag_to_deposit(bag, digests)
+    item = replace(item, digests=digests)
     try:
         if dry_run:
             return DepositOutcome(bag, "planned", where, target.plan(item), identifier=identifier)

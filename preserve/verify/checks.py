@@ -273,8 +273,7 @@ def verify_bag(path: Path, *, level: Level = "full", jobs: int | None = None,
     if profile is not None:
         from preserve.verify.profile import check_profile
 
-        problems += check_profile(view, profile, serialization=serialization, name=Path(path).name,
-                                  tag_text=_tag_text(view))
+        problems += check_profile(view, profile, serialization=serialization, name=Path(path).name)
     problems = limit_per_code(list(dict.fromkeys(problems)), Path(path).name)
     return BagReport(path=Path(path), problems=problems, version=view.version,
                      files=len(view.payload), bytes=sum(view.payload.values()))
@@ -295,20 +294,6 @@ def _tag_manifest_digests(view: BagView) -> dict[str, dict[str, str]]:
 
 #: the largest tag manifest hashed for a caller (a tag manifest lists tag files only: small)
 MAX_TAG_MANIFEST = 64 << 20
-
-
-def _tag_text(view: BagView) -> Callable[[str], str | None]:
-    """A reader of the bag's tag files as text (folder or archive alike), for the profile check."""
-    def read(name: str) -> str | None:
-        try:
-            return view.source.read(name, MAX_TAG_TEXT).decode(view.codec, "replace")
-        except OSError:
-            return None
-    return read
-
-
-#: the largest tag file read for a profile check
-MAX_TAG_TEXT = 1 << 20
 
 
 def _check_package_layer(view: BagView, digests: dict[str, dict[str, str]]) -> list[Problem]:

@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from preserve.bag import tagfiles
 from preserve.bag.profiles import SERIALIZATION_TYPES, Profile, TagRule
-from preserve.bag.reader import MAX_TAG_BYTES, BagView, read_small
+from preserve.bag.reader import MAX_TAG_BYTES, BagView
 from preserve.problems import Problem
 
 PROFILE_ID = "BagIt-Profile-Identifier"
@@ -33,7 +33,8 @@ def check_profile(view: BagView, profile: Profile, *, serialization: str | None 
     ``serialization`` is None for a folder, else "tar", "tar.gz" or "zip"; ``name`` is the
     archive's file name (for tarDirMustMatchName: the bag's base directory, the last part of
     ``view.name``, must be named like the archive). ``tag_text`` reads a tag file's text by its
-    path in the bag (None when absent or unreadable); by default it is read from ``view.root``.
+    path in the bag (None when absent or unreadable); by default through ``view.source``, so a
+    folder and a serialized bag are read alike.
     """
     check = _Check(view, profile, tag_text or (lambda path: _read_tag_text(view, path)))
     check.identifier()
@@ -52,7 +53,7 @@ def _read_tag_text(view: BagView, path: str) -> str | None:
     if path not in view.tag_files or view.blocked(path):
         return None
     try:
-        raw = read_small(view.root / path)
+        raw = view.source.read(path, MAX_TAG_BYTES)
     except OSError:
         return None  # the integrity checks report an unreadable or oversized tag file
     return raw.decode("utf-8-sig" if view.codec == "utf-8" else view.codec, "replace")

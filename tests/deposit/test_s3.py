@@ -49,8 +49,7 @@ def server(tmp_path_factory):
 @pytest.fixture
 def bucket(server, request) -> tuple[str, Path]:
     """A fresh bucket for one test: its name and its folder on the server's disk."""
-    name = "b-" + hashlib.sha1(request.node.name.encode()).hexdigest()[:10]
-    return name, server.bucket(name)
+    return s3server.fresh_bucket(server, request.node.name, "b-")
 
 
 def make_bags(tmp_path: Path, *, big: int = 0, serialize: str | None = None) -> Path:

@@ -37,8 +37,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def bucket(server, request) -> tuple[str, Path]:
-    name = "p-" + hashlib.sha1(request.node.name.encode()).hexdigest()[:10]
-    return name, server.bucket(name)
+    """A fresh bucket for one test: its name and its folder on the server's disk."""
+    return s3server.fresh_bucket(server, request.node.name, "p-")
 
 
 def make_bag(where: Path, text: str = "Notice\n", *, serialize: str | None = None, big: int = 0) -> Path:

@@ -6,6 +6,7 @@ A bucket is a sub-folder of the served folder, so a test can hash the stored byt
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import socket
@@ -119,3 +120,9 @@ def serving(root: Path) -> Iterator[S3Server]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def fresh_bucket(server: S3Server, test_name: str, prefix: str = "b-") -> tuple[str, Path]:
+    """A bucket of its own for one test (named from the test): its name and its folder on the server's disk."""
+    name = prefix + hashlib.sha1(test_name.encode()).hexdigest()[:10]
+    return name, server.bucket(name)
